@@ -1,0 +1,19 @@
+/**
+ * @iac-orchestrator/core: the Orchestrator, domain types and schemas, the Executor / StateStore /
+ * CodeSource contracts, the embedded file store and the in-memory store, typed errors and redaction.
+ * @packageDocumentation
+ */
+export * from './types/domain.js';
+export type * from './types/executor.js';
+export type * from './types/state-store.js';
+export type * from './types/code-source.js';
+export * from './errors.js';
+export * from './redaction.js';
+export * from './stack.js';
+export * from './orchestrator/inputs.js';
+export type * from './orchestrator/types.js';
+export { Orchestrator } from './orchestrator/orchestrator.js';
+export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
+export { MemoryStateStore } from './stores/memory-store.js';
+export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
+export { Encryption } from './encryption.js';

@@ -1,0 +1,109 @@
+import type {
+  Bundle,
+  DriftReport,
+  Format,
+  LogLevel,
+  Operation,
+  PlanSummary,
+  Resource,
+  ResourceStatus,
+  StackRef,
+  TargetCloud,
+} from './domain.js';
+
+/** Something an executor reports while it works; the orchestrator redacts, stores and re-emits it. */
+export type ExecutorEvent =
+  | { type: 'log'; level: LogLevel; message: string; resource?: string | null }
+  | { type: 'resource'; id: string; resourceType?: string; name?: string; status: ResourceStatus; message?: string };
+
+/**
+ * A state snapshot as an executor reads it: the tool's native state (`raw`, JSON-serialisable) and its
+ * normalised resources and outputs. Sensitive attribute and output values are already masked in
+ * `resources` / `outputs`; their real values are reported through {@link ExecutorContext.secret}.
+ */
+export interface StateSnapshot {
+  raw: unknown;
+  resources: Resource[];
+  outputs: Record<string, unknown>;
+}
+
+/**
+ * Everything one executor call gets. The executor never touches the store: it reads what it is given
+ * and reports through `emit`.
+ */
+export interface ExecutorContext {
+  deploymentId: string;
+  stack: StackRef;
+  /** Stable, unique key of the stack (`StackRef` joined), also usable to derive names. */
+  stackKey: string;
+  operation: Operation;
+  /** A private directory (mode 0700) that lives for the deployment; empty at first, possibly empty again
+   * at apply time if the apply runs in another process than the plan. */
+  workDir: string;
+  bundle: Bundle;
+  /** Native state of the stack's current version, or null for a stack never deployed. */
+  priorState: unknown | null;
+  /** Input variables / template parameters (already validated as JSON values). */
+  variables: Record<string, unknown>;
+  /** Credentials for the deployment's target cloud only (e.g. AWS_* for aws); nothing else of the
+   * parent environment. The executor adds its own non-secret settings. */
+  env: Record<string, string>;
+  parallelism: number;
+  /** Format-specific options from the request (`options.executor`). */
+  options: Record<string, unknown>;
+  /** Aborted on cancel or timeout; `signal.reason` is a CancelledError or TimeoutError. */
+  signal: AbortSignal;
+  emit(event: ExecutorEvent): void;
+  /** Register a secret value (a sensitive output, a generated password) so it is masked everywhere. */
+  secret(value: string): void;
+}
+
+/** A saved plan: what was shown, and an opaque artifact that `apply` executes exactly. */
+export interface PlanResult {
+  summary: PlanSummary;
+  /** JSON-serialisable, stored (encrypted at rest when configured) so any process can apply it. */
+  artifact: unknown;
+}
+
+/** Outcome of an apply or destroy. Executors return state even when the tool failed (invariant 1). */
+export interface ApplyResult {
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+  /** The state the tool left, including partial state after a failure; null only if it truly left none. */
+  state: StateSnapshot | null;
+  /** Redactable human message for failures. */
+  error?: string;
+}
+
+/** What `check()` reports for readiness. */
+export interface ExecutorCheck {
+  ok: boolean;
+  /** The CLI and its version, e.g. "terraform 1.11.4". */
+  version?: string;
+  detail?: string;
+}
+
+/**
+ * An executor runs one IaC tool. Required: `format`, `plan`, `apply`. Optional extras: `check`,
+ * `detectDrift`, `cleanup`, `credentialEnv`. Third-party executors plug in exactly like ours.
+ */
+export interface Executor {
+  readonly format: Format;
+  /** A short display name, e.g. "terraform". */
+  readonly name: string;
+  /** Directory under which the orchestrator creates each deployment's private work dir. */
+  readonly workRoot?: string;
+  /** Finds the CLI and its version; used for readiness. Must not throw. */
+  check?(): Promise<ExecutorCheck>;
+  /** Plans `ctx.operation` ('apply' / 'rollback' → converge to the bundle, 'destroy' → remove all). */
+  plan(ctx: ExecutorContext): Promise<PlanResult>;
+  /** Applies exactly `plan.artifact`. Must return (not throw) with whatever state the tool left. */
+  apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult>;
+  /** Compares the prior state with the real world. */
+  detectDrift?(ctx: ExecutorContext): Promise<DriftReport>;
+  /** Called once when the deployment ends, before the work dir is removed: scrub secrets on disk,
+   * delete an unexecuted change set... Must not throw. */
+  cleanup?(ctx: ExecutorContext, reason: 'completed' | 'failed' | 'cancelled'): Promise<void>;
+  /** Builds the credential env for a target cloud from the configured credentials. Defaults to
+   * {@link defaultCredentialEnv}. */
+  credentialEnv?(cloud: TargetCloud, credentials: Record<string, string>): Record<string, string>;
+}
