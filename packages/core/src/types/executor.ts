@@ -100,6 +100,9 @@ export interface Executor {
   apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult>;
   /** Compares the prior state with the real world. */
   detectDrift?(ctx: ExecutorContext): Promise<DriftReport>;
+  /** Reads whatever state the tool left in `ctx.workDir` (or in the cloud) for a deployment whose process
+   * died mid-apply; used by `recover()`. Null when there is nothing to read. Must not throw. */
+  recoverState?(ctx: ExecutorContext): Promise<StateSnapshot | null>;
   /** Called once when the deployment ends, before the work dir is removed: scrub secrets on disk,
    * delete an unexecuted change set... Must not throw. */
   cleanup?(ctx: ExecutorContext, reason: 'completed' | 'failed' | 'cancelled'): Promise<void>;
