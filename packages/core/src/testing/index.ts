@@ -2,4 +2,5 @@
  * Test helpers for store and executor authors: the shared conformance suites and a scripted executor.
  * @packageDocumentation
  */
-export {};
+export { stateStoreConformance } from './store-conformance.js';
+export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-conformance.js';
