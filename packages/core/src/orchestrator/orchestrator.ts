@@ -1,8 +1,328 @@
-// Placeholder while the real Orchestrator lands (being written in this same change).
 import EventEmitter from 'eventemitter3';
-import type { OrchestratorEvents, OrchestratorOptions } from './types.js';
-export class Orchestrator extends EventEmitter<OrchestratorEvents> {
-  constructor(readonly options: OrchestratorOptions) {
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEntry, Deployment, Format, StackState, StateVersion } from '../types/domain.js';
+import { isTerminal } from '../types/domain.js';
+import type { CodeSource } from '../types/code-source.js';
+import type { Executor } from '../types/executor.js';
+import type { LogPage, Page, StateStore } from '../types/state-store.js';
+import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
+import { Redactor } from '../redaction.js';
+import { makeBundle, stateIdOf } from '../stack.js';
+import { InlineCodeSource } from '../code-sources.js';
+import {
+  ApprovalInputSchema,
+  DeployInputSchema,
+  DestroyInputSchema,
+  HistoryQuerySchema,
+  ListQuerySchema,
+  LogsQuerySchema,
+  REQUIRED_IDS_MESSAGE,
+  RollbackInputSchema,
+  type ApprovalInput,
+  type Caller,
+  type DeployInput,
+  type DestroyInput,
+  type HistoryQuery,
+  type ListQuery,
+  type LogsQuery,
+  type RollbackInput,
+} from './inputs.js';
+import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, ReadinessReport, RollbackResult } from './types.js';
+import { defaultApprovalPolicy, isProductionEnvironment } from './approval.js';
+import type { ResolvedOptions, RunHost } from './host.js';
+import { newDeployment, newInstanceId, stackRefOf } from './records.js';
+import { DeploymentRun, publicLock } from './run.js';
+import { Semaphore } from './semaphore.js';
+import { StateLocks } from './state-locks.js';
+import { recoverDeployments } from './recovery.js';
+import { parseId, parseInput } from './validation.js';
+import { errorMessage, nowIso } from './util.js';
+
+/**
+ * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
+ * recoverable state in a pluggable store. Emits typed events (`status`, `log`, `resource`, `stateVersion`,
+ * `lockContention`) so an embedding service needs no polling.
+ *
+ * @example
+ * const orch = new Orchestrator({ store: new FileStateStore({ dataDir: './data' }), executors: [new TerraformExecutor()] });
+ * await orch.recover();
+ * const d = await orch.deploy({ blueprintId: 'web', environment: 'dev', targetCloud: 'aws', format: 'terraform', files });
+ */
+export class Orchestrator extends EventEmitter<OrchestratorEvents> implements OrchestratorApi {
+  readonly store: StateStore;
+  readonly redactor: Redactor;
+  private readonly executors = new Map<Format, Executor>();
+  private readonly codeSource: CodeSource;
+  private readonly runs = new Map<string, DeploymentRun>();
+  private readonly host: RunHost;
+  private readonly locks: StateLocks;
+  private closed = false;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  readonly options: ResolvedOptions;
+
+  constructor(options: OrchestratorOptions) {
     super();
+    this.store = options.store;
+    this.codeSource = options.codeSource ?? new InlineCodeSource();
+    this.redactor = options.redactor ?? new Redactor();
+    const credentials = options.credentials ?? {};
+    this.redactor.addEnv(credentials);
+    this.options = {
+      concurrency: options.concurrency ?? 4,
+      maxDeploymentTimeoutMs: options.maxDeploymentTimeoutMs ?? 1_800_000,
+      stateRetention: options.stateRetention ?? 10,
+      lockTtlMs: options.lockTtlMs ?? 30_000,
+      lockWaitMs: options.lockWaitMs ?? 600_000,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 3600_000,
+      approvalPolicy: options.approvalPolicy ?? defaultApprovalPolicy,
+      workDir: options.workDir ?? join(tmpdir(), 'iac-orchestrator'),
+      keepWorkDirs: options.keepWorkDirs ?? false,
+      cancelPollMs: options.cancelPollMs ?? 1000,
+      instanceId: options.instanceId ?? newInstanceId(),
+      credentials,
+    };
+    if (!Number.isInteger(this.options.stateRetention) || this.options.stateRetention < 1) throw new ValidationError('stateRetention must be a positive integer', 'stateRetention');
+    for (const e of options.executors ?? []) this.registerExecutor(e);
+    const logger = options.logger ?? (() => undefined);
+    this.host = {
+      store: this.store,
+      options: this.options,
+      redactor: this.redactor,
+      semaphore: new Semaphore(this.options.concurrency),
+      events: this,
+      logger: (level, message, fields) => logger(level, this.redactor.redact(message), fields && this.redactor.redactValue(fields)),
+      executorFor: (f) => this.executorFor(f),
+      audit: (entry) => this.audit_(entry),
+      runEnded: (id) => this.runs.delete(id),
+    };
+    this.locks = new StateLocks(this.host, (id) => this.get(id));
+  }
+
+  /** Registers (or replaces) the executor of a format. Third-party executors plug in the same way. */
+  registerExecutor(executor: Executor): void {
+    this.executors.set(executor.format, executor);
+  }
+
+  /** Starts a deployment: validates, resolves and stores its code, then runs it asynchronously. */
+  async deploy(input: DeployInput, caller?: Caller): Promise<Deployment> {
+    this.assertOpen();
+    const raw = (input ?? {}) as Record<string, unknown>;
+    if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
+      throw new ValidationError(REQUIRED_IDS_MESSAGE, raw.blueprintId ? 'generationJobId' : 'blueprintId');
+    }
+    const req = parseInput(DeployInputSchema, input, 'deployment request');
+    this.executorFor(req.format);
+    const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
+    const bundle = makeBundle(files);
+    const d = newDeployment({ stack: req, operation: 'apply', options: req.options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
+    await this.store.putBundle(bundle);
+    return this.start(d, caller, { action: 'deployment.create' });
+  }
+
+  async get(id: string): Promise<Deployment> {
+    const d = await this.store.getDeployment(parseId(id));
+    if (!d) throw new NotFoundError(`Deployment ${id} not found`);
+    return this.runs.get(d.id)?.record ?? d;
+  }
+
+  async list(query: ListQuery = {}): Promise<Page<Deployment>> {
+    const q = parseInput(ListQuerySchema, query, 'query');
+    return this.store.listDeployments(q);
+  }
+
+  async logs(id: string, query: LogsQuery = {}): Promise<LogPage> {
+    const q = parseInput(LogsQuerySchema, query, 'query');
+    const d = await this.get(id);
+    return this.store.readLogs(d.id, q);
+  }
+
+  /** Cancels in any non-terminal status, here or in whichever process runs it. */
+  async cancel(id: string, caller?: Caller): Promise<Deployment> {
+    const d = await this.get(id);
+    if (isTerminal(d.status)) throw new InvalidStateError(`Deployment is already ${d.status}`);
+    await this.audit_({ who: caller?.id ?? null, action: 'deployment.cancel', stackKey: d.stackKey, deploymentId: d.id, detail: { status: d.status } });
+    const run = this.runs.get(d.id);
+    if (run) {
+      run.cancel();
+      return run.record;
+    }
+    const at = nowIso();
+    if (d.status === 'awaiting_approval') {
+      // Nothing runs while a plan waits: end it here; a process still waiting on it sees the change and lets go.
+      if (d.lock) await this.store.releaseLock(d.stackKey, d.lock.lockId);
+      const ended: Deployment = { ...d, status: 'cancelled', error: 'Deployment cancelled', cancelRequestedAt: at, lock: null, completedAt: at, updatedAt: at };
+      await this.store.putDeployment(ended);
+      await this.store.deletePlan(d.id);
+      this.emit('status', { deploymentId: d.id, status: 'cancelled', previous: d.status, deployment: ended });
+      return ended;
+    }
+    const requested = { ...d, cancelRequestedAt: at, updatedAt: at };
+    await this.store.putDeployment(requested);
+    return requested;
+  }
+
+  async approve(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<Deployment> {
+    return this.decide(id, 'approved', input, caller);
+  }
+
+  async reject(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<Deployment> {
+    return this.decide(id, 'rejected', input, caller);
+  }
+
+  private async decide(id: string, decision: 'approved' | 'rejected', input: ApprovalInput, caller?: Caller): Promise<Deployment> {
+    const { comment } = parseInput(ApprovalInputSchema, input);
+    const d = await this.get(id);
+    if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
+    if (caller && caller.canApprove === false && isProductionEnvironment(d.environment)) throw new ForbiddenError('Approving production deployments needs the approver role');
+    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { comment: comment ?? null } });
+    const run = this.runs.get(d.id);
+    if (run) {
+      await run.decide(decision, caller?.id ?? null, comment ?? null);
+      return run.record;
+    }
+    const at = nowIso();
+    const approval = { decision, by: caller?.id ?? null, at, comment: comment ?? null };
+    if (decision === 'rejected') {
+      if (d.lock) await this.store.releaseLock(d.stackKey, d.lock.lockId);
+      const ended: Deployment = { ...d, approval, status: 'cancelled', error: `Plan rejected by ${approval.by ?? 'an approver'}${comment ? `: ${comment}` : ''}`, lock: null, completedAt: at, updatedAt: at };
+      await this.store.putDeployment(ended);
+      await this.store.deletePlan(d.id);
+      this.emit('status', { deploymentId: d.id, status: 'cancelled', previous: d.status, deployment: ended });
+      return ended;
+    }
+    // Made by another process (or before a restart): apply the stored plan here.
+    const record: Deployment = { ...d, approval, status: 'applying', owner: this.options.instanceId, updatedAt: at };
+    await this.store.putDeployment(record);
+    this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: record });
+    this.track(new DeploymentRun(this.host, record, caller ?? null, 'approved'));
+    return record;
+  }
+
+  /** Re-applies the code of a retained state version as a new deployment. */
+  async rollback(id: string, input: RollbackInput, caller?: Caller): Promise<RollbackResult> {
+    this.assertOpen();
+    const req = parseInput(RollbackInputSchema, input, 'rollback request');
+    const d = await this.get(id);
+    const v = await this.locks.retainedVersion(d, req.targetVersion);
+    const source = await this.store.getDeployment(v.deploymentId);
+    const options = { ...d.options, ...(source ? { variables: source.options.variables, sensitiveVariables: source.options.sensitiveVariables } : {}), dryRun: false, autoApprove: req.autoApprove ?? true };
+    const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
+    const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } });
+    return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
+  }
+
+  /** Plans the removal of everything in the stack's current state, then applies it per the approval policy. */
+  async destroy(id: string, input: DestroyInput = {}, caller?: Caller): Promise<Deployment> {
+    this.assertOpen();
+    const req = parseInput(DestroyInputSchema, input, 'destroy request');
+    const d = await this.get(id);
+    const current = await this.store.getStateVersion(d.stackKey);
+    const r = newDeployment({ stack: stackRefOf(d), operation: 'destroy', options: { ...d.options, dryRun: false, autoApprove: req.autoApprove ?? false }, bundleDigest: current?.bundleDigest ?? d.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null, reason: req.reason ?? null });
+    return this.start(r, caller, { action: 'deployment.destroy' });
+  }
+
+  /** Starts a drift check of the deployment's stack against its current state version. */
+  async detectDrift(id: string, caller?: Caller): Promise<Deployment> {
+    this.assertOpen();
+    const d = await this.get(id);
+    const current = await this.store.getStateVersion(d.stackKey);
+    if (!current) throw new InvalidStateError('The stack has no state yet: there is nothing to check for drift');
+    const r = newDeployment({ stack: stackRefOf(d), operation: 'drift', options: { ...d.options, dryRun: false, autoApprove: false }, bundleDigest: current.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null });
+    return this.start(r, caller, { action: 'deployment.drift' });
+  }
+
+  getState(id: string, caller?: Caller): Promise<StackState> {
+    return this.locks.getState(id, caller);
+  }
+
+  lockState(id: string, input: Parameters<StateLocks['lock']>[1], caller?: Caller) {
+    return this.locks.lock(id, input, caller);
+  }
+
+  unlockState(id: string, input: Parameters<StateLocks['unlock']>[1], caller?: Caller) {
+    return this.locks.unlock(id, input, caller);
+  }
+
+  async stateHistory(id: string, query: HistoryQuery = {}, caller?: Caller): Promise<StateVersion[]> {
+    const q = parseInput(HistoryQuerySchema, query, 'query');
+    const d = await this.get(id);
+    await this.audit_({ who: caller?.id ?? null, action: 'state.history', stackKey: d.stackKey, deploymentId: d.id, detail: {} });
+    return this.store.listStateVersions(d.stackKey, { limit: q.limit });
+  }
+
+  async audit(query: { deploymentId?: string; stackKey?: string; limit?: number }): Promise<AuditEntry[]> {
+    return this.store.listAudit({ ...query, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) });
+  }
+
+  async recover(): Promise<{ recovered: string[] }> {
+    return recoverDeployments(this.host, new Set(this.runs.keys()));
+  }
+
+  /** Runs `recover()` every `intervalMs` (for several replicas sharing a store). */
+  startRecoveryLoop(intervalMs = this.options.lockTtlMs): void {
+    if (this.recoveryTimer) return;
+    this.recoveryTimer = setInterval(() => void this.recover().catch((e) => this.host.logger('warn', 'recovery failed', { error: errorMessage(e) })), intervalMs);
+    this.recoveryTimer.unref();
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const store = await (this.store.ping?.() ?? Promise.resolve()).then(
+      () => ({ ok: true }),
+      (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
+    );
+    const executors = await Promise.all(
+      [...this.executors.values()].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
+    );
+    return { ok: store.ok && executors.every((e) => e.ok), store, executors };
+  }
+
+  /** Running deployments in this process, by status. */
+  activeRuns(): Array<{ id: string; status: Deployment['status'] }> {
+    return [...this.runs.values()].map((r) => ({ id: r.id, status: r.status }));
+  }
+
+  async close(graceMs = 30_000): Promise<void> {
+    this.closed = true;
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    for (const run of this.runs.values()) if (run.status === 'awaiting_approval') run.detach();
+    const all = () => Promise.all([...this.runs.values()].map((r) => r.done));
+    const timer = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+    if ((await Promise.race([all(), timer(graceMs)])) === 'timeout') {
+      for (const run of this.runs.values()) run.cancel();
+      await Promise.race([all(), timer(30_000)]);
+    }
+    await this.store.close?.();
+  }
+
+  private executorFor(format: Format): Executor {
+    const e = this.executors.get(format);
+    if (!e) throw new ValidationError(`No executor is registered for format "${format}"`, 'format');
+    return e;
+  }
+
+  private async start(d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }): Promise<Deployment> {
+    await this.store.putDeployment(d);
+    await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
+    this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
+    this.track(new DeploymentRun(this.host, d, caller ?? null, 'full'));
+    return d;
+  }
+
+  private track(run: DeploymentRun): void {
+    this.runs.set(run.id, run);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('The orchestrator is shutting down');
+  }
+
+  private async audit_(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    await this.store.appendAudit({ at: nowIso(), ...entry, detail: this.redactor.redactValue(entry.detail) });
+  }
+
+  /** The state id of a stack (stable across versions). */
+  static stateIdOf(stackKey: string): string {
+    return stateIdOf(stackKey);
   }
 }

@@ -4,3 +4,5 @@
  */
 export { stateStoreConformance } from './store-conformance.js';
 export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-conformance.js';
+export { ScriptedExecutor, scriptedFiles } from './scripted-executor.js';
+export type { ScriptedCode, ScriptedResource } from './scripted-executor.js';

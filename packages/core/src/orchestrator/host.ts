@@ -1,0 +1,37 @@
+import type EventEmitter from 'eventemitter3';
+import type { AuditEntry, Format } from '../types/domain.js';
+import type { Executor } from '../types/executor.js';
+import type { StateStore } from '../types/state-store.js';
+import type { Redactor } from '../redaction.js';
+import type { Semaphore } from './semaphore.js';
+import type { ApprovalPolicy, OrchestratorEvents, OrchestratorLogger } from './types.js';
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  concurrency: number;
+  maxDeploymentTimeoutMs: number;
+  stateRetention: number;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  approvalTimeoutMs: number;
+  approvalPolicy: ApprovalPolicy;
+  workDir: string;
+  keepWorkDirs: boolean;
+  cancelPollMs: number;
+  instanceId: string;
+  credentials: Record<string, string | undefined>;
+}
+
+/** What a deployment run needs from the Orchestrator that owns it. */
+export interface RunHost {
+  readonly store: StateStore;
+  readonly options: ResolvedOptions;
+  readonly redactor: Redactor;
+  readonly semaphore: Semaphore;
+  readonly events: EventEmitter<OrchestratorEvents>;
+  readonly logger: OrchestratorLogger;
+  executorFor(format: Format): Executor;
+  audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  /** Called when a run has ended (or detached), so the host forgets it. */
+  runEnded(deploymentId: string): void;
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Deployment, DeploymentOptions, Operation, StackRef } from '../types/domain.js';
+import { stackKeyOf } from '../stack.js';
+import { nowIso } from './util.js';
+
+/** A fresh deployment record in `pending`. */
+export function newDeployment(args: {
+  stack: StackRef;
+  operation: Operation;
+  options: DeploymentOptions;
+  bundleDigest: string;
+  generationJobId: string | null;
+  requestedBy: string | null;
+  rollbackOf?: string | null;
+  targetVersion?: number | null;
+  reason?: string | null;
+}): Deployment {
+  const at = nowIso();
+  return {
+    id: randomUUID(),
+    stackKey: stackKeyOf(args.stack),
+    ...args.stack,
+    generationJobId: args.generationJobId,
+    operation: args.operation,
+    status: 'pending',
+    options: args.options,
+    bundleDigest: args.bundleDigest,
+    requestedBy: args.requestedBy,
+    baseVersion: null,
+    stateVersion: null,
+    plan: null,
+    drift: null,
+    resources: [],
+    outputs: {},
+    error: null,
+    rollbackOf: args.rollbackOf ?? null,
+    targetVersion: args.targetVersion ?? null,
+    reason: args.reason ?? null,
+    rolledBackBy: null,
+    approval: null,
+    cancelRequestedAt: null,
+    lock: null,
+    owner: null,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    completedAt: null,
+  };
+}
+
+export const stackRefOf = (d: Deployment): StackRef => ({
+  blueprintId: d.blueprintId,
+  environment: d.environment,
+  targetCloud: d.targetCloud,
+  format: d.format,
+});
+
+/** host:pid:random — enough for recovery to tell whether the owning process is still alive. */
+export const newInstanceId = (): string => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+/** True when the owner ran on this host and its process no longer exists. */
+export function ownerProcessIsDead(owner: string | null): boolean {
+  if (!owner) return false;
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,94 @@
+import type { Deployment } from '../types/domain.js';
+import type { ListDeploymentsQuery } from '../types/state-store.js';
+import type { RunHost } from './host.js';
+import { ownerProcessIsDead, stackRefOf } from './records.js';
+import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
+import { errorMessage, nowIso } from './util.js';
+
+const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
+
+/**
+ * Finds deployments whose process died (its host/pid is gone, or the lease of its stack lock lapsed),
+ * saves the state its tool left as a `recovered` version, marks it `failed` ("interrupted") and frees
+ * its lock. Plans waiting for approval are left to be approved or cancelled: nothing runs for them.
+ */
+export async function recoverDeployments(host: RunHost, runningHere: Set<string>): Promise<{ recovered: string[] }> {
+  const recovered: string[] = [];
+  let cursor: string | null = null;
+  const candidates: Deployment[] = [];
+  do {
+    const q: ListDeploymentsQuery = { status: RUNNING, limit: 100, cursor };
+    const page = await host.store.listDeployments(q);
+    candidates.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  for (const d of candidates) {
+    if (runningHere.has(d.id) || !(await isAbandoned(host, d))) continue;
+    await recoverOne(host, d).catch((e) => host.logger('error', 'recovery of a deployment failed', { deploymentId: d.id, error: errorMessage(e) }));
+    recovered.push(d.id);
+  }
+  return { recovered };
+}
+
+async function isAbandoned(host: RunHost, d: Deployment): Promise<boolean> {
+  if (d.owner === host.options.instanceId) return true; // ours, yet not running here: a previous life of this process
+  if (ownerProcessIsDead(d.owner)) return true;
+  if (d.lock) {
+    const live = await host.store.getLock(d.stackKey);
+    return !live || live.lockId !== d.lock.lockId; // its lease lapsed: nobody renews it
+  }
+  // Pending without a lock yet: abandoned once it has not moved for longer than any wait could take.
+  return Date.now() - Date.parse(d.updatedAt) > host.options.lockWaitMs + 2 * host.options.lockTtlMs;
+}
+
+async function recoverOne(host: RunHost, d: Deployment): Promise<void> {
+  const log = (level: 'info' | 'warn' | 'error', message: string) =>
+    host.store.appendLogs(d.id, [{ timestamp: nowIso(), level, message: host.redactor.redact(message), resource: null }]);
+  let stateVersion = d.stateVersion;
+  const executor = (() => {
+    try {
+      return host.executorFor(d.format);
+    } catch {
+      return null;
+    }
+  })();
+  const workDir = executor ? workDirOf(host, executor, d.id) : null;
+  if (d.status === 'applying' && executor?.recoverState && workDir) {
+    const live = await host.store.getLock(d.stackKey);
+    if (live && d.lock && live.lockId === d.lock.lockId) await host.store.forceReleaseLock(d.stackKey);
+    const lock = await host.store.acquireLock({ stackKey: d.stackKey, operation: 'recover', who: 'orchestrator', info: `recovery of ${d.id}`, ttlMs: host.options.lockTtlMs, deploymentId: d.id }).catch(() => null);
+    if (lock) {
+      try {
+        const bundle = await host.store.getBundle(d.bundleDigest);
+        const ac = new AbortController();
+        const snap = bundle
+          ? await executor.recoverState({
+              deploymentId: d.id, stack: stackRefOf(d), stackKey: d.stackKey, operation: d.operation, workDir, bundle, priorState: null,
+              variables: d.options.variables, env: {}, parallelism: d.options.parallelism, options: d.options.executor, signal: ac.signal,
+              emit: () => undefined, secret: (v) => host.redactor.add(v),
+            })
+          : null;
+        if (snap) {
+          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: d.baseVersion ?? 0, lockId: lock.lockId, token: lock.token, retention: host.options.stateRetention, version: { ...versionBody(host, d, snap), reason: 'recovered' } });
+          stateVersion = v.version;
+          await log('warn', `Recovered the state the interrupted run left as version ${v.version}`);
+        }
+      } catch (e) {
+        await log('error', `Could not save the state the interrupted run left: ${errorMessage(e)}`);
+      } finally {
+        await host.store.releaseLock(d.stackKey, lock.lockId);
+      }
+    }
+  } else if (d.lock) {
+    const live = await host.store.getLock(d.stackKey);
+    if (live && live.lockId === d.lock.lockId) await host.store.releaseLock(d.stackKey, live.lockId);
+  }
+  if (workDir && !host.options.keepWorkDirs) await removeWorkDir(workDir);
+  const at = nowIso();
+  const failed: Deployment = { ...d, status: 'failed', error: `Deployment interrupted: the process running it (${d.owner ?? 'unknown'}) stopped`, stateVersion, lock: null, completedAt: at, updatedAt: at };
+  await host.store.putDeployment(failed);
+  await host.store.deletePlan(d.id);
+  await log('error', failed.error as string);
+  await host.audit({ who: null, action: 'deployment.recover', stackKey: d.stackKey, deploymentId: d.id, detail: { previousStatus: d.status, stateVersion } });
+  host.events.emit('status', { deploymentId: d.id, status: 'failed', previous: d.status, deployment: failed });
+}

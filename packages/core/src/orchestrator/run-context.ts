@@ -1,0 +1,90 @@
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Deployment, Resource } from '../types/domain.js';
+import type { Executor, ExecutorContext, ExecutorEvent, StateSnapshot } from '../types/executor.js';
+import { defaultCredentialEnv, stateIdOf } from '../stack.js';
+import { NotFoundError } from '../errors.js';
+import type { RunHost } from './host.js';
+import { stackRefOf } from './records.js';
+
+/** The deterministic private work dir of a deployment (recovery finds a dead run's dir by it). */
+export function workDirOf(host: RunHost, executor: Executor, deploymentId: string): string {
+  return join(executor.workRoot ?? host.options.workDir, deploymentId);
+}
+
+export async function makeWorkDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
+}
+
+export async function removeWorkDir(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** Builds what one executor call gets: the bundle, the prior raw state, the cloud's credentials only. */
+export async function buildExecutorContext(
+  host: RunHost,
+  executor: Executor,
+  d: Deployment,
+  baseVersion: number,
+  signal: AbortSignal,
+  emit: (e: ExecutorEvent) => void,
+): Promise<ExecutorContext> {
+  const bundle = await host.store.getBundle(d.bundleDigest);
+  if (!bundle) throw new NotFoundError(`The code of deployment ${d.id} (${d.bundleDigest}) is no longer stored`);
+  const prior = baseVersion > 0 ? await host.store.getStateVersion(d.stackKey, baseVersion) : null;
+  if (baseVersion > 0 && (!prior || prior.raw === null)) {
+    throw new NotFoundError(`State version ${baseVersion} of this stack has no raw state (past retention)`);
+  }
+  const creds = host.options.credentials;
+  const env = executor.credentialEnv?.(d.targetCloud, filterDefined(creds)) ?? defaultCredentialEnv(d.targetCloud, creds);
+  for (const name of d.options.sensitiveVariables) {
+    const v = d.options.variables[name];
+    if (v !== undefined) host.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  const workDir = workDirOf(host, executor, d.id);
+  await makeWorkDir(workDir);
+  return {
+    deploymentId: d.id,
+    stack: stackRefOf(d),
+    stackKey: d.stackKey,
+    operation: d.operation,
+    workDir,
+    bundle,
+    priorState: prior?.raw ?? null,
+    variables: d.options.variables,
+    env,
+    parallelism: d.options.parallelism,
+    options: d.options.executor,
+    signal,
+    emit,
+    secret: (v) => host.redactor.add(v),
+  };
+}
+
+function filterDefined(r: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** The state-version body of a snapshot, with every string redacted except the raw state (stored as is,
+ * sealed at rest when the store encrypts). */
+export function versionBody(host: RunHost, d: Deployment, snap: StateSnapshot) {
+  return {
+    stackKey: d.stackKey,
+    stateId: stateIdOf(d.stackKey),
+    deploymentId: d.id,
+    bundleDigest: d.bundleDigest,
+    resources: host.redactor.redactValue(snap.resources),
+    outputs: host.redactor.redactValue(snap.outputs),
+    raw: snap.raw,
+  };
+}
+
+/** Final resources of a deployment: the state's, plus those the run saw deleted (gone from the state). */
+export function finalResources(snapshotResources: Resource[], progress: Map<string, Resource>): Resource[] {
+  const ids = new Set(snapshotResources.map((r) => r.id));
+  const gone = [...progress.values()].filter((r) => !ids.has(r.id) && r.status === 'deleted');
+  return [...snapshotResources, ...gone];
+}

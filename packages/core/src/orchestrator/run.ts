@@ -1,0 +1,405 @@
+import type { Deployment, DeploymentStatus, Lock, LogLevel, Resource, StateVersion } from '../types/domain.js';
+import type { ApplyResult, Executor, ExecutorContext, ExecutorEvent, PlanResult, StateSnapshot } from '../types/executor.js';
+import { CancelledError, ConflictError, LockLostError, NotFoundError, StateLockedError, TimeoutError } from '../errors.js';
+import type { Caller } from './inputs.js';
+import type { RunHost } from './host.js';
+import { acquireStackLock, StackLease } from './lease.js';
+import { buildExecutorContext, finalResources, removeWorkDir, versionBody } from './run-context.js';
+import { deferred, errorMessage, nowIso } from './util.js';
+
+type Decision = 'approved' | 'rejected' | 'cancelled' | 'timeout' | 'detached';
+
+/**
+ * One deployment being run by this process: pending → planning → [awaiting_approval →] applying → end.
+ * `mode: 'approved'` resumes a plan approved here but made by another process (or before a restart).
+ */
+export class DeploymentRun {
+  readonly abort = new AbortController();
+  readonly done: Promise<void>;
+  private lease: StackLease | null = null;
+  private decision = deferred<Decision>();
+  private detached = false;
+  private logChain: Promise<void> = Promise.resolve();
+  private timeoutTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private readonly progress = new Map<string, Resource>();
+  private readonly executor: Executor;
+
+  constructor(
+    private readonly host: RunHost,
+    public record: Deployment,
+    private readonly caller: Caller | null,
+    private readonly mode: 'full' | 'approved',
+  ) {
+    this.executor = host.executorFor(record.format);
+    this.done = this.execute();
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Cancel in any non-terminal status; the executor sees the abort and the run saves what was left. */
+  cancel(): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new CancelledError());
+    this.decision.resolve('cancelled');
+  }
+
+  /** Approve or reject the plan this run is waiting on. */
+  async decide(decision: 'approved' | 'rejected', by: string | null, comment: string | null): Promise<void> {
+    await this.save({ approval: { decision, by, at: nowIso(), comment }, ...(decision === 'approved' ? { status: 'applying' as const } : {}) });
+    this.decision.resolve(decision);
+  }
+
+  /** Stops following a deployment another process took over (or that waits for approval at shutdown). */
+  detach(): void {
+    this.detached = true;
+    this.decision.resolve('detached');
+  }
+
+  get status(): DeploymentStatus {
+    return this.record.status;
+  }
+
+  private async execute(): Promise<void> {
+    let releaseSlot: (() => void) | null = null;
+    let ctx: ExecutorContext | null = null;
+    let end: 'completed' | 'failed' | 'cancelled' = 'failed';
+    this.startPolling();
+    try {
+      releaseSlot = await this.host.semaphore.acquire(this.abort.signal);
+      if (this.record.operation === 'drift') {
+        await this.save({ status: 'planning', startedAt: nowIso(), owner: this.host.options.instanceId });
+        const current = await this.host.store.getStateVersion(this.record.stackKey);
+        ctx = await this.context(current?.version ?? 0);
+        end = await this.drift(ctx);
+        return;
+      }
+      let plan: PlanResult;
+      if (this.mode === 'full') {
+        await this.takeLock();
+        const current = await this.host.store.getStateVersion(this.record.stackKey);
+        const baseVersion = current?.version ?? 0;
+        await this.save({ status: 'planning', baseVersion, startedAt: nowIso() });
+        this.armTimeout();
+        ctx = await this.context(baseVersion);
+        this.log('info', `Planning ${this.record.operation} of ${this.record.stackKey} from state version ${baseVersion}`);
+        plan = await this.executor.plan(ctx);
+        await this.host.store.putPlan({ deploymentId: this.id, baseVersion, summary: plan.summary, artifact: plan.artifact, createdAt: nowIso() });
+        const s = plan.summary;
+        await this.save({ plan: s });
+        this.log('info', `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
+        if (this.record.options.dryRun) {
+          await this.finish('planned', null);
+          end = 'completed';
+          return;
+        }
+        if (!s.hasChanges) {
+          end = await this.completeWithoutChanges(current);
+          return;
+        }
+        if (!(await this.approved())) return void (end = 'cancelled');
+      } else {
+        ctx = await this.resumeApproved();
+        const stored = await this.host.store.getPlan(this.id);
+        if (!stored) throw new NotFoundError('The approved plan is no longer stored; deploy again');
+        plan = { summary: stored.summary, artifact: stored.artifact };
+        this.armTimeout();
+      }
+      end = await this.apply(ctx, plan);
+    } catch (e) {
+      end = await this.fail(e);
+    } finally {
+      await this.teardown(ctx, end, releaseSlot);
+    }
+  }
+
+  /** Waits in `pending` for the stack's lock; the lease is renewed for the whole run. */
+  private async takeLock(): Promise<void> {
+    const lock = await acquireStackLock(
+      this.host.store,
+      { stackKey: this.record.stackKey, operation: this.record.operation, who: this.record.requestedBy ?? 'orchestrator', info: `deployment ${this.id}`, ttlMs: this.host.options.lockTtlMs, deploymentId: this.id },
+      this.host.options.lockWaitMs,
+      this.abort.signal,
+      (holder) => {
+        this.host.events.emit('lockContention', { deploymentId: this.id, stackKey: this.record.stackKey, holder: holder ? publicLock(holder) : null });
+        if (holder) this.log('info', `Waiting for the stack lock held by ${holder.who} (${holder.operation})`);
+      },
+    );
+    this.holdLease(lock);
+    await this.save({ lock: { lockId: lock.lockId, token: lock.token }, owner: this.host.options.instanceId });
+  }
+
+  private holdLease(lock: Lock): void {
+    this.lease = new StackLease(this.host.store, lock, this.host.options.lockTtlMs, (err) => {
+      this.log('error', `Stack lock lost: ${err.message}; stopping`);
+      if (!this.abort.signal.aborted) this.abort.abort(err);
+      this.decision.resolve('cancelled');
+    });
+    this.lease.start();
+  }
+
+  /** For a plan approved in a process that did not make it: take (or adopt) the lock, rebuild the context. */
+  private async resumeApproved(): Promise<ExecutorContext> {
+    const held = await this.host.store.getLock(this.record.stackKey);
+    if (held && this.record.lock && held.lockId === this.record.lock.lockId) this.holdLease(held);
+    else await this.takeLockNoWait();
+    await this.save({ owner: this.host.options.instanceId, status: 'applying' });
+    return this.context(this.record.baseVersion ?? 0);
+  }
+
+  private async takeLockNoWait(): Promise<void> {
+    const lock = await this.host.store.acquireLock({ stackKey: this.record.stackKey, operation: this.record.operation, who: this.record.requestedBy ?? 'orchestrator', info: `deployment ${this.id}`, ttlMs: this.host.options.lockTtlMs, deploymentId: this.id });
+    this.holdLease(lock);
+    await this.save({ lock: { lockId: lock.lockId, token: lock.token } });
+  }
+
+  private context(baseVersion: number): Promise<ExecutorContext> {
+    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e));
+  }
+
+  /** Applies per policy, or waits for a human. Returns false when the plan was rejected or cancelled. */
+  private async approved(): Promise<boolean> {
+    const policy = this.host.options.approvalPolicy({ environment: this.record.environment, autoApprove: this.record.options.autoApprove, caller: this.caller, operation: this.record.operation });
+    if (policy === 'auto') {
+      await this.save({ status: 'applying', approval: { decision: 'approved', by: this.caller?.id ?? null, at: nowIso(), comment: 'auto-approved' } });
+      return true;
+    }
+    this.disarmTimeout();
+    await this.save({ status: 'awaiting_approval' });
+    this.log('info', 'Plan saved; waiting for approval');
+    const t = setTimeout(() => this.decision.resolve('timeout'), this.host.options.approvalTimeoutMs);
+    t.unref();
+    const decision = await this.decision.promise;
+    clearTimeout(t);
+    if (decision === 'approved') {
+      this.armTimeout();
+      this.log('info', `Plan approved by ${this.record.approval?.by ?? 'an approver'}`);
+      return true;
+    }
+    if (decision === 'detached') return false;
+    if (decision === 'timeout') throw new TimeoutError(`Approval timed out after ${this.host.options.approvalTimeoutMs} ms`);
+    if (decision === 'rejected') {
+      const a = this.record.approval;
+      await this.finish('cancelled', `Plan rejected by ${a?.by ?? 'an approver'}${a?.comment ? `: ${a.comment}` : ''}`);
+      return false;
+    }
+    throw (this.abort.signal.reason as Error) ?? new CancelledError();
+  }
+
+  /** Applies exactly the saved plan, on top of exactly the version it was planned from (invariant 3). */
+  private async apply(ctx: ExecutorContext, plan: PlanResult): Promise<'completed' | 'failed' | 'cancelled'> {
+    const base = this.record.baseVersion ?? 0;
+    const current = await this.host.store.getStateVersion(this.record.stackKey);
+    if ((current?.version ?? 0) !== base) {
+      throw new ConflictError(`The stack's state moved from version ${base} to ${current?.version ?? 0} since this plan was made; deploy again to plan against the current state`);
+    }
+    await this.lease?.renew();
+    if (this.record.status !== 'applying') await this.save({ status: 'applying' });
+    this.log('info', `Applying the saved plan (${this.record.operation})`);
+    let result: ApplyResult;
+    try {
+      result = await this.executor.apply(ctx, plan);
+    } catch (e) {
+      result = { outcome: this.abort.signal.aborted ? 'cancelled' : 'failed', state: null, error: errorMessage(e) };
+    }
+    const reason = result.outcome === 'succeeded' ? (this.record.operation === 'destroy' ? 'destroyed' : this.record.operation === 'rollback' ? 'rollback' : 'applied') : 'partial';
+    const written = result.state ? await this.saveState(result.state, reason) : null;
+    const patch: Partial<Deployment> = written
+      ? { stateVersion: written.version, resources: finalResources(written.resources, this.progress), outputs: written.outputs }
+      : { resources: [...this.progress.values()] };
+    await this.save(patch);
+    if (result.outcome === 'succeeded') {
+      await this.finish('completed', null);
+      await this.markRolledBack();
+      return 'completed';
+    }
+    const abortReason = this.abort.signal.reason;
+    if (result.outcome === 'cancelled' && !(abortReason instanceof LockLostError)) {
+      await this.finish('cancelled', 'Deployment cancelled');
+      return 'cancelled';
+    }
+    const message =
+      result.outcome === 'timed_out' || abortReason instanceof TimeoutError
+        ? `Deployment timed out after ${this.timeoutMs()} ms`
+        : abortReason instanceof LockLostError
+          ? `Deployment stopped: ${abortReason.message}`
+          : (result.error ?? `${this.executor.name} apply failed`);
+    await this.finish('failed', message);
+    return 'failed';
+  }
+
+  /** Writes the state the tool left as version base+1 under our lock (invariants 1 and 2). */
+  private async saveState(snap: StateSnapshot, reason: StateVersion['reason']): Promise<StateVersion | null> {
+    const base = this.record.baseVersion ?? 0;
+    const body = versionBody(this.host, this.record, snap);
+    const write = (lockId: string, token: number) =>
+      this.host.store.writeStateVersion({ stackKey: this.record.stackKey, expectedVersion: base, lockId, token, retention: this.host.options.stateRetention, version: { ...body, reason } });
+    try {
+      if (!this.lease) throw new LockLostError('No stack lock is held');
+      const v = await write(this.lease.lockId, this.lease.token);
+      this.afterWrite(v);
+      return v;
+    } catch (e) {
+      if (!(e instanceof LockLostError)) throw e;
+      // The lease lapsed while the tool ran. Take the lock again: the write still succeeds only if no one
+      // wrote a version since our base, so nothing newer is ever overwritten.
+      try {
+        const lock = await this.host.store.acquireLock({ stackKey: this.record.stackKey, operation: 'save-state', who: 'orchestrator', info: `deployment ${this.id}`, ttlMs: this.host.options.lockTtlMs, deploymentId: this.id });
+        this.lease?.stop();
+        this.holdLease(lock);
+        const v = await write(lock.lockId, lock.token);
+        this.afterWrite(v);
+        return v;
+      } catch (again) {
+        await this.host.store.putPlan({ deploymentId: `${this.id}:unsaved-state`, baseVersion: base, summary: this.record.plan ?? { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact: snap, createdAt: nowIso() });
+        this.log('error', `The state left by this deployment could not be saved as a new version (${errorMessage(again)}); it is kept in the store under plan "${this.id}:unsaved-state" for manual recovery`);
+        return null;
+      }
+    }
+  }
+
+  private afterWrite(v: StateVersion): void {
+    this.log('info', `Saved state version ${v.version} (${v.reason})`);
+    this.host.events.emit('stateVersion', { deploymentId: this.id, stackKey: v.stackKey, version: v.version, reason: v.reason });
+    void this.host.audit({ who: this.record.requestedBy, action: 'state.write', stackKey: v.stackKey, deploymentId: this.id, detail: { version: v.version, reason: v.reason } });
+  }
+
+  private async completeWithoutChanges(current: StateVersion | null): Promise<'completed'> {
+    this.log('info', 'No changes: the infrastructure matches the code');
+    await this.save({ stateVersion: current?.version ?? null, resources: current?.resources ?? [], outputs: current?.outputs ?? {} });
+    await this.finish('completed', null);
+    await this.markRolledBack();
+    return 'completed';
+  }
+
+  private async drift(ctx: ExecutorContext): Promise<'completed'> {
+    const report = this.executor.detectDrift
+      ? await this.executor.detectDrift(ctx)
+      : { drifted: false, checkedAt: nowIso(), resources: [], unsupported: `The ${this.executor.name} executor cannot detect drift` };
+    await this.save({ drift: this.host.redactor.redactValue(report) });
+    this.log('info', report.unsupported ?? (report.drifted ? `Drift detected in ${report.resources.length} resource(s)` : 'No drift detected'));
+    await this.finish('completed', null);
+    return 'completed';
+  }
+
+  private async markRolledBack(): Promise<void> {
+    if (this.record.operation !== 'rollback' || !this.record.rollbackOf) return;
+    const original = await this.host.store.getDeployment(this.record.rollbackOf);
+    if (!original) return;
+    const updated: Deployment = { ...original, status: 'rolled_back', rolledBackBy: this.id, updatedAt: nowIso() };
+    await this.host.store.putDeployment(updated);
+    this.host.events.emit('status', { deploymentId: original.id, status: 'rolled_back', previous: original.status, deployment: updated });
+  }
+
+  private async fail(e: unknown): Promise<'failed' | 'cancelled'> {
+    if (this.detached) return 'cancelled';
+    const reason = this.abort.signal.reason;
+    if (e instanceof CancelledError || (reason instanceof CancelledError && this.abort.signal.aborted && !(e instanceof TimeoutError))) {
+      await this.finish('cancelled', 'Deployment cancelled').catch(() => undefined);
+      return 'cancelled';
+    }
+    const message =
+      e instanceof TimeoutError || reason instanceof TimeoutError
+        ? e instanceof TimeoutError && e.message.startsWith('Approval')
+          ? e.message
+          : `Deployment timed out after ${this.timeoutMs()} ms`
+        : e instanceof StateLockedError && e.lock
+          ? `State is already locked by ${String(e.lock.who)} (${String(e.lock.operation)}, lock ${String(e.lock.lockId)})`
+          : errorMessage(e);
+    this.log('error', message);
+    await this.finish('failed', message).catch((err) => this.host.logger('error', 'could not record a failed deployment', { deploymentId: this.id, error: errorMessage(err) }));
+    return 'failed';
+  }
+
+  private async finish(status: DeploymentStatus, error: string | null): Promise<void> {
+    await this.save({ status, error: error === null ? null : this.host.redactor.redact(error), completedAt: nowIso() });
+  }
+
+  private async teardown(ctx: ExecutorContext | null, end: 'completed' | 'failed' | 'cancelled', releaseSlot: (() => void) | null): Promise<void> {
+    this.disarmTimeout();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (!this.detached) {
+      if (ctx) await this.executor.cleanup?.(ctx, end).catch(() => undefined);
+      if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);
+      // The saved plan can hold secrets (a tfplan carries variable values): it goes with the deployment.
+      await this.host.store.deletePlan(this.id).catch(() => undefined);
+      await this.lease?.release();
+      if (this.record.lock) await this.save({ lock: null }).catch(() => undefined);
+    } else {
+      this.lease?.stop();
+      if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);
+    }
+    releaseSlot?.();
+    await this.logChain;
+    this.host.runEnded(this.id);
+  }
+
+  private timeoutMs(): number {
+    const own = this.record.options.timeoutMs;
+    return Math.min(own ?? Infinity, this.host.options.maxDeploymentTimeoutMs);
+  }
+
+  private armTimeout(): void {
+    this.disarmTimeout();
+    this.timeoutTimer = setTimeout(() => {
+      if (!this.abort.signal.aborted) this.abort.abort(new TimeoutError(`Deployment timed out after ${this.timeoutMs()} ms`));
+    }, this.timeoutMs());
+    this.timeoutTimer.unref();
+  }
+
+  private disarmTimeout(): void {
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = null;
+  }
+
+  /** Sees a cancel asked in another process, or an approval/cancel that another process acted on. */
+  private startPolling(): void {
+    this.pollTimer = setInterval(() => {
+      void this.host.store.getDeployment(this.id).then((d) => {
+        if (!d) return;
+        if (d.cancelRequestedAt && !this.abort.signal.aborted) {
+          this.record.cancelRequestedAt = d.cancelRequestedAt;
+          this.cancel();
+        } else if (this.record.status === 'awaiting_approval' && d.status !== 'awaiting_approval') {
+          this.record = d; // approved, rejected or cancelled by another process, which now runs it
+          this.detach();
+        }
+      }, () => undefined);
+    }, this.host.options.cancelPollMs);
+    this.pollTimer.unref();
+  }
+
+  private onExecutorEvent(e: ExecutorEvent): void {
+    if (e.type === 'log') return this.log(e.level, e.message, e.resource ?? null);
+    const prev = this.progress.get(e.id);
+    this.progress.set(e.id, { id: e.id, type: e.resourceType ?? prev?.type ?? '', name: e.name ?? prev?.name ?? e.id, status: e.status, attributes: {}, dependencies: [] });
+    this.host.events.emit('resource', { deploymentId: this.id, id: e.id, resourceType: e.resourceType, name: e.name, status: e.status });
+    if (e.message) this.log(e.status === 'failed' ? 'error' : 'info', e.message, e.id);
+  }
+
+  log(level: LogLevel, message: string, resource: string | null = null): void {
+    const entry = { timestamp: nowIso(), level, message: this.host.redactor.redact(message), resource };
+    this.logChain = this.logChain
+      .then(() => this.host.store.appendLogs(this.id, [entry]))
+      .catch((e) => this.host.logger('warn', 'could not store a log line', { deploymentId: this.id, error: errorMessage(e) }));
+    this.host.events.emit('log', { deploymentId: this.id, entry });
+  }
+
+  /** Persists a change, keeping a cancel request another process stored meanwhile. */
+  private async save(patch: Partial<Deployment>): Promise<void> {
+    const previous = this.record.status;
+    const stored = await this.host.store.getDeployment(this.id);
+    const cancelRequestedAt = this.record.cancelRequestedAt ?? stored?.cancelRequestedAt ?? null;
+    this.record = { ...this.record, ...patch, cancelRequestedAt, updatedAt: nowIso() };
+    await this.host.store.putDeployment(this.record);
+    if (this.record.status !== previous) {
+      this.host.events.emit('status', { deploymentId: this.id, status: this.record.status, previous, deployment: this.host.redactor.redactValue(this.record) });
+    }
+  }
+}
+
+export function publicLock<T extends { token: number }>(lock: T): Omit<T, 'token'> {
+  const { token: _token, ...rest } = lock;
+  return rest;
+}
