@@ -1,0 +1,46 @@
+import { basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ExecutorUnavailableError } from '@iac-orchestrator/core';
+import { buildVersionArgs } from './commands/version.js';
+import { buildChildEnv } from './env.js';
+import { runTerraform } from './run.js';
+
+/** The CLI found on this machine. */
+export interface BinaryInfo {
+  /** Display name: the binary's base name (`terraform`, `tofu`). */
+  name: string;
+  version: string;
+}
+
+/** Compares dotted versions numerically ("1.10.0" > "1.9.5"); pre-release suffixes are ignored. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.replace(/^v/, '').split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Runs `<binary> version -json` once and checks the minimum version. Throws ExecutorUnavailableError
+ * naming the binary and the minimum version when the CLI is missing, unreadable or too old.
+ */
+export async function probeBinary(binary: string, minVersion: string, cliConfigFile?: string): Promise<BinaryInfo> {
+  const name = basename(binary);
+  const env = buildChildEnv({ cloud: 'aws', credentials: {}, ...(cliConfigFile ? { cliConfigFile } : {}) });
+  const r = await runTerraform({ binary, args: buildVersionArgs(), cwd: tmpdir(), env, graceMs: 1000, collectStdout: true });
+  if (r.spawnError) throw new ExecutorUnavailableError(`${name} CLI not found or not executable ("${binary}"); version ${minVersion} or newer is required`);
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(r.stdout) as { terraform_version?: string }).terraform_version;
+  } catch {
+    version = /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
+  }
+  if (r.exitCode !== 0 || !version) throw new ExecutorUnavailableError(`${name} did not report its version; version ${minVersion} or newer is required`);
+  if (compareVersions(version, minVersion) < 0) {
+    throw new ExecutorUnavailableError(`${name} ${version} is too old: version ${minVersion} or newer is required`);
+  }
+  return { name, version };
+}

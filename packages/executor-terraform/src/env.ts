@@ -1,0 +1,89 @@
+import type { TargetCloud } from '@iac-orchestrator/core';
+
+/** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else. */
+export const PARENT_ENV_ALLOWLIST = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+] as const;
+
+/** Which credential variables of `ctx.env` belong to each cloud (anything else is dropped). */
+const CLOUD_VARS: Record<TargetCloud, RegExp> = {
+  aws: /^AWS_/,
+  azure: /^(ARM_|AZURE_)/,
+  gcp: /^(GOOGLE_|GCP_|CLOUDSDK_)/,
+};
+
+/** The orchestrator's credential names → the names Terraform's providers read. */
+const CREDENTIAL_ALIASES: Record<TargetCloud, Record<string, string>> = {
+  aws: {},
+  azure: {
+    AZURE_CLIENT_ID: 'ARM_CLIENT_ID',
+    AZURE_CLIENT_SECRET: 'ARM_CLIENT_SECRET',
+    AZURE_TENANT_ID: 'ARM_TENANT_ID',
+    AZURE_SUBSCRIPTION_ID: 'ARM_SUBSCRIPTION_ID',
+  },
+  gcp: {
+    GCP_PROJECT_ID: 'GOOGLE_PROJECT',
+    GCP_CREDENTIALS_FILE: 'GOOGLE_APPLICATION_CREDENTIALS',
+  },
+};
+
+/**
+ * Maps one cloud's credentials to the variables Terraform providers read (azurerm: `ARM_*`, google:
+ * `GOOGLE_*`, aws: `AWS_*` as they are). Variables of other clouds are dropped; a provider-native name
+ * already present (e.g. `ARM_CLIENT_ID`) wins over its alias.
+ */
+export function terraformCredentialEnv(cloud: TargetCloud, credentials: Record<string, string | undefined>): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && CLOUD_VARS[cloud].test(k)) own[k] = v;
+  const out: Record<string, string> = { ...own };
+  for (const [from, to] of Object.entries(CREDENTIAL_ALIASES[cloud])) {
+    if (own[from] !== undefined && own[to] === undefined) out[to] = own[from];
+  }
+  return out;
+}
+
+export interface ChildEnvSettings {
+  cloud: TargetCloud;
+  /** `ctx.env`: the target cloud's credentials. */
+  credentials: Record<string, string>;
+  cliConfigFile?: string;
+  pluginCacheDir?: string;
+  /** Source of the allowlisted variables (default `process.env`). */
+  parent?: Record<string, string | undefined>;
+}
+
+/**
+ * The complete environment of a Terraform child: allowlisted parent variables, Terraform's automation
+ * settings and the target cloud's credentials. Never the whole parent env, never `TF_LOG` (debug logs
+ * can print request bodies with secrets), never another cloud's credentials.
+ */
+export function buildChildEnv(s: ChildEnvSettings): Record<string, string> {
+  const parent = s.parent ?? process.env;
+  const env: Record<string, string> = {};
+  for (const k of PARENT_ENV_ALLOWLIST) {
+    const v = parent[k];
+    if (v !== undefined) env[k] = v;
+  }
+  Object.assign(env, terraformCredentialEnv(s.cloud, s.credentials));
+  env.TF_IN_AUTOMATION = '1';
+  env.TF_INPUT = '0';
+  // No update check or usage ping to checkpoint-api.hashicorp.com from a deployment.
+  env.CHECKPOINT_DISABLE = '1';
+  if (s.cliConfigFile) env.TF_CLI_CONFIG_FILE = s.cliConfigFile;
+  if (s.pluginCacheDir) env.TF_PLUGIN_CACHE_DIR = s.pluginCacheDir;
+  return env;
+}

@@ -1,0 +1,210 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import {
+  TimeoutError,
+  ExecutorError,
+  type ApplyResult,
+  type DriftReport,
+  type Executor,
+  type ExecutorCheck,
+  type ExecutorContext,
+  type PlanResult,
+  type StateSnapshot,
+  type TargetCloud,
+} from '@iac-orchestrator/core';
+import { decodeArtifact, encodeArtifact } from './artifact.js';
+import { probeBinary, type BinaryInfo } from './binary.js';
+import { buildApplyArgs } from './commands/apply.js';
+import { buildDestroyPlanArgs } from './commands/destroy.js';
+import { buildPlanArgs } from './commands/plan.js';
+import { TERRAFORM_DEFAULTS } from './defaults.js';
+import { terraformCredentialEnv } from './env.js';
+import { driftFromPlan, planSecrets, summarisePlan, type ShownPlan } from './plan-summary.js';
+import { abortError, stderrSummary, TerraformSession } from './session.js';
+import { StreamInterpreter } from './stream.js';
+import { layoutOf, scrubWorkDir, writeVariables } from './workdir.js';
+
+/** Options of {@link TerraformExecutor}. The standalone service fills them from its environment. */
+export interface TerraformExecutorOptions {
+  /** CLI to run: `terraform` on PATH (default) or a path, e.g. an OpenTofu `tofu` binary. */
+  binary?: string;
+  /** `TERRAFORM_WORK_DIR`: root of the per-deployment work dirs the orchestrator creates. */
+  workRoot?: string;
+  /** `TF_CLI_CONFIG_FILE` given to every run (provider mirrors, credentials helpers). Unset: Terraform's default lookup. */
+  cliConfigFile?: string;
+  /** Shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`). Default: `<workRoot>/.plugin-cache`, or one in the OS temp dir. */
+  pluginCacheDir?: string;
+  /** Grace after SIGINT before the process group is killed (default 30 s). */
+  cancelGraceMs?: number;
+  /** Oldest CLI version accepted (default 1.4.0). */
+  minVersion?: string;
+  /** Keep work dirs after cleanup, for debugging (they hold state and plans in clear). */
+  keepWorkDir?: boolean;
+}
+
+/**
+ * Runs Terraform (or OpenTofu) for the orchestrator: `init` → `plan -out` → saved plan → `apply` of
+ * exactly that plan, streaming progress from `-json`, and returning the state Terraform left even after a
+ * failure, a cancel or a timeout.
+ */
+export class TerraformExecutor implements Executor {
+  readonly format = 'terraform' as const;
+  readonly name = 'terraform';
+  readonly workRoot?: string;
+  private readonly binary: string;
+  private readonly cliConfigFile?: string;
+  private readonly pluginCacheDir: string;
+  private readonly cancelGraceMs: number;
+  private readonly minVersion: string;
+  private readonly keepWorkDir: boolean;
+  private probe?: Promise<BinaryInfo>;
+
+  constructor(options: TerraformExecutorOptions = {}) {
+    this.binary = options.binary ?? TERRAFORM_DEFAULTS.binary;
+    if (options.workRoot) this.workRoot = options.workRoot;
+    if (options.cliConfigFile) this.cliConfigFile = options.cliConfigFile;
+    this.pluginCacheDir = options.pluginCacheDir ?? join(options.workRoot ?? tmpdir(), options.workRoot ? '.plugin-cache' : 'iac-orchestrator-terraform-plugin-cache');
+    this.cancelGraceMs = options.cancelGraceMs ?? TERRAFORM_DEFAULTS.cancelGraceMs;
+    this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
+    this.keepWorkDir = options.keepWorkDir ?? false;
+  }
+
+  /** Reports the CLI and its version; never throws. */
+  async check(): Promise<ExecutorCheck> {
+    try {
+      const info = await this.available();
+      return { ok: true, version: `${info.name} ${info.version}` };
+    } catch (e) {
+      return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** `AZURE_*` → `ARM_*`, `GCP_*` → `GOOGLE_*`, `AWS_*` as is; other clouds' variables dropped. */
+  credentialEnv(cloud: TargetCloud, credentials: Record<string, string>): Record<string, string> {
+    return terraformCredentialEnv(cloud, credentials);
+  }
+
+  async plan(ctx: ExecutorContext): Promise<PlanResult> {
+    const info = await this.available();
+    if (ctx.signal.aborted) throw abortError(ctx.signal);
+    const s = this.session(ctx);
+    await s.prepare();
+    const varFile = await writeVariables(s.layout, ctx.variables);
+    const base = { out: s.layout.planFile, parallelism: ctx.parallelism, ...(varFile ? { varFiles: [varFile] } : {}) };
+    const args =
+      ctx.operation === 'destroy' ? buildDestroyPlanArgs(base) : buildPlanArgs({ ...base, refreshOnly: ctx.operation === 'drift' });
+    ctx.emit({ type: 'log', level: 'info', message: `Planning (${ctx.operation})`, resource: null });
+    const stream = new StreamInterpreter((e) => ctx.emit(e));
+    const r = await s.exec(args, { onLine: stream.line });
+    if (r.interrupted) throw abortError(ctx.signal);
+    if (r.exitCode !== 0) throw new ExecutorError(`Terraform plan failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
+
+    const shown = (await s.showJson(s.layout.planFile)) as ShownPlan | null;
+    if (!shown) throw new ExecutorError('Terraform could not show the saved plan');
+    for (const v of planSecrets(shown)) ctx.secret(v);
+    const summary = summarisePlan(shown);
+    const plan = await readFile(s.layout.planFile);
+    const artifact = encodeArtifact(
+      { lockFile: await s.lockFile(), backend: s.backend, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
+      plan,
+    );
+    await writeFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }), { mode: 0o600 });
+    return { summary, artifact };
+  }
+
+  async apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult> {
+    const stream = new StreamInterpreter((e) => ctx.emit(e));
+    let s: TerraformSession | undefined;
+    try {
+      const { artifact, plan: bytes } = decodeArtifact(plan.artifact);
+      if (artifact.bundleDigest !== ctx.bundle.digest) throw new ExecutorError('The saved plan was made from other code than this deployment\'s bundle');
+      await this.available();
+      s = this.session(ctx);
+      if (await this.preparedFor(ctx, artifact.planSha256)) {
+        // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
+        if (!s.backend && ctx.priorState !== null) await writeFile(s.layout.stackDir + '/terraform.tfstate', JSON.stringify(ctx.priorState), { mode: 0o600 });
+      } else {
+        ctx.emit({ type: 'log', level: 'info', message: 'Preparing a fresh work dir for the saved plan', resource: null });
+        await s.prepare({ lockFile: artifact.lockFile });
+      }
+      await writeFile(s.layout.planFile, bytes, { mode: 0o600 });
+      if (ctx.signal.aborted) throw abortError(ctx.signal);
+      ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
+      const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
+      const state = await s.readState(stream.statuses);
+      if (r.interrupted) return { ...this.stopped(ctx), state };
+      if (r.exitCode !== 0) return { outcome: 'failed', state, error: `Terraform apply failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}` };
+      return { outcome: 'succeeded', state };
+    } catch (e) {
+      // Apply never throws: report what happened and whatever state there is.
+      const state = s ? await s.readState(stream.statuses) : null;
+      if (ctx.signal.aborted) return { ...this.stopped(ctx), state };
+      return { outcome: 'failed', state, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async detectDrift(ctx: ExecutorContext): Promise<DriftReport> {
+    await this.available();
+    const checkedAt = new Date().toISOString();
+    if (ctx.priorState === null && !this.session(ctx).backend) return { drifted: false, checkedAt, resources: [] };
+    const s = this.session(ctx);
+    await s.prepare();
+    const varFile = await writeVariables(s.layout, ctx.variables);
+    const stream = new StreamInterpreter((e) => ctx.emit(e));
+    const args = buildPlanArgs({ out: s.layout.driftPlanFile, refreshOnly: true, parallelism: ctx.parallelism, ...(varFile ? { varFiles: [varFile] } : {}) });
+    const r = await s.exec(args, { onLine: stream.line });
+    if (r.interrupted) throw abortError(ctx.signal);
+    if (r.exitCode !== 0) throw new ExecutorError(`Terraform drift check failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
+    const shown = (await s.showJson(s.layout.driftPlanFile)) as ShownPlan | null;
+    if (!shown) throw new ExecutorError('Terraform could not show the drift plan');
+    return driftFromPlan(shown, checkedAt);
+  }
+
+  /** Reads the state a dead process's Terraform left in the (deterministic) work dir. Never throws. */
+  async recoverState(ctx: ExecutorContext): Promise<StateSnapshot | null> {
+    try {
+      return await this.session(ctx).readState();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Overwrites state, plans and variables in the work dir, then removes it (unless `keepWorkDir`). */
+  async cleanup(ctx: ExecutorContext): Promise<void> {
+    await scrubWorkDir(layoutOf(ctx.workDir), this.keepWorkDir).catch(() => undefined);
+  }
+
+  private session(ctx: ExecutorContext): TerraformSession {
+    return new TerraformSession(
+      { binary: this.binary, pluginCacheDir: this.pluginCacheDir, cancelGraceMs: this.cancelGraceMs, ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}) },
+      ctx,
+    );
+  }
+
+  /** Probes the CLI once per executor; a failed probe is retried next time (the binary may be installed later). */
+  private available(): Promise<BinaryInfo> {
+    this.probe ??= probeBinary(this.binary, this.minVersion, this.cliConfigFile).catch((e: unknown) => {
+      this.probe = undefined;
+      throw e;
+    });
+    return this.probe;
+  }
+
+  /** Whether this work dir was init'ed by the plan of exactly this artifact (same process, same dir). */
+  private async preparedFor(ctx: ExecutorContext, planSha256: string): Promise<boolean> {
+    const marker = await readFile(layoutOf(ctx.workDir).marker, 'utf8').catch(() => null);
+    if (!marker) return false;
+    try {
+      const m = JSON.parse(marker) as { bundleDigest?: string; planSha256?: string };
+      return m.bundleDigest === ctx.bundle.digest && m.planSha256 === planSha256;
+    } catch {
+      return false;
+    }
+  }
+
+  private stopped(ctx: ExecutorContext): Pick<ApplyResult, 'outcome' | 'error'> {
+    const timedOut = ctx.signal.reason instanceof TimeoutError;
+    return { outcome: timedOut ? 'timed_out' : 'cancelled', error: timedOut ? 'Terraform apply timed out and was stopped' : 'Terraform apply was cancelled' };
+  }
+}

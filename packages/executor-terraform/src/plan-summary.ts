@@ -1,0 +1,56 @@
+import type { DriftReport, PlanSummary, PlannedAction } from '@iac-orchestrator/core';
+import { secretStrings } from './mask.js';
+
+/** The parts of `terraform show -json <planfile>` that we read. */
+export interface ShownPlan {
+  resource_changes?: Array<{ address: string; type?: string; mode?: string; change?: { actions?: string[] }; action_reason?: string }>;
+  resource_drift?: Array<{ address: string; type?: string; mode?: string; change?: { actions?: string[] } }>;
+  output_changes?: Record<string, { actions?: string[] }>;
+  planned_values?: { outputs?: Record<string, { sensitive?: boolean; value?: unknown }> };
+  variables?: Record<string, { value?: unknown }>;
+}
+
+/** Terraform's action list → one planned action (`["delete","create"]` and the reverse are a replace). */
+export function plannedAction(actions: readonly string[] | undefined): PlannedAction {
+  const a = actions ?? [];
+  if (a.includes('delete') && a.includes('create')) return 'replace';
+  if (a.length === 1 && ['create', 'update', 'delete', 'read'].includes(a[0]!)) return a[0] as PlannedAction;
+  return 'no-op';
+}
+
+/** Add / change / destroy counts and per-resource actions, counted the way Terraform's own summary is. */
+export function summarisePlan(plan: ShownPlan): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  const resources: PlanSummary['resources'] = [];
+  for (const rc of plan.resource_changes ?? []) {
+    const action = plannedAction(rc.change?.actions);
+    if (action === 'create' || action === 'replace') add++;
+    if (action === 'delete' || action === 'replace') destroy++;
+    if (action === 'update') change++;
+    if (action === 'no-op' || (action === 'read' && rc.mode === 'data')) continue;
+    resources.push({ id: rc.address, ...(rc.type ? { type: rc.type } : {}), action, ...(rc.action_reason ? { reason: rc.action_reason } : {}) });
+  }
+  const outputsChange = Object.values(plan.output_changes ?? {}).some((o) => plannedAction(o.actions) !== 'no-op');
+  return { add, change, destroy, hasChanges: add + change + destroy > 0 || outputsChange, resources };
+}
+
+/** What a refresh-only plan found changed outside Terraform. */
+export function driftFromPlan(plan: ShownPlan, checkedAt = new Date().toISOString()): DriftReport {
+  const resources = (plan.resource_drift ?? [])
+    .filter((d) => d.mode !== 'data')
+    .map((d) => {
+      const action = plannedAction(d.change?.actions);
+      const change = action === 'delete' ? 'deleted' : action === 'update' ? 'modified' : action;
+      return { id: d.address, ...(d.type ? { type: d.type } : {}), change };
+    });
+  return { drifted: resources.length > 0, checkedAt, resources };
+}
+
+/** Values a plan shows that are secret (sensitive outputs), so they are registered before anything is logged. */
+export function planSecrets(plan: ShownPlan): string[] {
+  const out: string[] = [];
+  for (const o of Object.values(plan.planned_values?.outputs ?? {})) if (o.sensitive) out.push(...secretStrings(o.value));
+  return out;
+}

@@ -1,0 +1,158 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CancelledError,
+  ExecutorError,
+  ExecutorUnavailableError,
+  OrchestratorError,
+  type ExecutorContext,
+  type ResourceStatus,
+  type StateSnapshot,
+} from '@iac-orchestrator/core';
+import { buildInitArgs } from './commands/init.js';
+import { buildShowArgs } from './commands/show.js';
+import { buildStatePullArgs } from './commands/state-pull.js';
+import { buildChildEnv } from './env.js';
+import { runTerraform, type RunResult } from './run.js';
+import { normaliseState, type TfState } from './state.js';
+import { hasOwnBackend, layoutOf, readJson, restoreState, writeBundle, type WorkLayout } from './workdir.js';
+
+/** The executor's resolved settings that one session needs. */
+export interface SessionConfig {
+  binary: string;
+  cliConfigFile?: string;
+  pluginCacheDir?: string;
+  cancelGraceMs: number;
+}
+
+const LOCK_FILE = '.terraform.lock.hcl';
+
+/** The error a run stopped by `ctx.signal` surfaces: the orchestrator's reason, or a plain cancellation. */
+export function abortError(signal: AbortSignal): OrchestratorError {
+  return signal.reason instanceof OrchestratorError ? signal.reason : new CancelledError();
+}
+
+/** Last lines of stderr without Terraform's box drawing: a fallback failure message. */
+export function stderrSummary(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/^[\s│╷╵]+/, '').trim())
+    .filter(Boolean);
+  return lines.slice(-6).join(' ').slice(0, 1000) || 'no error output';
+}
+
+/**
+ * One executor call's view of a deployment's work dir: runs the CLI there with the deployment's env,
+ * prepares the stack dir, and reads back whatever state Terraform left.
+ */
+export class TerraformSession {
+  readonly layout: WorkLayout;
+  readonly backend: boolean;
+  private readonly env: Record<string, string>;
+
+  constructor(
+    private readonly cfg: SessionConfig,
+    readonly ctx: ExecutorContext,
+  ) {
+    this.layout = layoutOf(ctx.workDir);
+    this.backend = hasOwnBackend(ctx.bundle);
+    this.env = buildChildEnv({
+      cloud: ctx.stack.targetCloud,
+      credentials: ctx.env,
+      ...(cfg.cliConfigFile ? { cliConfigFile: cfg.cliConfigFile } : {}),
+      ...(cfg.pluginCacheDir ? { pluginCacheDir: cfg.pluginCacheDir } : {}),
+    });
+  }
+
+  /** Runs one CLI command in the stack dir. `signal: null` runs it unstoppable (reading state after a cancel). */
+  async exec(args: string[], opts: { onLine?: (l: string) => void; collect?: boolean; signal?: AbortSignal | null } = {}): Promise<RunResult> {
+    const signal = opts.signal === null ? undefined : (opts.signal ?? this.ctx.signal);
+    const r = await runTerraform({
+      binary: this.cfg.binary,
+      args,
+      cwd: this.layout.stackDir,
+      env: this.env,
+      graceMs: this.cfg.cancelGraceMs,
+      ...(signal ? { signal } : {}),
+      ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      ...(opts.collect ? { collectStdout: true } : {}),
+    });
+    if (r.spawnError) throw new ExecutorUnavailableError(`Could not start ${this.cfg.binary}: ${r.spawnError}`);
+    return r;
+  }
+
+  /**
+   * Writes the bundle, restores the prior state (local backend only), writes the planned provider lock
+   * file if there is one, and runs `init`. Throws a typed error; the work dir may be fresh or reused.
+   */
+  async prepare(opts: { lockFile?: string | null } = {}): Promise<void> {
+    await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
+    await writeBundle(this.layout, this.ctx.bundle);
+    if (!this.backend) await restoreState(this.layout, this.ctx.priorState);
+    if (opts.lockFile) await writeFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile, { mode: 0o600 });
+    this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
+    const r = await this.exec(buildInitArgs({ lockfileReadonly: Boolean(opts.lockFile) }), {
+      onLine: (line) => {
+        if (line.trim()) this.ctx.emit({ type: 'log', level: 'debug', message: line.trim(), resource: null });
+      },
+    });
+    if (r.interrupted) throw abortError(this.ctx.signal);
+    if (r.exitCode !== 0) throw new ExecutorError(`Terraform init failed: ${stderrSummary(r.stderr)}`);
+  }
+
+  /** The provider lock file init wrote (or the bundle brought), or null. */
+  async lockFile(): Promise<string | null> {
+    return readFile(join(this.layout.stackDir, LOCK_FILE), 'utf8').catch(() => null);
+  }
+
+  /** `show -json [path]` parsed, or null when Terraform cannot show it (e.g. providers not installed). */
+  async showJson(path?: string, signal?: AbortSignal | null): Promise<unknown> {
+    const r = await this.exec(buildShowArgs(path ? { path } : {}), { collect: true, signal: signal === undefined ? this.ctx.signal : signal });
+    if (r.exitCode !== 0) return null;
+    try {
+      return JSON.parse(r.stdout) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The state Terraform left: `errored.tfstate` (written when it could not persist the state), else the
+   * backend's state (`state pull`) or the local `terraform.tfstate`. Null when there is none. Never throws,
+   * never stops on the deployment's signal: this is what runs after a cancel or a timeout.
+   */
+  async readState(statuses?: ReadonlyMap<string, ResourceStatus>): Promise<StateSnapshot | null> {
+    try {
+      const errored = join(this.layout.stackDir, 'errored.tfstate');
+      const local = join(this.layout.stackDir, 'terraform.tfstate');
+      let raw: TfState | null = null;
+      let path: string | undefined;
+      if (await exists(errored)) [raw, path] = [await readJson<TfState>(errored), errored];
+      else if (this.backend) raw = await this.pullState();
+      else if (await exists(local)) [raw, path] = [await readJson<TfState>(local), local];
+      if (!raw) return null;
+      const shown = await this.showJson(path, null).catch(() => null);
+      return normaliseState({ raw, shown, ...(statuses ? { statuses } : {}), secret: (v) => this.ctx.secret(v) });
+    } catch {
+      return null;
+    }
+  }
+
+  private async pullState(): Promise<TfState | null> {
+    if (!(await exists(join(this.layout.stackDir, '.terraform')))) return null;
+    const r = await this.exec(buildStatePullArgs(), { collect: true, signal: null });
+    if (r.exitCode !== 0 || !r.stdout.trim()) return null;
+    try {
+      return JSON.parse(r.stdout) as TfState;
+    } catch {
+      return null;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,125 @@
+import type { ExecutorEvent, LogLevel, ResourceStatus } from '@iac-orchestrator/core';
+
+/** A diagnostic (error or warning) from Terraform's `-json` stream. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  summary: string;
+  detail: string;
+  address?: string;
+}
+
+/** What one line of the `-json` UI stream means to the orchestrator. */
+export interface StreamItem {
+  events: ExecutorEvent[];
+  diagnostic?: Diagnostic;
+}
+
+/** Hook action at `apply_start` → the spec's in-progress status. */
+const STARTED: Record<string, ResourceStatus> = { create: 'creating', update: 'updating', delete: 'deleting', replace: 'creating' };
+/** Hook action at `apply_complete` → the spec's done status. */
+const COMPLETED: Record<string, ResourceStatus> = { create: 'created', update: 'updated', delete: 'deleted', replace: 'created' };
+
+interface HookResource {
+  addr?: string;
+  resource_type?: string;
+  resource_name?: string;
+}
+
+const LEVELS: Record<string, LogLevel> = { error: 'error', warn: 'warn', info: 'info', debug: 'debug', trace: 'debug' };
+
+/**
+ * Interprets one line of `terraform plan|apply -json`. Pure: no state, no I/O. Lines that are not JSON
+ * (a provider printing to stdout, a blank line) become plain log lines instead of breaking the stream.
+ */
+export function interpretLine(line: string): StreamItem {
+  const text = line.trim();
+  if (!text) return { events: [] };
+  let msg: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a message');
+    msg = parsed as Record<string, unknown>;
+  } catch {
+    return { events: [{ type: 'log', level: 'info', message: text, resource: null }] };
+  }
+
+  const type = typeof msg.type === 'string' ? msg.type : '';
+  const message = typeof msg['@message'] === 'string' ? msg['@message'].trim() : '';
+  const level = LEVELS[String(msg['@level'])] ?? 'info';
+  const hook = (msg.hook ?? msg.change ?? {}) as { resource?: HookResource; action?: string };
+  const res = hook.resource ?? {};
+  const addr = res.addr ?? null;
+  const log = (lvl: LogLevel, m = message, resource: string | null = addr): ExecutorEvent => ({ type: 'log', level: lvl, message: m, resource });
+  const resourceEvent = (status: ResourceStatus): ExecutorEvent => ({
+    type: 'resource',
+    id: addr ?? '',
+    ...(res.resource_type ? { resourceType: res.resource_type } : {}),
+    ...(res.resource_name ? { name: res.resource_name } : {}),
+    status,
+    ...(message ? { message } : {}),
+  });
+
+  switch (type) {
+    case 'version':
+    case 'refresh_start':
+    case 'refresh_complete':
+      return { events: [log('debug')] };
+    case 'diagnostic': {
+      const d = (msg.diagnostic ?? {}) as { severity?: string; summary?: string; detail?: string; address?: string };
+      const diagnostic: Diagnostic = {
+        severity: d.severity === 'warning' ? 'warning' : 'error',
+        summary: d.summary ?? message,
+        detail: d.detail ?? '',
+        ...(d.address ? { address: d.address } : {}),
+      };
+      const text = diagnostic.detail ? `${diagnostic.summary}: ${diagnostic.detail}` : diagnostic.summary;
+      return { events: [log(diagnostic.severity === 'warning' ? 'warn' : 'error', text, d.address ?? null)], diagnostic };
+    }
+    case 'apply_start': {
+      const status = addr ? STARTED[hook.action ?? ''] : undefined;
+      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+    }
+    case 'apply_complete': {
+      const status = addr ? COMPLETED[hook.action ?? ''] : undefined;
+      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+    }
+    case 'apply_errored':
+      return { events: addr ? [log('error'), resourceEvent('failed')] : [log('error')] };
+    case 'provision_errored':
+      return { events: [log('error')] };
+    case 'outputs':
+      // The message carries only the count; the values (sensitive ones too) come from the state.
+      return { events: [log('info', message, null)] };
+    default:
+      return { events: message ? [log(level)] : [] };
+  }
+}
+
+/**
+ * Feeds a whole stream through {@link interpretLine}, emitting as lines arrive and remembering what a
+ * caller needs afterwards: the error diagnostics (for the failure message) and each resource's last status.
+ */
+export class StreamInterpreter {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly statuses = new Map<string, ResourceStatus>();
+
+  constructor(private readonly emit: (e: ExecutorEvent) => void) {}
+
+  /** Handles one stdout line. */
+  line = (line: string): void => {
+    const item = interpretLine(line);
+    if (item.diagnostic) this.diagnostics.push(item.diagnostic);
+    for (const e of item.events) {
+      if (e.type === 'resource') this.statuses.set(e.id, e.status);
+      this.emit(e);
+    }
+  };
+
+  /** A short, safe summary of the error diagnostics ("summary: detail; ..."), or undefined. */
+  errorSummary(): string | undefined {
+    const errors = this.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length === 0) return undefined;
+    const unique = [...new Set(errors.map((d) => (d.detail ? `${d.summary}: ${d.detail}` : d.summary)))];
+    return unique.join('; ').slice(0, 2000);
+  }
+}

@@ -1,0 +1,134 @@
+import { lstat, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ValidationError, validateBundlePath, type Bundle } from '@iac-orchestrator/core';
+import { TERRAFORM_DEFAULTS } from './defaults.js';
+
+/** Where things live inside one deployment's private work dir. */
+export interface WorkLayout {
+  root: string;
+  /** Terraform's working directory: the bundle, `.terraform/`, the local state. */
+  stackDir: string;
+  planFile: string;
+  driftPlanFile: string;
+  varFile: string;
+  /** Records which bundle and plan the stack dir was prepared for, so a same-process apply skips re-init. */
+  marker: string;
+}
+
+export function layoutOf(workDir: string): WorkLayout {
+  const stackDir = join(workDir, TERRAFORM_DEFAULTS.stackDir);
+  return {
+    root: workDir,
+    stackDir,
+    planFile: join(workDir, TERRAFORM_DEFAULTS.planFile),
+    driftPlanFile: join(workDir, 'drift.tfplan'),
+    varFile: join(workDir, TERRAFORM_DEFAULTS.varFile),
+    marker: join(workDir, 'prepared.json'),
+  };
+}
+
+/** Local state files Terraform reads or writes in the stack dir; a bundle may not bring its own. */
+export const STATE_FILES = ['terraform.tfstate', 'terraform.tfstate.backup', 'errored.tfstate'] as const;
+
+/** Validates a bundle's file names: core's rules, plus nothing that would pose as Terraform's own files. */
+export function validateBundleFiles(bundle: Bundle): void {
+  for (const path of Object.keys(bundle.files)) {
+    validateBundlePath(path);
+    const top = path.split('/')[0]!;
+    if (top === '.terraform' || top === 'terraform.tfstate.d' || (STATE_FILES as readonly string[]).includes(path) || path.endsWith('.tfstate')) {
+      throw new ValidationError(`Invalid file name "${path}": Terraform state and .terraform/ files cannot be part of the code`, `files.${path}`);
+    }
+  }
+}
+
+/** Creates the private dirs (0700) and writes the bundle (0600), after validating every name. */
+export async function writeBundle(layout: WorkLayout, bundle: Bundle): Promise<void> {
+  validateBundleFiles(bundle);
+  await mkdir(layout.stackDir, { recursive: true, mode: 0o700 });
+  for (const [path, content] of Object.entries(bundle.files)) {
+    const target = join(layout.stackDir, path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    await writeFile(target, content, { mode: 0o600 });
+  }
+}
+
+/** Restores the stack's prior state as the local `terraform.tfstate` (no-op for a new stack). */
+export async function restoreState(layout: WorkLayout, priorState: unknown): Promise<void> {
+  if (priorState === null || priorState === undefined) return;
+  await writeFile(join(layout.stackDir, 'terraform.tfstate'), JSON.stringify(priorState, null, 2), { mode: 0o600 });
+}
+
+/** Writes the variables as a JSON var file outside the stack dir; returns its path, or undefined if none. */
+export async function writeVariables(layout: WorkLayout, variables: Record<string, unknown>): Promise<string | undefined> {
+  const names = Object.keys(variables);
+  if (names.length === 0) return undefined;
+  for (const n of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(n)) throw new ValidationError(`Invalid variable name "${n.slice(0, 64)}"`, `options.variables.${n.slice(0, 64)}`);
+  }
+  await writeFile(layout.varFile, JSON.stringify(variables), { mode: 0o600 });
+  return layout.varFile;
+}
+
+/** Whether the bundle configures its own backend (or HCP Terraform `cloud`), so state lives there. */
+export function hasOwnBackend(bundle: Bundle): boolean {
+  for (const [path, content] of Object.entries(bundle.files)) {
+    if (path.endsWith('.tf')) {
+      const code = content.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)(#|\/\/).*$/gm, '$1');
+      if (/(^|\n)\s*backend\s+"[A-Za-z0-9_-]+"\s*\{/.test(code) || /(^|\n)\s*cloud\s*\{/.test(code)) return true;
+    } else if (path.endsWith('.tf.json')) {
+      try {
+        const doc = JSON.parse(content) as { terraform?: unknown };
+        const blocks = Array.isArray(doc.terraform) ? doc.terraform : [doc.terraform];
+        if (blocks.some((b) => b && typeof b === 'object' && ('backend' in b || 'cloud' in b))) return true;
+      } catch {
+        /* Terraform will report the syntax error itself */
+      }
+    }
+  }
+  return false;
+}
+
+/** Reads a JSON file, or null if it is missing or unreadable. */
+export async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Files that may hold secrets in clear: state, saved plans (they embed variable values), the var file. */
+function secretFiles(layout: WorkLayout): string[] {
+  return [
+    ...STATE_FILES.map((f) => join(layout.stackDir, f)),
+    join(layout.stackDir, '.terraform', 'terraform.tfstate'),
+    layout.planFile,
+    layout.driftPlanFile,
+    layout.varFile,
+  ];
+}
+
+/** Overwrites a regular file with zeros (never follows a symlink out of the work dir). */
+async function overwrite(path: string): Promise<void> {
+  try {
+    const st = await lstat(path);
+    if (!st.isFile()) return;
+    const fh = await open(path, 'r+');
+    try {
+      await fh.write(Buffer.alloc(st.size), 0, st.size, 0);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* missing: nothing to scrub */
+  }
+}
+
+/** Scrubs the secret-bearing files, then removes the work dir unless asked to keep it. Never throws. */
+export async function scrubWorkDir(layout: WorkLayout, keep: boolean): Promise<void> {
+  if (keep) return;
+  for (const f of secretFiles(layout)) await overwrite(f);
+  // Provider dirs under .terraform are symlinks into the shared plugin cache: rm removes the links only.
+  await rm(layout.root, { recursive: true, force: true }).catch(() => undefined);
+}
