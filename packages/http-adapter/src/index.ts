@@ -1,0 +1,16 @@
+/**
+ * @iac-orchestrator/http-adapter: the REST API of the orchestrator service over any `Orchestrator`, the
+ * IaC-generator code source, and the standalone service behind `iac-orchestrator serve` / `npm start`.
+ * @packageDocumentation
+ */
+export { buildServer, type HttpAdapterOptions, type RouteContext } from './server.js';
+export type { EventedOrchestrator } from './orchestrator-port.js';
+export { HttpGeneratorCodeSource, filesOf, MAIN_FILE_BY_FORMAT, GenerationJobSchema, type GenerationJob, type HttpGeneratorCodeSourceOptions } from './generator-code-source.js';
+export { ROLES, parseApiTokens, authenticate, bearerToken, hasRole, callerOf, MIN_TOKEN_LENGTH, TokenConfigError, type Role, type ApiToken, type Principal } from './auth.js';
+export { STATUS_BY_CODE, toHttpError, codeSourceStatus, UnauthenticatedError, RequestFormatError, type HttpErrorBody } from './http-errors.js';
+export { loadConfig, collectCredentials, EnvSchema, ConfigError, type ServiceConfig } from './config.js';
+export { ServiceMetrics } from './metrics.js';
+export { buildOpenApiDocument } from './openapi.js';
+export { createLogger, REDACTED_PATHS } from './logger.js';
+export { createStore, MissingStorePackageError, REDIS_STORE_PACKAGE } from './store-factory.js';
+export { startService, createExecutors, createCodeSource, type RunningService } from './service.js';

@@ -1,0 +1,45 @@
+import pino, { type Logger } from 'pino';
+import { Redactor, type OrchestratorLogger } from '@iac-orchestrator/core';
+import type { ServiceConfig } from './config.js';
+
+/** Paths pino blanks whatever their value: credentials that travel in headers. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'res.headers["set-cookie"]',
+];
+
+/**
+ * The service's structured JSON logger. Header credentials are removed by path; the values of the
+ * configured cloud credentials are masked wherever they appear (messages, fields, error messages, stacks).
+ */
+export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
+  const redactor = new Redactor();
+  redactor.addEnv(config.credentials);
+  const logger = pino(
+    {
+      level: config.logLevel,
+      base: { service: 'iac-orchestrator' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '***' },
+      serializers: { err: (e: Error) => redactor.redactValue(pino.stdSerializers.err(e)) as unknown as pino.SerializedError },
+      hooks: {
+        logMethod(args, method) {
+          const clean = args.map((a) => (typeof a === 'string' ? redactor.redact(a) : a && typeof a === 'object' && !(a instanceof Error) ? redactor.redactValue(a) : a));
+          method.apply(this, clean as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+  return { logger, redactor };
+}
+
+/** The orchestrator's diagnostics, into the service log. */
+export function orchestratorLogger(logger: Logger): OrchestratorLogger {
+  const child = logger.child({ component: 'orchestrator' });
+  return (level, message, fields) => child[level](fields ?? {}, message);
+}

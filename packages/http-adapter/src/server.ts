@@ -1,0 +1,145 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ForbiddenError } from '@iac-orchestrator/core';
+import { authenticate, bearerToken, hasRole, LOCAL_PRINCIPAL, type ApiToken, type Principal, type Role } from './auth.js';
+import { RequestFormatError, toHttpError, UnauthenticatedError } from './http-errors.js';
+import { ServiceMetrics } from './metrics.js';
+import type { EventedOrchestrator } from './orchestrator-port.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { logRoutes } from './routes/logs.js';
+import { opsRoutes } from './routes/ops.js';
+import { stateRoutes } from './routes/state.js';
+import { LiveStreams } from './sse.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling; set by the auth hook before any route runs. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Least role a route needs; routes without one are public (health, readiness, metrics, OpenAPI). */
+    role?: Role;
+  }
+}
+
+export interface HttpAdapterOptions {
+  orchestrator: EventedOrchestrator;
+  /** API tokens; with none, every caller is trusted as the `local` admin (bind to loopback then). */
+  tokens?: readonly ApiToken[];
+  /** A pino logger for request logs and errors; `false` for none. */
+  logger?: Logger | false;
+  /** Largest request body, bytes. Default 6 MiB (inline bundles are capped at 5 MiB by core). */
+  maxBodyBytes?: number;
+  /** Metrics to expose on /metrics; one is created (and fed from the orchestrator's events) when absent. */
+  metrics?: ServiceMetrics;
+}
+
+/** What every route module gets. */
+export interface RouteContext {
+  orchestrator: EventedOrchestrator;
+  metrics: ServiceMetrics;
+  streams: LiveStreams;
+}
+
+/**
+ * Builds the REST API of the spec over an orchestrator: a Fastify instance, not yet listening. Routes only
+ * translate (request → validated input → one orchestrator call → response); errors go through one table.
+ */
+export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
+  const tokens = opts.tokens ?? [];
+  // Typed as the default instance: a pino Logger is a FastifyBaseLogger, but the generic would leak everywhere.
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    bodyLimit: opts.maxBodyBytes ?? 6 * 1024 * 1024,
+    // Our ids are opaque strings; no trailing-slash or case games.
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: false,
+  }) as unknown as FastifyInstance;
+  const metrics = opts.metrics ?? new ServiceMetrics();
+  const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
+  const streams = new LiveStreams();
+  const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams };
+
+  registerBodyParsers(app);
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (req) => {
+    req.principal = tokens.length === 0 ? LOCAL_PRINCIPAL : principalOf(req, tokens);
+  });
+  app.addHook('preHandler', async (req) => {
+    const needed = req.routeOptions.config.role;
+    if (needed && !hasRole(req.principal.role, needed)) throw new ForbiddenError(`This action needs the ${needed} role`);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body, internal } = toHttpError(err);
+    if (internal) req.log.error({ err }, 'unhandled error');
+    else if (status >= 500) req.log.warn({ code: (err as { code?: string }).code, status }, body.error);
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    return reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
+
+  opsRoutes(app, ctx);
+  deploymentRoutes(app, ctx);
+  logRoutes(app, ctx);
+  stateRoutes(app, ctx);
+
+  app.addHook('preClose', async () => {
+    streams.closeAll();
+  });
+  app.addHook('onClose', async () => {
+    detachMetrics?.();
+  });
+  return app;
+}
+
+/** Authenticates the bearer token of a request; public routes let anonymous callers through as viewers-less. */
+function principalOf(req: FastifyRequest, tokens: readonly ApiToken[]): Principal {
+  const token = bearerToken(req.headers.authorization);
+  if (token === null) {
+    if (!req.routeOptions.config.role) return { name: 'anonymous', role: 'viewer' };
+    throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <token>');
+  }
+  const p = authenticate(tokens, token);
+  if (!p) throw new UnauthenticatedError('Invalid token');
+  return p;
+}
+
+/**
+ * JSON bodies only. `curl -d` without `-H Content-Type` sends application/x-www-form-urlencoded, which
+ * the spec's examples do: such a body is read as JSON too, but not from a browser page (an `Origin`
+ * header), which could otherwise post to a loopback service without a CORS preflight.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+    if (req.headers.origin !== undefined) {
+      done(new RequestFormatError('Request body must be JSON (Content-Type: application/json)', 415), undefined);
+      return;
+    }
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch {
+      done(new RequestFormatError('Request body must be JSON (Content-Type: application/json)', 415), undefined);
+    }
+  });
+}
+
+function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text, (key, value) => {
+      // A "__proto__" key would become an object's prototype once copied by assignment further down.
+      if (key === '__proto__') throw new Error('forbidden key');
+      return value;
+    });
+  } catch {
+    throw new RequestFormatError('Request body is not valid JSON', 400);
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { InlineCodeSource, Orchestrator, type CodeSource, type Executor, type StateStore } from '@iac-orchestrator/core';
+import { BicepExecutor } from '@iac-orchestrator/executor-bicep';
+import { CloudFormationExecutor } from '@iac-orchestrator/executor-cloudformation';
+import { TerraformExecutor } from '@iac-orchestrator/executor-terraform';
+import type { ServiceConfig } from './config.js';
+import { HttpGeneratorCodeSource } from './generator-code-source.js';
+import { createLogger, orchestratorLogger } from './logger.js';
+import { buildServer } from './server.js';
+import { createStore } from './store-factory.js';
+
+/** A running service: what `iac-orchestrator serve` starts. */
+export interface RunningService {
+  config: ServiceConfig;
+  app: FastifyInstance;
+  orchestrator: Orchestrator;
+  store: StateStore;
+  logger: Logger;
+  /** `http://host:port` it listens on (the real port when PORT=0). */
+  url: string;
+  /** Stops accepting requests, lets running deployments save state and release locks (bounded by
+   * `shutdownGraceMs`), closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The three executors of this repository, configured from the service configuration. */
+export function createExecutors(config: ServiceConfig): Executor[] {
+  return [
+    new TerraformExecutor({
+      binary: config.terraform.binary,
+      workRoot: config.terraform.workRoot,
+      cliConfigFile: config.terraform.cliConfigFile,
+      pluginCacheDir: config.terraform.pluginCacheDir,
+    }),
+    new CloudFormationExecutor({ binary: config.cloudformation.binary, workRoot: config.cloudformation.workRoot }),
+    new BicepExecutor({ azBinary: config.bicep.azBinary, workRoot: config.bicep.workRoot }),
+  ];
+}
+
+/** `IAC_GENERATOR_URL` when set; without it only inline `files` can be deployed. */
+export function createCodeSource(config: ServiceConfig): CodeSource {
+  return config.generator
+    ? new HttpGeneratorCodeSource({ baseUrl: config.generator.url, timeoutMs: config.generator.timeoutMs, retries: config.generator.retries })
+    : new InlineCodeSource();
+}
+
+/**
+ * Starts the standalone service: store, executors, orchestrator (with `recover()` of what a previous
+ * process left), REST API listening on `config.host:config.port`.
+ */
+export async function startService(config: ServiceConfig, opts: { logger?: Logger } = {}): Promise<RunningService> {
+  const logger = opts.logger ?? createLogger(config).logger;
+  for (const dir of [config.terraform.workRoot, config.cloudformation.workRoot, config.bicep.workRoot]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+  if (config.terraform.pluginCacheDir) await mkdir(config.terraform.pluginCacheDir, { recursive: true });
+  const store = await createStore(config);
+  await store.init?.();
+  const orchestrator = new Orchestrator({
+    store,
+    executors: createExecutors(config),
+    codeSource: createCodeSource(config),
+    credentials: config.credentials,
+    concurrency: config.concurrency,
+    maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,
+    stateRetention: config.stateRetention,
+    logger: orchestratorLogger(logger),
+  });
+  const { recovered } = await orchestrator.recover();
+  if (recovered.length > 0) logger.warn({ recovered }, `recovered ${recovered.length} deployment(s) left running by a previous process`);
+
+  const app = buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await orchestrator.close(0).catch(() => undefined);
+    await store.close?.().catch(() => undefined);
+    throw e;
+  }
+  const addr = app.server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { url, store: config.store.kind, generator: config.generator ? 'http' : 'inline-only', auth: config.unauthenticated ? 'none' : `${config.tokens.length} token(s)` },
+    `iac-orchestrator listening on ${url}`,
+  );
+  if (config.unauthenticated) {
+    logger.warn(
+      config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost'
+        ? `No ORCHESTRATOR_API_TOKENS: listening on loopback only (${config.host}); every local caller acts as admin`
+        : `No ORCHESTRATOR_API_TOKENS and ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true: anyone who reaches ${url} acts as admin`,
+    );
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down: no new requests, letting running deployments save state');
+      await app.close();
+      await orchestrator.close(config.shutdownGraceMs);
+      await store.close?.();
+      logger.info('shut down');
+    })());
+  return { config, app, orchestrator, store, logger, url, close };
+}
