@@ -1,0 +1,84 @@
+/**
+ * Deployments: records through keyv, plus sorted-set indexes per filter value so that a listing reads
+ * one index range instead of every key.
+ *
+ * Index members are `createdAt \0 id` with every score 0, so Redis orders them by bytes: exactly the
+ * listing's order (createdAt, then id). A page is a reverse lex range starting after the cursor's
+ * member, which stays put when newer deployments arrive. The listing re-checks each record it loads,
+ * so an index entry left behind (a status that changed, a write cut off between record and index)
+ * is skipped rather than shown.
+ * @module
+ */
+import { DeploymentStatusSchema, type Deployment, type ListDeploymentsQuery, type Page } from '@iac-orchestrator/core';
+import type { Handles } from './connection.js';
+import { encodeCursor, matchesFilters, normaliseQuery, type SortKey } from './deployment-query.js';
+import type { Keys } from './keys.js';
+import { checkDeployment } from './rules.js';
+
+const SEPARATOR = '\u0000';
+const member = (k: SortKey) => `${k.createdAt}${SEPARATOR}${k.id}`;
+const parseMember = (m: string): SortKey => {
+  const at = m.indexOf(SEPARATOR);
+  return { createdAt: m.slice(0, at), id: m.slice(at + 1) };
+};
+
+/** Index members read per round trip while filling a page. */
+const BATCH = 100;
+
+export async function putDeployment(h: Handles, keys: Keys, deployment: Deployment): Promise<void> {
+  checkDeployment(deployment);
+  const m = member(deployment);
+  // Record first: an index entry never points at a record that was not written.
+  await h.records.set(keys.deployment(deployment.id), deployment);
+  const tx = h.redis.multi();
+  tx.zAdd(keys.deploymentsAll(), { score: 0, value: m });
+  tx.zAdd(keys.deploymentsByStack(deployment.stackKey), { score: 0, value: m });
+  if (deployment.blueprintId) tx.zAdd(keys.deploymentsByBlueprint(deployment.blueprintId), { score: 0, value: m });
+  if (deployment.environment) tx.zAdd(keys.deploymentsByEnvironment(deployment.environment), { score: 0, value: m });
+  for (const status of DeploymentStatusSchema.options) {
+    if (status === deployment.status) tx.zAdd(keys.deploymentsByStatus(status), { score: 0, value: m });
+    else tx.zRem(keys.deploymentsByStatus(status), m);
+  }
+  await tx.exec();
+}
+
+export async function getDeployment(h: Handles, keys: Keys, id: string): Promise<Deployment | null> {
+  return ((await h.records.get<Deployment>(keys.deployment(id))) as Deployment | undefined) ?? null;
+}
+
+export async function listDeployments(h: Handles, keys: Keys, query: ListDeploymentsQuery): Promise<Page<Deployment>> {
+  const q = normaliseQuery(query);
+  const index = await narrowestIndex(h, keys, q);
+  const found: Deployment[] = [];
+  let from = q.after ? `(${member(q.after)}` : '+';
+  while (found.length <= q.limit) {
+    const members = await h.redis.zRange(index, from, '-', { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: BATCH } });
+    if (members.length === 0) break;
+    const sortKeys = members.map(parseMember);
+    const records = (await h.records.getMany<Deployment>(sortKeys.map((k) => keys.deployment(k.id)))) as Array<Deployment | undefined>;
+    records.forEach((d, i) => {
+      if (d && d.createdAt === sortKeys[i].createdAt && matchesFilters(d, q)) found.push(d);
+    });
+    from = `(${members[members.length - 1]}`;
+  }
+  const items = found.slice(0, q.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: found.length > q.limit && last ? encodeCursor(last) : null };
+}
+
+/** The smallest index that covers the query: every match is in it, the other filters are checked per record. */
+async function narrowestIndex(h: Handles, keys: Keys, q: ReturnType<typeof normaliseQuery>): Promise<string> {
+  const candidates: string[] = [];
+  if (q.stackKey !== undefined) candidates.push(keys.deploymentsByStack(q.stackKey));
+  if (q.blueprintId !== undefined) candidates.push(keys.deploymentsByBlueprint(q.blueprintId));
+  if (q.environment !== undefined) candidates.push(keys.deploymentsByEnvironment(q.environment));
+  if (q.statuses?.size === 1) candidates.push(keys.deploymentsByStatus([...q.statuses][0]));
+  if (candidates.length === 0) return keys.deploymentsAll();
+  if (candidates.length === 1) return candidates[0];
+  const sizes = await Promise.all(candidates.map((k) => h.redis.zCard(k)));
+  let best = 0;
+  sizes.forEach((n, i) => {
+    if (n < sizes[best]) best = i;
+  });
+  return candidates[best];
+}

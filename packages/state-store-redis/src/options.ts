@@ -1,0 +1,22 @@
+/** Options of {@link RedisStateStore}. */
+export interface RedisStateStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS (the service's `REDIS_URL`). */
+  url: string;
+  /** Prepended to every key, so several installations (or tests) can share one Redis. Default `iac:`. */
+  prefix?: string;
+  /** `STATE_ENCRYPTION_KEY`: when set, raw state, bundles and plans are sealed with AES-256-GCM. */
+  encryptionKey?: string;
+  /** How long connecting may take before the store reports itself unavailable. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** How long one command may wait for Redis's reply (a hung or paused server). Default 5000 ms. */
+  commandTimeoutMs?: number;
+}
+
+/** Defaults of the optional settings, in one place. */
+export const DEFAULTS = {
+  prefix: 'iac:',
+  connectTimeoutMs: 2000,
+  commandTimeoutMs: 5000,
+  /** Background reconnects back off up to this; commands meanwhile fail fast (no offline queue). */
+  maxReconnectDelayMs: 2000,
+} as const;

@@ -1,0 +1,111 @@
+/**
+ * Logs, bundles, plans and audit entries.
+ * - Logs: one append-only Redis list per deployment; the cursor is the list index, so `RPUSH` never
+ *   reorders what a reader already saw.
+ * - Bundles and plans: keyv records, sealed when an encryption key is set.
+ * - Audit: keyv records numbered by `INCR`, indexed by sorted sets (score = number) per stack and per
+ *   deployment, so "newest first" is exact even when replicas append at once.
+ * @module
+ */
+import type { AuditEntry, Bundle, LogEntry, LogPage, StoredPlan } from '@iac-orchestrator/core';
+import type { Handles } from './connection.js';
+import type { Keys } from './keys.js';
+import { checkAudit, checkAuditQuery, checkBundle, checkLogEntries, checkPlan, logWindow, requireString } from './rules.js';
+import type { Sealer } from './sealing.js';
+
+export async function appendLogs(h: Handles, keys: Keys, deploymentId: string, entries: LogEntry[]): Promise<void> {
+  checkLogEntries(deploymentId, entries);
+  if (entries.length === 0) return;
+  await h.redis.rPush(
+    keys.logs(deploymentId),
+    entries.map((e) => JSON.stringify(e)),
+  );
+}
+
+export async function readLogs(h: Handles, keys: Keys, deploymentId: string, options?: { cursor?: number; limit?: number }): Promise<LogPage> {
+  requireString(deploymentId, 'deploymentId');
+  const { cursor, limit } = logWindow(options);
+  const [list, length] = (await h.redis
+    .multi()
+    .lRange(keys.logs(deploymentId), cursor, cursor + limit - 1)
+    .lLen(keys.logs(deploymentId))
+    .exec()) as unknown as [string[], number];
+  const entries = list.map((json) => JSON.parse(json) as LogEntry);
+  return { entries, nextCursor: Math.min(cursor, length) + entries.length };
+}
+
+interface StoredBundle {
+  digest: string;
+  files: unknown;
+}
+
+export async function putBundle(h: Handles, keys: Keys, sealer: Sealer, bundle: Bundle): Promise<void> {
+  checkBundle(bundle);
+  await h.records.set(keys.bundle(bundle.digest), { digest: bundle.digest, files: sealer.seal(bundle.files) } satisfies StoredBundle);
+}
+
+export async function getBundle(h: Handles, keys: Keys, sealer: Sealer, digest: string): Promise<Bundle | null> {
+  requireString(digest, 'digest');
+  const stored = (await h.records.get(keys.bundle(digest))) as StoredBundle | undefined;
+  return stored ? { digest: stored.digest, files: sealer.open(stored.files) as Bundle['files'] } : null;
+}
+
+interface StoredPlanRecord {
+  deploymentId: string;
+  /** The whole plan (summary, artifact, base version), sealed when a key is set. */
+  plan: unknown;
+}
+
+export async function putPlan(h: Handles, keys: Keys, sealer: Sealer, plan: StoredPlan): Promise<void> {
+  checkPlan(plan);
+  await h.records.set(keys.plan(plan.deploymentId), { deploymentId: plan.deploymentId, plan: sealer.seal(plan) } satisfies StoredPlanRecord);
+}
+
+export async function getPlan(h: Handles, keys: Keys, sealer: Sealer, deploymentId: string): Promise<StoredPlan | null> {
+  requireString(deploymentId, 'deploymentId');
+  const stored = (await h.records.get(keys.plan(deploymentId))) as StoredPlanRecord | undefined;
+  return stored ? (sealer.open(stored.plan) as StoredPlan) : null;
+}
+
+export async function deletePlan(h: Handles, keys: Keys, deploymentId: string): Promise<void> {
+  requireString(deploymentId, 'deploymentId');
+  await h.records.delete(keys.plan(deploymentId));
+}
+
+export async function appendAudit(h: Handles, keys: Keys, entry: AuditEntry): Promise<void> {
+  checkAudit(entry);
+  const seq = await h.redis.incr(keys.auditSeq());
+  await h.records.set(keys.audit(seq), entry);
+  const tx = h.redis.multi().zAdd(keys.auditAll(), { score: seq, value: String(seq) });
+  if (entry.stackKey != null) tx.zAdd(keys.auditByStack(entry.stackKey), { score: seq, value: String(seq) });
+  if (entry.deploymentId != null) tx.zAdd(keys.auditByDeployment(entry.deploymentId), { score: seq, value: String(seq) });
+  await tx.exec();
+}
+
+/** Index entries read per round trip while filling a page. */
+const AUDIT_BATCH = 200;
+
+export async function listAudit(h: Handles, keys: Keys, query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
+  checkAuditQuery(query);
+  const index =
+    query.deploymentId !== undefined
+      ? keys.auditByDeployment(query.deploymentId)
+      : query.stackKey !== undefined
+        ? keys.auditByStack(query.stackKey)
+        : keys.auditAll();
+  const out: AuditEntry[] = [];
+  let from = '+inf';
+  while (out.length < query.limit) {
+    const seqs = await h.redis.zRange(index, from, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: AUDIT_BATCH } });
+    if (seqs.length === 0) break;
+    const entries = (await h.records.getMany<AuditEntry>(seqs.map((s) => keys.audit(Number(s))))) as Array<AuditEntry | undefined>;
+    for (const e of entries) {
+      if (!e || out.length >= query.limit) continue;
+      if (query.stackKey !== undefined && e.stackKey !== query.stackKey) continue;
+      if (query.deploymentId !== undefined && e.deploymentId !== query.deploymentId) continue;
+      out.push(e);
+    }
+    from = `(${seqs[seqs.length - 1]}`;
+  }
+  return out;
+}
