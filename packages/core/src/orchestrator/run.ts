@@ -24,6 +24,7 @@ export class DeploymentRun {
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly progress = new Map<string, Resource>();
   private readonly executor: Executor;
+  private final: { status: DeploymentStatus; error: string | null } | null = null;
 
   constructor(
     private readonly host: RunHost,
@@ -132,6 +133,12 @@ export class DeploymentRun {
 
   private holdLease(lock: Lock): void {
     this.lease = new StackLease(this.host.store, lock, this.host.options.lockTtlMs, (err) => {
+      if (this.record.status === 'awaiting_approval') {
+        // Nothing runs while a plan waits: take the lock again on approval, and refuse then if the stack moved.
+        this.log('warn', `Stack lock lost while waiting for approval (${err.message}); it will be taken again on approval`);
+        this.lease = null;
+        return;
+      }
       this.log('error', `Stack lock lost: ${err.message}; stopping`);
       if (!this.abort.signal.aborted) this.abort.abort(err);
       this.decision.resolve('cancelled');
@@ -173,6 +180,7 @@ export class DeploymentRun {
     const decision = await this.decision.promise;
     clearTimeout(t);
     if (decision === 'approved') {
+      if (!this.lease) await this.takeLockNoWait();
       this.armTimeout();
       this.log('info', `Plan approved by ${this.record.approval?.by ?? 'an approver'}`);
       return true;
@@ -211,7 +219,6 @@ export class DeploymentRun {
     await this.save(patch);
     if (result.outcome === 'succeeded') {
       await this.finish('completed', null);
-      await this.markRolledBack();
       return 'completed';
     }
     const abortReason = this.abort.signal.reason;
@@ -269,7 +276,6 @@ export class DeploymentRun {
     this.log('info', 'No changes: the infrastructure matches the code');
     await this.save({ stateVersion: current?.version ?? null, resources: current?.resources ?? [], outputs: current?.outputs ?? {} });
     await this.finish('completed', null);
-    await this.markRolledBack();
     return 'completed';
   }
 
@@ -308,12 +314,14 @@ export class DeploymentRun {
           ? `State is already locked by ${String(e.lock.who)} (${String(e.lock.operation)}, lock ${String(e.lock.lockId)})`
           : errorMessage(e);
     this.log('error', message);
-    await this.finish('failed', message).catch((err) => this.host.logger('error', 'could not record a failed deployment', { deploymentId: this.id, error: errorMessage(err) }));
+    await this.finish('failed', message);
     return 'failed';
   }
 
+  /** Records how the run ends; published in teardown, once the lock is released, so a terminal status
+   * always means the stack is free again. */
   private async finish(status: DeploymentStatus, error: string | null): Promise<void> {
-    await this.save({ status, error: error === null ? null : this.host.redactor.redact(error), completedAt: nowIso() });
+    this.final = { status, error: error === null ? null : this.host.redactor.redact(error) };
   }
 
   private async teardown(ctx: ExecutorContext | null, end: 'completed' | 'failed' | 'cancelled', releaseSlot: (() => void) | null): Promise<void> {
@@ -325,7 +333,10 @@ export class DeploymentRun {
       // The saved plan can hold secrets (a tfplan carries variable values): it goes with the deployment.
       await this.host.store.deletePlan(this.id).catch(() => undefined);
       await this.lease?.release();
-      if (this.record.lock) await this.save({ lock: null }).catch(() => undefined);
+      if (this.final) {
+        await this.save({ ...this.final, lock: null, completedAt: nowIso() }).catch((e) => this.host.logger('error', 'could not record the end of a deployment', { deploymentId: this.id, error: errorMessage(e) }));
+        if (this.final.status === 'completed') await this.markRolledBack().catch(() => undefined);
+      } else if (this.record.lock) await this.save({ lock: null }).catch(() => undefined);
     } else {
       this.lease?.stop();
       if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidStateError, Orchestrator } from '../../src/index.js';
+import { ScriptedExecutor } from '../../src/testing/index.js';
+import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
+
+let h: Harness;
+afterEach(async () => h?.dispose());
+
+describe('cancellation and timeouts', () => {
+  it('cancels while pending (queued behind the concurrency limit): nothing runs', async () => {
+    h = await harness({ concurrency: 1 });
+    const a = await h.orch.deploy(deployInput({ resources: [res('a', 'v', { sleepMs: 300 })] }, { blueprintId: 'one' }));
+    const b = await h.orch.deploy(deployInput({ resources: [res('b')] }, { blueprintId: 'two' }));
+    await h.orch.cancel(b.id);
+    expect((await waitFor(h.orch, b.id)).status).toBe('cancelled');
+    expect(h.executor.calls).not.toContain(`plan:${b.id}`);
+    expect((await waitFor(h.orch, a.id)).status).toBe('completed');
+  });
+
+  it('cancels while planning: the executor sees the abort', async () => {
+    h = await harness();
+    const d = await h.orch.deploy(deployInput({ resources: [res('a')], planSleepMs: 5000 }));
+    await waitFor(h.orch, d.id, ['planning']);
+    await h.orch.cancel(d.id);
+    const done = await waitFor(h.orch, d.id);
+    expect(done.status).toBe('cancelled');
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+
+  it('cancels while awaiting approval', async () => {
+    h = await harness();
+    const d = await h.orch.deploy(deployInput({ resources: [res('a')] }, { environment: 'production' }));
+    await waitFor(h.orch, d.id, ['awaiting_approval']);
+    await h.orch.cancel(d.id);
+    expect((await waitFor(h.orch, d.id)).status).toBe('cancelled');
+    expect(h.executor.calls).toEqual([`plan:${d.id}`]);
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+
+  it('cancels mid-apply: the partial state is saved and the lock released (invariant 1)', async () => {
+    h = await harness();
+    const d = await h.orch.deploy(deployInput({ resources: [res('fast'), res('slow', 'v', { sleepMs: 10_000 })] }));
+    await new Promise<void>((resolve) => h.orch.on('resource', (e) => e.id === 'slow' && e.status === 'creating' && resolve()));
+    await h.orch.cancel(d.id);
+    const done = await waitFor(h.orch, d.id);
+    expect(done.status).toBe('cancelled');
+    expect(done.stateVersion).toBe(1);
+    const v = await h.store.getStateVersion(d.stackKey, 1);
+    expect(v?.reason).toBe('partial');
+    expect(v?.resources.map((r) => r.id)).toEqual(['fast']);
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+
+  it('refuses to cancel a finished deployment', async () => {
+    h = await harness();
+    const d = await waitFor(h.orch, (await h.orch.deploy(deployInput({ resources: [res('a')] }))).id);
+    await expect(h.orch.cancel(d.id)).rejects.toBeInstanceOf(InvalidStateError);
+  });
+
+  it('a cancel asked through another orchestrator on the same store reaches the running one', async () => {
+    h = await harness();
+    const other = new Orchestrator({ store: h.store, executors: [new ScriptedExecutor()], workDir: h.workDir });
+    const d = await h.orch.deploy(deployInput({ resources: [res('slow', 'v', { sleepMs: 10_000 })] }));
+    await waitFor(h.orch, d.id, ['applying']);
+    const asked = await other.cancel(d.id);
+    expect(asked.cancelRequestedAt).not.toBeNull();
+    expect((await waitFor(h.orch, d.id)).status).toBe('cancelled');
+    await other.close(100);
+  });
+
+  it('times out (MAX_DEPLOYMENT_TIMEOUT_MS) mid-apply: failed, partial state saved, lock released', async () => {
+    h = await harness({ maxDeploymentTimeoutMs: 400 });
+    const d = await h.orch.deploy(deployInput({ resources: [res('a'), res('slow', 'v', { sleepMs: 10_000 })] }));
+    const done = await waitFor(h.orch, d.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe('Deployment timed out after 400 ms');
+    expect((await h.store.getStateVersion(d.stackKey))?.resources.map((r) => r.id)).toEqual(['a']);
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+
+  it('a per-deployment timeout below the cap applies during planning too', async () => {
+    h = await harness();
+    const d = await h.orch.deploy(deployInput({ resources: [res('a')], planSleepMs: 10_000 }, { options: { timeoutMs: 200 } }));
+    expect(await waitFor(h.orch, d.id)).toMatchObject({ status: 'failed', error: 'Deployment timed out after 200 ms' });
+  });
+
+  it('a plan left waiting past the approval timeout fails and frees the stack', async () => {
+    h = await harness({ approvalTimeoutMs: 200 });
+    const d = await h.orch.deploy(deployInput({ resources: [res('a')] }, { environment: 'production' }));
+    expect(await waitFor(h.orch, d.id)).toMatchObject({ status: 'failed', error: 'Approval timed out after 200 ms' });
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+
+  it('close() cancels what does not finish within the grace period and releases locks', async () => {
+    h = await harness();
+    const d = await h.orch.deploy(deployInput({ resources: [res('slow', 'v', { sleepMs: 10_000 })] }));
+    await waitFor(h.orch, d.id, ['applying']);
+    await h.orch.close(100);
+    const after = await h.store.getDeployment(d.id);
+    expect(after?.status).toBe('cancelled');
+    expect(await h.store.getLock(d.stackKey)).toBeNull();
+  });
+});
