@@ -1,0 +1,58 @@
+/**
+ * Append-only NDJSON journals of the file store: one per deployment's logs, one for the audit trail.
+ * Appends are serialised per file (in process and across processes) so that the torn-tail repair in
+ * `appendLines` never cuts a live writer's line; reads need no lock, since a reader only takes
+ * complete lines.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { AuditEntry, LogEntry } from '../types/domain.js';
+import type { LogPage } from '../types/state-store.js';
+import { appendLines, readLines } from './file-store-atomic.js';
+import type { RecordCodec } from './file-store-codec.js';
+import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
+import type { StorePaths } from './file-store-paths.js';
+import { matchesAudit } from './record-checks.js';
+
+export class Journals {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly paths: StorePaths,
+    private readonly codec: RecordCodec,
+  ) {}
+
+  private append(file: string, lines: string[]): Promise<void> {
+    const name = createHash('sha256').update(file).digest('hex').slice(0, 32);
+    return this.queue.run(name, () => withFileMutex(this.paths.mutex(`journal-${name}`), () => appendLines(file, lines)));
+  }
+
+  appendLogs(deploymentId: string, entries: LogEntry[]): Promise<void> {
+    return this.append(
+      this.paths.log(deploymentId),
+      entries.map((e) => JSON.stringify(this.codec.encode(e))),
+    );
+  }
+
+  /** Entries from index `cursor`; the cursor counts complete entries, so it is stable across appends. */
+  async readLogs(deploymentId: string, cursor: number, limit: number): Promise<LogPage> {
+    const lines = await readLines(this.paths.log(deploymentId));
+    const entries = lines.slice(cursor, cursor + limit).map((l) => this.codec.decode<LogEntry>(l));
+    return { entries, nextCursor: Math.min(cursor, lines.length) + entries.length };
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    const header = { stackKey: entry.stackKey, deploymentId: entry.deploymentId };
+    return this.append(this.paths.auditFile, [JSON.stringify(this.codec.encode(entry, header))]);
+  }
+
+  /** Newest first; filters on the plain header, so only the returned entries are decrypted. */
+  async listAudit(query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
+    const lines = await readLines(this.paths.auditFile);
+    const out: AuditEntry[] = [];
+    for (let i = lines.length - 1; i >= 0 && out.length < query.limit; i--) {
+      if (matchesAudit(this.codec.header<AuditEntry>(lines[i]), query)) out.push(this.codec.decode<AuditEntry>(lines[i]));
+    }
+    return out;
+  }
+}
