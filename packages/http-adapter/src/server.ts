@@ -53,7 +53,6 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
     bodyLimit: opts.maxBodyBytes ?? 6 * 1024 * 1024,
     // Our ids are opaque strings; no trailing-slash or case games.
     routerOptions: { ignoreTrailingSlash: true },
-    disableRequestLogging: false,
   }) as unknown as FastifyInstance;
   const metrics = opts.metrics ?? new ServiceMetrics();
   const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
