@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { findCommand, prerequisite } from '../../../test-support/prerequisites.js';
+import { runTerraform } from '../src/run.js';
+
+const python = findCommand('python3');
+const ok = prerequisite('python3', python !== null, 'python3 is not on PATH (used as a process that ignores SIGINT)');
+
+describe.skipIf(!ok)('runTerraform: the stop sequence', () => {
+  it('kills the process group after the grace period when SIGINT is ignored', async () => {
+    const controller = new AbortController();
+    // A real child that ignores SIGINT, like a wedged CLI; it says when it is ready.
+    const script = 'import signal,sys,time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("ready", flush=True)\ntime.sleep(120)\n';
+    const lines: string[] = [];
+    const r = await runTerraform({
+      binary: python!,
+      args: ['-c', script],
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '' },
+      signal: controller.signal,
+      graceMs: 300,
+      onLine: (l) => {
+        lines.push(l);
+        if (l === 'ready') controller.abort();
+      },
+    });
+    expect(lines).toEqual(['ready']);
+    expect(r).toMatchObject({ interrupted: true, killed: true, exitCode: null });
+  });
+
+  it('passes only the env it is given and reports a missing binary without throwing', async () => {
+    // `env` prints exactly the environment it received.
+    const r = await runTerraform({
+      binary: findCommand('env') ?? '/usr/bin/env',
+      args: [],
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '', ONLY_THIS: '1' },
+      graceMs: 1000,
+      collectStdout: true,
+    });
+    expect(r.stdout.split('\n').map((l) => l.split('=')[0]).sort()).toEqual(['ONLY_THIS', 'PATH']);
+    const missing = await runTerraform({ binary: '/nonexistent/terraform', args: [], cwd: process.cwd(), env: {}, graceMs: 1000 });
+    expect(missing.spawnError).toBeTruthy();
+    expect(missing.exitCode).toBeNull();
+  });
+});
