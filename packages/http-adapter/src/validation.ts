@@ -27,7 +27,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
  * `blueprintId` is always needed, `generationJobId` unless the code comes inline in `files`.
  */
 export function requireDeployIds(body: unknown): void {
-  const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    throw new ValidationError('Request body must be a JSON object');
+  }
+  const b = (body ?? {}) as Record<string, unknown>;
   const present = (v: unknown) => v !== undefined && v !== null && v !== '';
   if (!present(b.blueprintId)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
   if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'generationJobId');
