@@ -37,6 +37,7 @@ import { Semaphore } from './semaphore.js';
 import { StateLocks } from './state-locks.js';
 import { recoverDeployments } from './recovery.js';
 import { parseId, parseInput } from './validation.js';
+import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 
 /**
@@ -115,9 +116,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.executorFor(req.format);
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
-    const d = newDeployment({ stack: req, operation: 'apply', options: req.options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
+    const { options, secrets } = splitSecretVariables(req.options);
+    for (const v of Object.values(secrets)) this.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+    const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
-    return this.start(d, caller, { action: 'deployment.create' });
+    return this.start(d, caller, { action: 'deployment.create' }, secrets);
   }
 
   async get(id: string): Promise<Deployment> {
@@ -208,7 +211,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const source = await this.store.getDeployment(v.deploymentId);
     const options = { ...d.options, ...(source ? { variables: source.options.variables, sensitiveVariables: source.options.sensitiveVariables } : {}), dryRun: false, autoApprove: req.autoApprove ?? true };
     const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
-    const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } });
+    const secrets = await loadSecretVariables(this.store, source?.id ?? d.id);
+    const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } }, secrets);
     return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
   }
 
@@ -219,7 +223,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = await this.get(id);
     const current = await this.store.getStateVersion(d.stackKey);
     const r = newDeployment({ stack: stackRefOf(d), operation: 'destroy', options: { ...d.options, dryRun: false, autoApprove: req.autoApprove ?? false }, bundleDigest: current?.bundleDigest ?? d.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null, reason: req.reason ?? null });
-    return this.start(r, caller, { action: 'deployment.destroy' });
+    return this.start(r, caller, { action: 'deployment.destroy' }, await loadSecretVariables(this.store, d.id));
   }
 
   /** Starts a drift check of the deployment's stack against its current state version. */
@@ -229,7 +233,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const current = await this.store.getStateVersion(d.stackKey);
     if (!current) throw new InvalidStateError('The stack has no state yet: there is nothing to check for drift');
     const r = newDeployment({ stack: stackRefOf(d), operation: 'drift', options: { ...d.options, dryRun: false, autoApprove: false }, bundleDigest: current.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null });
-    return this.start(r, caller, { action: 'deployment.drift' });
+    return this.start(r, caller, { action: 'deployment.drift' }, await loadSecretVariables(this.store, d.id));
   }
 
   getState(id: string, caller?: Caller): Promise<StackState> {
@@ -301,7 +305,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return e;
   }
 
-  private async start(d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }): Promise<Deployment> {
+  private async start(d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }, secrets: Record<string, unknown> = {}): Promise<Deployment> {
+    await saveSecretVariables(this.store, d.id, secrets);
     await this.store.putDeployment(d);
     await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
     this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });

@@ -20,7 +20,11 @@ export function newDeployment(args: {
   return {
     id: randomUUID(),
     stackKey: stackKeyOf(args.stack),
-    ...args.stack,
+    // Picked one by one: `stack` may be a whole request, whose files must never land in the record.
+    blueprintId: args.stack.blueprintId,
+    environment: args.stack.environment,
+    targetCloud: args.stack.targetCloud,
+    format: args.stack.format,
     generationJobId: args.generationJobId,
     operation: args.operation,
     status: 'pending',

@@ -6,6 +6,7 @@ import { defaultCredentialEnv, stateIdOf } from '../stack.js';
 import { NotFoundError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { stackRefOf } from './records.js';
+import { loadSecretVariables } from './secret-variables.js';
 
 /** The deterministic private work dir of a deployment (recovery finds a dead run's dir by it). */
 export function workDirOf(host: RunHost, executor: Executor, deploymentId: string): string {
@@ -38,10 +39,9 @@ export async function buildExecutorContext(
   }
   const creds = host.options.credentials;
   const env = executor.credentialEnv?.(d.targetCloud, filterDefined(creds)) ?? defaultCredentialEnv(d.targetCloud, creds);
-  for (const name of d.options.sensitiveVariables) {
-    const v = d.options.variables[name];
-    if (v !== undefined) host.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
-  }
+  const secrets = await loadSecretVariables(host.store, d.id);
+  for (const v of Object.values(secrets)) host.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+  const variables = { ...d.options.variables, ...secrets };
   const workDir = workDirOf(host, executor, d.id);
   await makeWorkDir(workDir);
   return {
@@ -52,7 +52,7 @@ export async function buildExecutorContext(
     workDir,
     bundle,
     priorState: prior?.raw ?? null,
-    variables: d.options.variables,
+    variables,
     env,
     parallelism: d.options.parallelism,
     options: d.options.executor,
