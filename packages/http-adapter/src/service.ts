@@ -21,7 +21,7 @@ export interface RunningService {
   /** `http://host:port` it listens on (the real port when PORT=0). */
   url: string;
   /** Stops accepting requests, lets running deployments save state and release locks (bounded by
-   * `shutdownGraceMs`), closes the store. Idempotent. */
+   * `shutdownGraceMs`; the orchestrator then closes the store). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -76,7 +76,6 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await orchestrator.close(0).catch(() => undefined);
-    await store.close?.().catch(() => undefined);
     throw e;
   }
   const addr = app.server.address();
@@ -100,8 +99,9 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     (closing ??= (async () => {
       logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down: no new requests, letting running deployments save state');
       await app.close();
+      // Lets running deployments finish (or cancels them after the grace), saves state, releases locks,
+      // then closes the store.
       await orchestrator.close(config.shutdownGraceMs);
-      await store.close?.();
       logger.info('shut down');
     })());
   return { config, app, orchestrator, store, logger, url, close };

@@ -19,7 +19,7 @@ export class MissingStorePackageError extends Error {
  */
 export async function createStore(config: Pick<ServiceConfig, 'store'>, load: (name: string) => Promise<unknown> = (n) => import(n)): Promise<StateStore> {
   const s = config.store;
-  if (s.kind === 'file') return new FileStateStore({ dir: s.dataDir, encryptionKey: s.encryptionKey });
+  if (s.kind === 'file') return new FileStateStore({ dataDir: s.dataDir, encryptionKey: s.encryptionKey });
   let mod: RedisStoreModule;
   try {
     mod = (await load(REDIS_STORE_PACKAGE)) as RedisStoreModule;
