@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/stores/file-store.js';
+import { versionPayload } from '../../src/testing/store-conformance-fixtures.js';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const contender = fileURLToPath(new URL('./fixtures/contender.ts', import.meta.url));
+const stackKey = 'bp/prod/aws/terraform';
+
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  value?: any;
+}
+
+/** Runs the contender script in its own Node process (argv only, no shell). */
+async function runContender(args: string[]): Promise<Outcome> {
+  const { stdout } = await execa('node', ['--import', 'tsx', contender, ...args], { cwd: repoRoot, timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Outcome;
+}
+
+
+describe('FileStateStore across processes', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'file-store-proc-'));
+    // The barrier directory lives beside the store's files; the store ignores what it does not own.
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('two processes acquiring the same stack lock at once: exactly one wins, the other sees the holder', async () => {
+    const at = join(dataDir, 'barrier');
+    const results = await Promise.all([runContender([dataDir, stackKey, 'acquire', at]), runContender([dataDir, stackKey, 'acquire', at])]);
+    const winners = results.filter((r) => r.ok);
+    const losers = results.filter((r) => !r.ok);
+    expect(winners).toHaveLength(1);
+    expect(losers.map((r) => r.code)).toEqual(['STATE_LOCKED']);
+    const lock = await new FileStateStore({ dataDir }).getLock(stackKey);
+    expect(lock?.lockId).toBe(winners[0].value.lockId);
+  });
+
+  it('two processes writing on the same expectedVersion at once: exactly one compare-and-set wins', async () => {
+    const store = new FileStateStore({ dataDir });
+    const lock = await store.acquireLock({ stackKey, operation: 'apply', who: 'parent', ttlMs: 60_000 });
+    const at = join(dataDir, 'barrier');
+    const args = [dataDir, stackKey, 'cas', at, lock.lockId, String(lock.token)];
+    const results = await Promise.all([runContender(args), runContender(args)]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => r.code)).toEqual(['CONFLICT']);
+    const versions = await store.listStateVersions(stackKey, { limit: 10 });
+    expect(versions.map((v) => v.version)).toEqual([1]);
+    expect(versions[0].deploymentId).toBe(results.find((r) => r.ok)!.value.deploymentId);
+  });
+
+  it('two processes taking turns under the lock: every write lands on the version before it, tokens only grow', async () => {
+    const at = join(dataDir, 'barrier');
+    const rounds = '15';
+    const results = await Promise.all([runContender([dataDir, stackKey, 'loop', at, '', '', rounds]), runContender([dataDir, stackKey, 'loop', at, '', '', rounds])]);
+    for (const r of results) expect(r.value.failures).toEqual([]);
+    const written = results.flatMap((r) => r.value.written as { version: number; token: number }[]).sort((a, b) => a.version - b.version);
+    expect(written.map((w) => w.version)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (let i = 1; i < written.length; i++) expect(written[i].token).toBeGreaterThan(written[i - 1].token);
+    const store = new FileStateStore({ dataDir });
+    expect((await store.getStateVersion(stackKey))?.version).toBe(30);
+    expect(await store.getLock(stackKey)).toBeNull();
+    // The parent can still take the lock and write on top: nothing was left half-held.
+    const lock = await store.acquireLock({ stackKey, operation: 'apply', who: 'parent', ttlMs: 60_000 });
+    const v = await store.writeStateVersion({ stackKey, expectedVersion: 30, lockId: lock.lockId, token: lock.token, retention: 10, version: versionPayload(stackKey, 31) });
+    expect(v.version).toBe(31);
+  });
+});
