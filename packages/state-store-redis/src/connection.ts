@@ -1,6 +1,6 @@
 /**
  * One Redis connection shared by keyv (records) and the atomic commands (locks, state versions), set
- * up to fail fast: no offline queue, a connect timeout and a per-command timeout, so a caller never
+ * up to fail fast: no offline queue, a connect timeout and a deadline per operation, so a caller never
  * waits on a Redis that is down, unreachable or paused.
  * @module
  */
@@ -32,7 +32,7 @@ export interface ConnectionSettings {
 
 /** The handles a store operation works with. */
 export interface Handles {
-  /** Commands with a reply timeout. */
+  /** Atomic commands and scripts. */
   redis: RedisClient;
   /** Records (JSON values) under the store's namespace. */
   records: Keyv;
@@ -73,14 +73,37 @@ export class RedisConnection {
     return this.connecting;
   }
 
-  /** Runs `op` on connected handles, turning connection trouble into `StoreUnavailableError`. */
+  /**
+   * Runs `op` on connected handles, turning connection trouble into `StoreUnavailableError`. A Redis
+   * that accepted the command but does not answer (paused, overloaded) is given `commandTimeoutMs`:
+   * then the connection is dropped, so that the commands still waiting on it fail too, and the next
+   * call connects afresh. (The client's own command timeout stops counting once a command is sent.)
+   */
   async run<T>(op: (h: Handles) => Promise<T>): Promise<T> {
     const h = await this.ready();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.drop(h);
+        reject(new StoreUnavailableError(`Redis state store at ${this.where} is unavailable: no reply within ${this.settings.commandTimeoutMs} ms`, { store: 'redis' }));
+      }, this.settings.commandTimeoutMs);
+    });
     try {
-      return await op(h);
+      return await Promise.race([op(h), deadline]);
     } catch (error) {
       throw this.translate(error);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Forgets a connection that stopped answering; its pending commands fail. */
+  private drop(h: Handles): void {
+    if (this.handles !== h) return;
+    const base = this.base;
+    this.handles = null;
+    this.base = null;
+    if (base?.isOpen) base.destroy();
   }
 
   async close(): Promise<void> {
@@ -129,7 +152,7 @@ export class RedisConnection {
       base.destroy();
       throw new StoreUnavailableError(`Redis state store at ${this.where} is closed`);
     }
-    const redis = base.withCommandOptions({ timeout: this.settings.commandTimeoutMs }) as unknown as RedisClient;
+    const redis = base;
     const adapter = new KeyvRedis(redis, { throwOnErrors: true, throwOnConnectError: true });
     const records = new Keyv(adapter, { namespace: this.settings.recordNamespace, useKeyPrefix: false, throwOnErrors: true });
     records.on('error', () => undefined);

@@ -8,7 +8,8 @@ export interface RedisStateStoreOptions {
   encryptionKey?: string;
   /** How long connecting may take before the store reports itself unavailable. Default 2000 ms. */
   connectTimeoutMs?: number;
-  /** How long one command may wait for Redis's reply (a hung or paused server). Default 5000 ms. */
+  /** How long one store operation may wait for Redis to answer (a hung or paused server) before it fails
+   * with `StoreUnavailableError` and the connection is re-made. Default 5000 ms. */
   commandTimeoutMs?: number;
 }
 
