@@ -70,6 +70,8 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   });
   const { recovered } = await orchestrator.recover();
   if (recovered.length > 0) logger.warn({ recovered }, `recovered ${recovered.length} deployment(s) left running by a previous process`);
+  // Replicas sharing a Redis store also pick up what a crashed peer left, once its leases expire.
+  if (config.store.kind === 'redis') orchestrator.startRecoveryLoop();
 
   const app = buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes });
   try {
