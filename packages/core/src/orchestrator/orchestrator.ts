@@ -32,7 +32,7 @@ import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, Readines
 import { defaultApprovalPolicy, isProductionEnvironment } from './approval.js';
 import type { ResolvedOptions, RunHost } from './host.js';
 import { newDeployment, newInstanceId, stackRefOf } from './records.js';
-import { DeploymentRun, publicLock } from './run.js';
+import { DeploymentRun } from './run.js';
 import { Semaphore } from './semaphore.js';
 import { StateLocks } from './state-locks.js';
 import { recoverDeployments } from './recovery.js';

@@ -4,8 +4,9 @@ import { CancelledError, ConflictError, LockLostError, NotFoundError, StateLocke
 import type { Caller } from './inputs.js';
 import type { RunHost } from './host.js';
 import { acquireStackLock, StackLease } from './lease.js';
-import { buildExecutorContext, finalResources, removeWorkDir, versionBody } from './run-context.js';
+import { buildExecutorContext, finalResources, removeWorkDir } from './run-context.js';
 import { deferred, errorMessage, nowIso } from './util.js';
+import { detectDrift, markRolledBack, saveSnapshot } from './run-endings.js';
 
 type Decision = 'approved' | 'rejected' | 'cancelled' | 'timeout' | 'detached';
 
@@ -237,39 +238,15 @@ export class DeploymentRun {
   }
 
   /** Writes the state the tool left as version base+1 under our lock (invariants 1 and 2). */
-  private async saveState(snap: StateSnapshot, reason: StateVersion['reason']): Promise<StateVersion | null> {
-    const base = this.record.baseVersion ?? 0;
-    const body = versionBody(this.host, this.record, snap);
-    const write = (lockId: string, token: number) =>
-      this.host.store.writeStateVersion({ stackKey: this.record.stackKey, expectedVersion: base, lockId, token, retention: this.host.options.stateRetention, version: { ...body, reason } });
-    try {
-      if (!this.lease) throw new LockLostError('No stack lock is held');
-      const v = await write(this.lease.lockId, this.lease.token);
-      this.afterWrite(v);
-      return v;
-    } catch (e) {
-      if (!(e instanceof LockLostError)) throw e;
-      // The lease lapsed while the tool ran. Take the lock again: the write still succeeds only if no one
-      // wrote a version since our base, so nothing newer is ever overwritten.
-      try {
-        const lock = await this.host.store.acquireLock({ stackKey: this.record.stackKey, operation: 'save-state', who: 'orchestrator', info: `deployment ${this.id}`, ttlMs: this.host.options.lockTtlMs, deploymentId: this.id });
+  private saveState(snap: StateSnapshot, reason: StateVersion['reason']): Promise<StateVersion | null> {
+    return saveSnapshot(this.host, this.record, snap, reason, {
+      lease: () => this.lease,
+      relock: (lock) => {
         this.lease?.stop();
         this.holdLease(lock);
-        const v = await write(lock.lockId, lock.token);
-        this.afterWrite(v);
-        return v;
-      } catch (again) {
-        await this.host.store.putPlan({ deploymentId: `${this.id}:unsaved-state`, baseVersion: base, summary: this.record.plan ?? { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact: snap, createdAt: nowIso() });
-        this.log('error', `The state left by this deployment could not be saved as a new version (${errorMessage(again)}); it is kept in the store under plan "${this.id}:unsaved-state" for manual recovery`);
-        return null;
-      }
-    }
-  }
-
-  private afterWrite(v: StateVersion): void {
-    this.log('info', `Saved state version ${v.version} (${v.reason})`);
-    this.host.events.emit('stateVersion', { deploymentId: this.id, stackKey: v.stackKey, version: v.version, reason: v.reason });
-    void this.host.audit({ who: this.record.requestedBy, action: 'state.write', stackKey: v.stackKey, deploymentId: this.id, detail: { version: v.version, reason: v.reason } });
+      },
+      log: (level, message) => this.log(level, message),
+    });
   }
 
   private async completeWithoutChanges(current: StateVersion | null): Promise<'completed'> {
@@ -280,22 +257,11 @@ export class DeploymentRun {
   }
 
   private async drift(ctx: ExecutorContext): Promise<'completed'> {
-    const report = this.executor.detectDrift
-      ? await this.executor.detectDrift(ctx)
-      : { drifted: false, checkedAt: nowIso(), resources: [], unsupported: `The ${this.executor.name} executor cannot detect drift` };
+    const report = await detectDrift(this.executor, ctx);
     await this.save({ drift: this.host.redactor.redactValue(report) });
     this.log('info', report.unsupported ?? (report.drifted ? `Drift detected in ${report.resources.length} resource(s)` : 'No drift detected'));
     await this.finish('completed', null);
     return 'completed';
-  }
-
-  private async markRolledBack(): Promise<void> {
-    if (this.record.operation !== 'rollback' || !this.record.rollbackOf) return;
-    const original = await this.host.store.getDeployment(this.record.rollbackOf);
-    if (!original) return;
-    const updated: Deployment = { ...original, status: 'rolled_back', rolledBackBy: this.id, updatedAt: nowIso() };
-    await this.host.store.putDeployment(updated);
-    this.host.events.emit('status', { deploymentId: original.id, status: 'rolled_back', previous: original.status, deployment: updated });
   }
 
   private async fail(e: unknown): Promise<'failed' | 'cancelled'> {
@@ -335,7 +301,7 @@ export class DeploymentRun {
       await this.lease?.release();
       if (this.final) {
         await this.save({ ...this.final, lock: null, completedAt: nowIso() }).catch((e) => this.host.logger('error', 'could not record the end of a deployment', { deploymentId: this.id, error: errorMessage(e) }));
-        if (this.final.status === 'completed') await this.markRolledBack().catch(() => undefined);
+        if (this.final.status === 'completed') await markRolledBack(this.host, this.record).catch(() => undefined);
       } else if (this.record.lock) await this.save({ lock: null }).catch(() => undefined);
     } else {
       this.lease?.stop();

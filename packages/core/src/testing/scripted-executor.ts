@@ -67,11 +67,18 @@ export class ScriptedExecutor implements Executor {
     const summary: PlanSummary = { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] };
     for (const r of desired) {
       const before = prior.resources[r.id];
-      if (!before) summary.resources.push({ id: r.id, type: r.type, action: 'create' }), summary.add++;
-      else if (before.value !== r.value) summary.resources.push({ id: r.id, type: r.type, action: 'update' }), summary.change++;
+      if (!before) {
+        summary.resources.push({ id: r.id, type: r.type, action: 'create' });
+        summary.add++;
+      } else if (before.value !== r.value) {
+        summary.resources.push({ id: r.id, type: r.type, action: 'update' });
+        summary.change++;
+      }
     }
     for (const id of Object.keys(prior.resources)) {
-      if (!desired.some((r) => r.id === id)) summary.resources.push({ id, action: 'delete' }), summary.destroy++;
+      if (desired.some((r) => r.id === id)) continue;
+      summary.resources.push({ id, action: 'delete' });
+      summary.destroy++;
     }
     const outputsChanged = JSON.stringify(code.outputs ?? {}) !== JSON.stringify(prior.outputs) && ctx.operation !== 'destroy';
     summary.hasChanges = summary.resources.length > 0 || outputsChanged;

@@ -1,0 +1,63 @@
+import type { Deployment, DriftReport, Lock, LogLevel, StateVersion } from '../types/domain.js';
+import type { Executor, ExecutorContext, StateSnapshot } from '../types/executor.js';
+import { LockLostError } from '../errors.js';
+import type { RunHost } from './host.js';
+import type { StackLease } from './lease.js';
+import { versionBody } from './run-context.js';
+import { errorMessage, nowIso } from './util.js';
+
+/**
+ * Saves a snapshot as version base+1 under the run's lock. When the lease lapsed while the tool ran, the
+ * lock is taken again and the write still succeeds only if nobody wrote since the base (invariant 2);
+ * if even that fails, the snapshot is kept in the store's sealed plan slot `<id>:unsaved-state` so that
+ * nothing the tool created is forgotten (invariant 1).
+ */
+export async function saveSnapshot(
+  host: RunHost,
+  d: Deployment,
+  snap: StateSnapshot,
+  reason: StateVersion['reason'],
+  run: { lease: () => StackLease | null; relock: (lock: Lock) => void; log: (level: LogLevel, message: string) => void },
+): Promise<StateVersion | null> {
+  const base = d.baseVersion ?? 0;
+  const body = versionBody(host, d, snap);
+  const write = (lockId: string, token: number) =>
+    host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: host.options.stateRetention, version: { ...body, reason } });
+  const written = (v: StateVersion) => {
+    run.log('info', `Saved state version ${v.version} (${v.reason})`);
+    host.events.emit('stateVersion', { deploymentId: d.id, stackKey: v.stackKey, version: v.version, reason: v.reason });
+    void host.audit({ who: d.requestedBy, action: 'state.write', stackKey: v.stackKey, deploymentId: d.id, detail: { version: v.version, reason: v.reason } });
+    return v;
+  };
+  try {
+    const lease = run.lease();
+    if (!lease) throw new LockLostError('No stack lock is held');
+    return written(await write(lease.lockId, lease.token));
+  } catch (e) {
+    if (!(e instanceof LockLostError)) throw e;
+    try {
+      const lock = await host.store.acquireLock({ stackKey: d.stackKey, operation: 'save-state', who: 'orchestrator', info: `deployment ${d.id}`, ttlMs: host.options.lockTtlMs, deploymentId: d.id });
+      run.relock(lock);
+      return written(await write(lock.lockId, lock.token));
+    } catch (again) {
+      await host.store.putPlan({ deploymentId: `${d.id}:unsaved-state`, baseVersion: base, summary: d.plan ?? { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact: snap, createdAt: nowIso() });
+      run.log('error', `The state left by this deployment could not be saved as a new version (${errorMessage(again)}); it is kept in the store under plan "${d.id}:unsaved-state" for manual recovery`);
+      return null;
+    }
+  }
+}
+
+export async function detectDrift(executor: Executor, ctx: ExecutorContext): Promise<DriftReport> {
+  if (!executor.detectDrift) return { drifted: false, checkedAt: nowIso(), resources: [], unsupported: `The ${executor.name} executor cannot detect drift` };
+  return executor.detectDrift(ctx);
+}
+
+/** A completed rollback marks the deployment it rolled back `rolled_back`. */
+export async function markRolledBack(host: RunHost, d: Deployment): Promise<void> {
+  if (d.operation !== 'rollback' || !d.rollbackOf) return;
+  const original = await host.store.getDeployment(d.rollbackOf);
+  if (!original) return;
+  const updated: Deployment = { ...original, status: 'rolled_back', rolledBackBy: d.id, updatedAt: nowIso() };
+  await host.store.putDeployment(updated);
+  host.events.emit('status', { deploymentId: original.id, status: 'rolled_back', previous: original.status, deployment: host.redactor.redactValue(updated) });
+}
