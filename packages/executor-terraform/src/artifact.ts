@@ -17,6 +17,8 @@ export interface TerraformPlanArtifact {
   lockFile: string | null;
   /** Whether the bundle has its own backend (state from `state pull`, not the local file). */
   backend: boolean;
+  /** Sensitive attributes by resource address, from the plan (see `sensitiveMarks`). */
+  sensitive: Record<string, unknown>;
   operation: string;
   bundleDigest: string;
   /** CLI version that wrote the plan; Terraform refuses a plan from another version. */

@@ -20,7 +20,7 @@ import { buildDestroyPlanArgs } from './commands/destroy.js';
 import { buildPlanArgs } from './commands/plan.js';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { terraformCredentialEnv } from './env.js';
-import { driftFromPlan, planSecrets, summarisePlan, type ShownPlan } from './plan-summary.js';
+import { planSecrets, sensitiveMarks, summarisePlan, type ShownPlan } from './plan-summary.js';
 import { abortError, stderrSummary, TerraformSession } from './session.js';
 import { StreamInterpreter } from './stream.js';
 import { layoutOf, scrubWorkDir, writeVariables } from './workdir.js';
@@ -106,7 +106,7 @@ export class TerraformExecutor implements Executor {
     const summary = summarisePlan(shown);
     const plan = await readFile(s.layout.planFile);
     const artifact = encodeArtifact(
-      { lockFile: await s.lockFile(), backend: s.backend, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
+      { lockFile: await s.lockFile(), backend: s.backend, sensitive: sensitiveMarks(shown), operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
       plan,
     );
     await writeFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }), { mode: 0o600 });
@@ -116,8 +116,10 @@ export class TerraformExecutor implements Executor {
   async apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult> {
     const stream = new StreamInterpreter((e) => ctx.emit(e));
     let s: TerraformSession | undefined;
+    let sensitive: Record<string, unknown> | undefined;
     try {
       const { artifact, plan: bytes } = decodeArtifact(plan.artifact);
+      sensitive = artifact.sensitive;
       if (artifact.bundleDigest !== ctx.bundle.digest) throw new ExecutorError('The saved plan was made from other code than this deployment\'s bundle');
       await this.available();
       s = this.session(ctx);
@@ -132,13 +134,13 @@ export class TerraformExecutor implements Executor {
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
       const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
-      const state = await s.readState(stream.statuses);
+      const state = await s.readState(stream.statuses, sensitive);
       if (r.interrupted) return { ...this.stopped(ctx), state };
       if (r.exitCode !== 0) return { outcome: 'failed', state, error: `Terraform apply failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}` };
       return { outcome: 'succeeded', state };
     } catch (e) {
       // Apply never throws: report what happened and whatever state there is.
-      const state = s ? await s.readState(stream.statuses) : null;
+      const state = s ? await s.readState(stream.statuses, sensitive) : null;
       if (ctx.signal.aborted) return { ...this.stopped(ctx), state };
       return { outcome: 'failed', state, error: e instanceof Error ? e.message : String(e) };
     }
@@ -147,8 +149,8 @@ export class TerraformExecutor implements Executor {
   async detectDrift(ctx: ExecutorContext): Promise<DriftReport> {
     await this.available();
     const checkedAt = new Date().toISOString();
-    if (ctx.priorState === null && !this.session(ctx).backend) return { drifted: false, checkedAt, resources: [] };
     const s = this.session(ctx);
+    if (ctx.priorState === null && !s.backend) return { drifted: false, checkedAt, resources: [] };
     await s.prepare();
     const varFile = await writeVariables(s.layout, ctx.variables);
     const stream = new StreamInterpreter((e) => ctx.emit(e));
@@ -156,9 +158,8 @@ export class TerraformExecutor implements Executor {
     const r = await s.exec(args, { onLine: stream.line });
     if (r.interrupted) throw abortError(ctx.signal);
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform drift check failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
-    const shown = (await s.showJson(s.layout.driftPlanFile)) as ShownPlan | null;
-    if (!shown) throw new ExecutorError('Terraform could not show the drift plan');
-    return driftFromPlan(shown, checkedAt);
+    // The stream's resource_drift messages say it all; a `show -json` would load every provider schema again.
+    return stream.driftReport(checkedAt);
   }
 
   /** Reads the state a dead process's Terraform left in the (deterministic) work dir. Never throws. */

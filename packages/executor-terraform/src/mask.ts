@@ -8,7 +8,8 @@ export interface PathStep {
 
 /**
  * Replaces every value Terraform marks sensitive with {@link MASK} and hands the real value to `found`.
- * `sensitiveValues` is `show -json`'s mirror structure (`true` at each sensitive leaf).
+ * `sensitiveValues` is `show -json`'s mirror structure (`true` at each sensitive leaf); `value` must be
+ * unwrapped already ({@link unwrapDynamicValues}).
  */
 export function maskBySensitiveValues(value: unknown, sensitiveValues: unknown, found: (v: unknown) => void): unknown {
   if (sensitiveValues === true) {
@@ -68,6 +69,31 @@ function unwrapDynamic(cur: unknown, step: PathStep): unknown {
   return cur;
 }
 
+const CTY_PRIMITIVES = new Set(['string', 'number', 'bool', 'dynamic']);
+const CTY_COLLECTIONS = new Set(['list', 'set', 'map', 'object', 'tuple']);
+
+/** Whether `o` is how a raw tfstate stores a dynamically typed value: `{value, type}` with a cty type. */
+function isDynamicWrapper(o: unknown): o is { value: unknown; type: unknown } {
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return false;
+  const keys = Object.keys(o);
+  if (keys.length !== 2 || !keys.includes('value') || !keys.includes('type')) return false;
+  const t = (o as { type: unknown }).type;
+  return (typeof t === 'string' && CTY_PRIMITIVES.has(t)) || (Array.isArray(t) && typeof t[0] === 'string' && CTY_COLLECTIONS.has(t[0]));
+}
+
+/**
+ * Replaces raw tfstate's `{value, type}` wrappers of dynamically typed attributes (terraform_data's
+ * `input` / `output`, any `DynamicPseudoType`) with their values, as `terraform show -json` shows them.
+ */
+export function unwrapDynamicValues(value: unknown): unknown {
+  if (isDynamicWrapper(value)) return unwrapDynamicValues(value.value);
+  if (Array.isArray(value)) return value.map(unwrapDynamicValues);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = unwrapDynamicValues(v);
+  return out;
+}
+
 /** Masks string leaves whose attribute name says "secret" (password, token...): a net under the flags. */
 export function maskBySecretNames(value: unknown, found: (v: unknown) => void): unknown {
   if (Array.isArray(value)) return value.map((v) => maskBySecretNames(v, found));
@@ -92,4 +118,11 @@ export function secretStrings(value: unknown): string[] {
   const out = [JSON.stringify(value)];
   for (const v of Array.isArray(value) ? value : Object.values(value)) out.push(...secretStrings(v));
   return out;
+}
+
+/** Whether a sensitivity mirror marks anything at all (`false` and `{}` mark nothing). */
+export function marksAnything(marks: unknown): boolean {
+  if (marks === true) return true;
+  if (!marks || typeof marks !== 'object') return false;
+  return Object.values(marks).some(marksAnything);
 }

@@ -1,9 +1,15 @@
 import type { DriftReport, PlanSummary, PlannedAction } from '@iac-orchestrator/core';
-import { secretStrings } from './mask.js';
+import { marksAnything, secretStrings } from './mask.js';
 
 /** The parts of `terraform show -json <planfile>` that we read. */
 export interface ShownPlan {
-  resource_changes?: Array<{ address: string; type?: string; mode?: string; change?: { actions?: string[] }; action_reason?: string }>;
+  resource_changes?: Array<{
+    address: string;
+    type?: string;
+    mode?: string;
+    change?: { actions?: string[]; before_sensitive?: unknown; after_sensitive?: unknown };
+    action_reason?: string;
+  }>;
   resource_drift?: Array<{ address: string; type?: string; mode?: string; change?: { actions?: string[] } }>;
   output_changes?: Record<string, { actions?: string[] }>;
   planned_values?: { outputs?: Record<string, { sensitive?: boolean; value?: unknown }> };
@@ -52,5 +58,19 @@ export function driftFromPlan(plan: ShownPlan, checkedAt = new Date().toISOStrin
 export function planSecrets(plan: ShownPlan): string[] {
   const out: string[] = [];
   for (const o of Object.values(plan.planned_values?.outputs ?? {})) if (o.sensitive) out.push(...secretStrings(o.value));
+  return out;
+}
+
+/**
+ * Which attributes of each resource are sensitive (provider schema and config), from the saved plan:
+ * kept in the plan artifact so that apply can mask the new state without another `show -json` (which
+ * loads every provider's schema again, seconds per run for big providers).
+ */
+export function sensitiveMarks(plan: ShownPlan): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const rc of plan.resource_changes ?? []) {
+    const marks = marksAnything(rc.change?.after_sensitive) ? rc.change?.after_sensitive : rc.change?.before_sensitive;
+    if (marksAnything(marks)) out[rc.address] = marks;
+  }
   return out;
 }

@@ -121,7 +121,7 @@ export class TerraformSession {
    * backend's state (`state pull`) or the local `terraform.tfstate`. Null when there is none. Never throws,
    * never stops on the deployment's signal: this is what runs after a cancel or a timeout.
    */
-  async readState(statuses?: ReadonlyMap<string, ResourceStatus>): Promise<StateSnapshot | null> {
+  async readState(statuses?: ReadonlyMap<string, ResourceStatus>, sensitive?: Record<string, unknown>): Promise<StateSnapshot | null> {
     try {
       const errored = join(this.layout.stackDir, 'errored.tfstate');
       const local = join(this.layout.stackDir, 'terraform.tfstate');
@@ -131,8 +131,9 @@ export class TerraformSession {
       else if (this.backend) raw = await this.pullState();
       else if (await exists(local)) [raw, path] = [await readJson<TfState>(local), local];
       if (!raw) return null;
-      const shown = await this.showJson(path, null).catch(() => null);
-      return normaliseState({ raw, shown, ...(statuses ? { statuses } : {}), secret: (v) => this.ctx.secret(v) });
+      // Sensitivity from the saved plan when we have it; otherwise ask Terraform (needs the providers).
+      const shown = sensitive ? undefined : await this.showJson(path, null).catch(() => null);
+      return normaliseState({ raw, shown, ...(sensitive ? { sensitive } : {}), ...(statuses ? { statuses } : {}), secret: (v) => this.ctx.secret(v) });
     } catch {
       return null;
     }

@@ -1,5 +1,5 @@
 import { MASK, Redactor, type Resource, type ResourceStatus, type StateSnapshot } from '@iac-orchestrator/core';
-import { maskByPaths, maskBySecretNames, maskBySensitiveValues, secretStrings, type PathStep } from './mask.js';
+import { maskByPaths, maskBySecretNames, maskBySensitiveValues, secretStrings, unwrapDynamicValues, type PathStep } from './mask.js';
 
 /** The parts of a Terraform state (format version 4) that we read. */
 export interface TfState {
@@ -62,6 +62,8 @@ export interface NormaliseInput {
   raw: TfState;
   /** `show -json` of the same state, when Terraform could read it (gives schema-sensitive attributes). */
   shown?: unknown;
+  /** Sensitivity mirrors by address, as the saved plan showed them (`after_sensitive`); used when `shown` is absent. */
+  sensitive?: Readonly<Record<string, unknown>>;
   /** Last status each address reached in this run's stream. */
   statuses?: ReadonlyMap<string, ResourceStatus>;
   /** Registers a secret value so the orchestrator masks it everywhere. */
@@ -95,10 +97,12 @@ export function normaliseState(input: NormaliseInput): StateSnapshot {
     for (const inst of r.instances ?? []) {
       const id = instanceAddress(r.module, r.type, r.name, inst.index_key);
       const view = shown.get(id);
-      const rawAttrs = view?.values ?? inst.attributes ?? {};
-      const physical = typeof rawAttrs.arn === 'string' ? rawAttrs.arn : typeof rawAttrs.id === 'string' ? rawAttrs.id : undefined;
-      let attributes = maskByPaths(rawAttrs, view ? [] : (inst.sensitive_attributes ?? []), found);
-      if (view) attributes = maskBySensitiveValues(attributes, view.sensitive_values, found) as Record<string, unknown>;
+      const values = (view?.values ?? unwrapDynamicValues(inst.attributes ?? {})) as Record<string, unknown>;
+      const physical = typeof values.arn === 'string' ? values.arn : typeof values.id === 'string' ? values.id : undefined;
+      // Three sources of sensitivity: the state's own paths (config-level `sensitive`), the provider schema
+      // (through `show -json` or the saved plan's `after_sensitive`), and attribute names as a last net.
+      let attributes = maskByPaths(values, inst.sensitive_attributes ?? [], found);
+      attributes = maskBySensitiveValues(attributes, view ? view.sensitive_values : input.sensitive?.[id], found) as Record<string, unknown>;
       attributes = maskBySecretNames(attributes, found) as Record<string, unknown>;
       resources.push({
         id,

@@ -1,4 +1,4 @@
-import type { ExecutorEvent, LogLevel, ResourceStatus } from '@iac-orchestrator/core';
+import type { DriftReport, ExecutorEvent, LogLevel, ResourceStatus } from '@iac-orchestrator/core';
 
 /** A diagnostic (error or warning) from Terraform's `-json` stream. */
 export interface Diagnostic {
@@ -8,10 +8,19 @@ export interface Diagnostic {
   address?: string;
 }
 
+/** A resource changed outside Terraform, as a refresh reports it (`resource_drift`). */
+export interface Drift {
+  id: string;
+  type?: string;
+  /** Terraform's action to bring the state in line: `update` (modified) or `delete` (gone). */
+  action: string;
+}
+
 /** What one line of the `-json` UI stream means to the orchestrator. */
 export interface StreamItem {
   events: ExecutorEvent[];
   diagnostic?: Diagnostic;
+  drift?: Drift;
 }
 
 /** Hook action at `apply_start` → the spec's in-progress status. */
@@ -75,6 +84,11 @@ export function interpretLine(line: string): StreamItem {
       const text = diagnostic.detail ? `${diagnostic.summary}: ${diagnostic.detail}` : diagnostic.summary;
       return { events: [log(diagnostic.severity === 'warning' ? 'warn' : 'error', text, d.address ?? null)], diagnostic };
     }
+    case 'resource_drift':
+      return {
+        events: [log('info')],
+        ...(addr ? { drift: { id: addr, ...(res.resource_type ? { type: res.resource_type } : {}), action: hook.action ?? 'update' } } : {}),
+      };
     case 'apply_start': {
       const status = addr ? STARTED[hook.action ?? ''] : undefined;
       return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
@@ -102,6 +116,7 @@ export function interpretLine(line: string): StreamItem {
 export class StreamInterpreter {
   readonly diagnostics: Diagnostic[] = [];
   readonly statuses = new Map<string, ResourceStatus>();
+  readonly drift: Drift[] = [];
 
   constructor(private readonly emit: (e: ExecutorEvent) => void) {}
 
@@ -109,11 +124,20 @@ export class StreamInterpreter {
   line = (line: string): void => {
     const item = interpretLine(line);
     if (item.diagnostic) this.diagnostics.push(item.diagnostic);
+    if (item.drift) this.drift.push(item.drift);
     for (const e of item.events) {
       if (e.type === 'resource') this.statuses.set(e.id, e.status);
       this.emit(e);
     }
   };
+
+  /** The drift a refresh-only plan reported, as the orchestrator's report (managed resources only). */
+  driftReport(checkedAt: string): DriftReport {
+    const resources = this.drift
+      .filter((d) => !d.id.startsWith('data.') && !d.id.includes('.data.'))
+      .map((d) => ({ id: d.id, ...(d.type ? { type: d.type } : {}), change: d.action === 'delete' ? 'deleted' : d.action === 'update' ? 'modified' : d.action }));
+    return { drifted: resources.length > 0, checkedAt, resources };
+  }
 
   /** A short, safe summary of the error diagnostics ("summary: detail; ..."), or undefined. */
   errorSummary(): string | undefined {

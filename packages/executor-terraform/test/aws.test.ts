@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
+import { prerequisite } from '../../../test-support/prerequisites.js';
+import { deployOnce, eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
+
+const mirror = findProviderMirror();
+const ok =
+  prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH') &&
+  prerequisite('moto_server', hasMoto(), 'moto_server is not on PATH') &&
+  prerequisite('hashicorp/aws provider mirror', mirror !== null, 'set TF_PROVIDER_MIRROR to the folder holding registry.terraform.io/hashicorp/aws');
+
+/** Bucket names in moto, over its real S3 REST API (ListBuckets). */
+async function listBuckets(moto: Moto): Promise<string[]> {
+  const xml = await (await fetch(`${moto.endpoint}/`)).text();
+  return [...xml.matchAll(/<Name>([^<]+)<\/Name>/g)].map((m) => m[1]!).sort();
+}
+
+// Each terraform command that loads the aws provider spends seconds on its schema (more on a busy
+// machine), so this file runs one create and one drift check; destroy is covered with terraform_data.
+describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server', () => {
+  let moto: Moto;
+  let bed: Awaited<ReturnType<typeof testBed>>;
+  beforeAll(async () => {
+    moto = await startMoto();
+    bed = await testBed({ mirror });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    await bed?.dispose();
+  });
+
+  it('creates S3 buckets from a saved plan and reports them drifting when one is deleted outside Terraform', { timeout: 240_000 }, async () => {
+    const bundle = await loadFixture('aws-s3');
+    const prefix = `orch-${Date.now().toString(36)}`;
+    // ctx.env as the orchestrator builds it for aws: this cloud's credentials only (+ an Azure one that must be dropped)
+    const env = { ...moto.env, AZURE_CLIENT_SECRET: 'azure-secret-not-for-aws' };
+    const variables = { prefix };
+
+    const created = await deployOnce(bed, { bundle, variables, env });
+    expect(created.plan.summary).toMatchObject({ add: 2, change: 0, destroy: 0 });
+    expect(created.result.outcome).toBe('succeeded');
+    expect(await listBuckets(moto)).toEqual([`${prefix}-assets`, `${prefix}-logs`]);
+    const logs = created.result.state!.resources.find((r) => r.id === 'aws_s3_bucket.logs')!;
+    expect(logs).toMatchObject({ type: 'aws_s3_bucket', provider: 'aws', name: `${prefix}-logs`, status: 'created', physicalId: `arn:aws:s3:::${prefix}-logs` });
+    expect(logs.attributes.tags).toEqual({ purpose: 'logs' });
+    expect(created.result.state!.outputs.bucket_arns).toEqual([`arn:aws:s3:::${prefix}-logs`, `arn:aws:s3:::${prefix}-assets`]);
+    expect(eventText(created.ctx.events)).not.toContain(moto.env.AWS_SECRET_ACCESS_KEY);
+    // the provider was installed once into the shared cache and linked from there
+    expect(created.ctx.events.some((e) => e.type === 'log' && /hashicorp\/aws v5\./.test(e.message))).toBe(true);
+
+    // Someone deletes a bucket behind Terraform's back: a refresh-only plan reports it.
+    expect((await fetch(`${moto.endpoint}/${prefix}-assets`, { method: 'DELETE' })).status).toBe(204);
+    const driftCtx = makeContext({ bundle, workDir: await bed.workDir(), variables, env, priorState: created.result.state!.raw, operation: 'drift' });
+    const drift = await bed.executor.detectDrift(driftCtx);
+    await bed.executor.cleanup(driftCtx);
+    expect(drift.drifted).toBe(true);
+    expect(drift.resources).toEqual([{ id: 'aws_s3_bucket.assets', type: 'aws_s3_bucket', change: 'deleted' }]);
+  });
+});
