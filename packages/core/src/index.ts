@@ -15,5 +15,5 @@ export type * from './orchestrator/types.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
 export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
 export { MemoryStateStore } from './stores/memory-store.js';
-// export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js'; (re-enabled when the file store lands)
+export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
 export { Encryption } from './encryption.js';
