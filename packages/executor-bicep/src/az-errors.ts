@@ -29,6 +29,7 @@ const MAX_MESSAGE = 2_000;
  *  - `ERROR: InvalidTemplate - Deployment template validation failed: ...` (preflight errors);
  *  - `ERROR: (ResourceGroupNotFound) Resource group 'x' could not be found.\nCode: ...\nMessage: ...`;
  *  - `ERROR: {"status":"Failed","error":{"code":"DeploymentFailed",...}}` (a failed long-running call);
+ *  - `ERROR: AADSTS7000215: Invalid client secret provided. ...` (sign-in, from MSAL);
  *  - plain `ERROR: Please run 'az login' to setup account.`
  */
 export function parseAzureError(stderr: string): AzureErrorBody {
@@ -48,6 +49,9 @@ export function parseAzureError(stderr: string): AzureErrorBody {
     for (const d of details) if (typeof d.code === 'string') inner.push({ code: d.code, message: String(d.message ?? '') });
     return { code: typeof e.code === 'string' ? e.code : null, message: String(e.message ?? firstLine), inner };
   }
+  // MSAL sign-in errors: `AADSTS7000215: Invalid client secret provided. ...`
+  const aad = /^(AADSTS\d+):\s*(.*)$/.exec(firstLine);
+  if (aad) return { code: aad[1], message: aad[2], inner };
   const paren = /^\(([\w.-]+)\)\s*(.*)$/.exec(firstLine);
   if (paren) return { code: paren[1], message: paren[2], inner };
   const dash = /^([A-Z][\w.]+) - (.*)$/.exec(firstLine);
