@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { ExecutorEvent } from '@iac-orchestrator/core';
+import { interpretLine, StreamInterpreter } from '../src/stream.js';
+import { recordedLines } from './recorded.js';
+
+const feed = (file: string, extra: string[] = []): { events: ExecutorEvent[]; s: StreamInterpreter } => {
+  const events: ExecutorEvent[] = [];
+  const s = new StreamInterpreter((e) => events.push(e));
+  for (const line of [...recordedLines(file), ...extra]) s.line(line);
+  return { events, s };
+};
+const resourceEvents = (events: ExecutorEvent[]) =>
+  events.filter((e): e is Extract<ExecutorEvent, { type: 'resource' }> => e.type === 'resource').map((e) => [e.id, e.status]);
+
+describe('the -json stream interpreter on recorded real output', () => {
+  it('a create: creating → created per resource, logs with their resource', () => {
+    const { events, s } = feed('basic-apply.jsonl');
+    expect(resourceEvents(events)).toEqual([
+      ['terraform_data.network', 'creating'],
+      ['terraform_data.network', 'created'],
+      ['terraform_data.app', 'creating'],
+      ['terraform_data.app', 'created'],
+    ]);
+    expect(events).toContainEqual({ type: 'log', level: 'info', message: 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed.', resource: null });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'log', resource: 'terraform_data.app', message: expect.stringMatching(/^terraform_data.app: Creation complete/) }));
+    const created = events.find((e) => e.type === 'resource' && e.status === 'created');
+    expect(created).toMatchObject({ resourceType: 'terraform_data', name: 'network' });
+    expect(s.errorSummary()).toBeUndefined();
+    expect(s.statuses.get('terraform_data.app')).toBe('created');
+  });
+
+  it('an update and a destroy', () => {
+    expect(resourceEvents(feed('basic-update-apply.jsonl').events).map(([, st]) => st)).toEqual(['updating', 'updated', 'updating', 'updated']);
+    const destroy = resourceEvents(feed('basic-destroy-apply.jsonl').events);
+    expect(destroy.map(([, st]) => st)).toEqual(['deleting', 'deleted', 'deleting', 'deleted']);
+    expect(destroy[0]![0]).toBe('terraform_data.app'); // dependents go first
+  });
+
+  it('a partial failure: failed status and the diagnostic as the error summary', () => {
+    const { events, s } = feed('partial-failure-apply.jsonl');
+    expect(resourceEvents(events)).toContainEqual(['terraform_data.breaks', 'failed']);
+    expect(resourceEvents(events).filter(([, st]) => st === 'created').map(([id]) => id).sort()).toEqual(['terraform_data.first', 'terraform_data.second']);
+    expect(s.errorSummary()).toMatch(/^local-exec provisioner error: Error running command 'provisioner': exit status 1/);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'log', level: 'error', resource: 'terraform_data.breaks' }));
+  });
+
+  it('a cancelled apply: the interrupt is logged, the interrupted resource failed', () => {
+    const { events, s } = feed('slow-cancelled-apply.jsonl');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'log', message: expect.stringContaining('Interrupt received') }));
+    expect(s.statuses.get('terraform_data.fast')).toBe('created');
+    expect(s.statuses.get('terraform_data.slow')).toBe('failed');
+    expect(s.statuses.has('terraform_data.after')).toBe(false);
+  });
+
+  it('a refresh-only plan: resource_drift becomes the drift report', () => {
+    const { s } = feed('aws-drift-plan.jsonl');
+    expect(s.driftReport('2026-01-01T00:00:00Z')).toEqual({
+      drifted: true,
+      checkedAt: '2026-01-01T00:00:00Z',
+      resources: [{ id: 'aws_s3_bucket.assets', type: 'aws_s3_bucket', change: 'deleted' }],
+    });
+    expect(feed('basic-plan.jsonl').s.driftReport('t').drifted).toBe(false);
+  });
+
+  it('tolerates lines that are not JSON, blank lines and unknown message types', () => {
+    const { events } = feed('basic-plan.jsonl', ['', 'provider says hello', '[1, 2]', '{"type":"something_new","@level":"warn","@message":"new thing"}']);
+    expect(events).toContainEqual({ type: 'log', level: 'info', message: 'provider says hello', resource: null });
+    expect(events).toContainEqual({ type: 'log', level: 'info', message: '[1, 2]', resource: null });
+    expect(events).toContainEqual({ type: 'log', level: 'warn', message: 'new thing', resource: null });
+    expect(interpretLine('   ').events).toEqual([]);
+  });
+
+  it('keeps version and refresh chatter at debug, and never logs output values', () => {
+    const { events } = feed('basic-apply.jsonl');
+    expect(events[0]).toMatchObject({ type: 'log', level: 'debug', message: 'Terraform 1.11.4' });
+    expect(JSON.stringify(events)).not.toContain('pa55-w0rd-very-secret');
+  });
+});
