@@ -13,6 +13,7 @@ import { DeploymentStatusSchema, type Deployment, type ListDeploymentsQuery, typ
 import type { Handles } from './connection.js';
 import { encodeCursor, matchesFilters, normaliseQuery, type SortKey } from './deployment-query.js';
 import type { Keys } from './keys.js';
+import type { Sealer } from './sealing.js';
 import { checkDeployment } from './rules.js';
 
 const SEPARATOR = '\u0000';
@@ -25,11 +26,11 @@ const parseMember = (m: string): SortKey => {
 /** Index members read per round trip while filling a page. */
 const BATCH = 100;
 
-export async function putDeployment(h: Handles, keys: Keys, deployment: Deployment): Promise<void> {
+export async function putDeployment(h: Handles, keys: Keys, sealer: Sealer, deployment: Deployment): Promise<void> {
   checkDeployment(deployment);
   const m = member(deployment);
   // Record first: an index entry never points at a record that was not written.
-  await h.records.set(keys.deployment(deployment.id), deployment);
+  await h.records.set(keys.deployment(deployment.id), sealer.seal(deployment));
   const tx = h.redis.multi();
   tx.zAdd(keys.deploymentsAll(), { score: 0, value: m });
   tx.zAdd(keys.deploymentsByStack(deployment.stackKey), { score: 0, value: m });
@@ -42,11 +43,12 @@ export async function putDeployment(h: Handles, keys: Keys, deployment: Deployme
   await tx.exec();
 }
 
-export async function getDeployment(h: Handles, keys: Keys, id: string): Promise<Deployment | null> {
-  return ((await h.records.get<Deployment>(keys.deployment(id))) as Deployment | undefined) ?? null;
+export async function getDeployment(h: Handles, keys: Keys, sealer: Sealer, id: string): Promise<Deployment | null> {
+  const stored = await h.records.get(keys.deployment(id));
+  return stored === undefined ? null : (sealer.open(stored) as Deployment);
 }
 
-export async function listDeployments(h: Handles, keys: Keys, query: ListDeploymentsQuery): Promise<Page<Deployment>> {
+export async function listDeployments(h: Handles, keys: Keys, sealer: Sealer, query: ListDeploymentsQuery): Promise<Page<Deployment>> {
   const q = normaliseQuery(query);
   const index = await narrowestIndex(h, keys, q);
   const found: Deployment[] = [];
@@ -55,7 +57,8 @@ export async function listDeployments(h: Handles, keys: Keys, query: ListDeploym
     const members = await h.redis.zRange(index, from, '-', { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: BATCH } });
     if (members.length === 0) break;
     const sortKeys = members.map(parseMember);
-    const records = (await h.records.getMany<Deployment>(sortKeys.map((k) => keys.deployment(k.id)))) as Array<Deployment | undefined>;
+    const stored = await h.records.getMany(sortKeys.map((k) => keys.deployment(k.id)));
+    const records = stored.map((x) => (x === undefined ? undefined : (sealer.open(x) as Deployment)));
     records.forEach((d, i) => {
       if (d && d.createdAt === sortKeys[i].createdAt && matchesFilters(d, q)) found.push(d);
     });

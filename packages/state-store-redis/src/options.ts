@@ -4,7 +4,7 @@ export interface RedisStateStoreOptions {
   url: string;
   /** Prepended to every key, so several installations (or tests) can share one Redis. Default `iac:`. */
   prefix?: string;
-  /** `STATE_ENCRYPTION_KEY`: when set, raw state, bundles and plans are sealed with AES-256-GCM. */
+  /** `STATE_ENCRYPTION_KEY`: when set, every record, log line and state version is sealed with AES-256-GCM. */
   encryptionKey?: string;
   /** How long connecting may take before the store reports itself unavailable. Default 2000 ms. */
   connectTimeoutMs?: number;

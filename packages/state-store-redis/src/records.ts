@@ -2,7 +2,7 @@
  * Logs, bundles, plans and audit entries.
  * - Logs: one append-only Redis list per deployment; the cursor is the list index, so `RPUSH` never
  *   reorders what a reader already saw.
- * - Bundles and plans: keyv records, sealed when an encryption key is set.
+ * - Bundles and plans: keyv records.
  * - Audit: keyv records numbered by `INCR`, indexed by sorted sets (score = number) per stack and per
  *   deployment, so "newest first" is exact even when replicas append at once.
  * @module
@@ -13,16 +13,16 @@ import type { Keys } from './keys.js';
 import { checkAudit, checkAuditQuery, checkBundle, checkLogEntries, checkPlan, logWindow, requireString } from './rules.js';
 import type { Sealer } from './sealing.js';
 
-export async function appendLogs(h: Handles, keys: Keys, deploymentId: string, entries: LogEntry[]): Promise<void> {
+export async function appendLogs(h: Handles, keys: Keys, sealer: Sealer, deploymentId: string, entries: LogEntry[]): Promise<void> {
   checkLogEntries(deploymentId, entries);
   if (entries.length === 0) return;
   await h.redis.rPush(
     keys.logs(deploymentId),
-    entries.map((e) => JSON.stringify(e)),
+    entries.map((e) => JSON.stringify(sealer.seal(e))),
   );
 }
 
-export async function readLogs(h: Handles, keys: Keys, deploymentId: string, options?: { cursor?: number; limit?: number }): Promise<LogPage> {
+export async function readLogs(h: Handles, keys: Keys, sealer: Sealer, deploymentId: string, options?: { cursor?: number; limit?: number }): Promise<LogPage> {
   requireString(deploymentId, 'deploymentId');
   const { cursor, limit } = logWindow(options);
   const [list, length] = (await h.redis
@@ -30,41 +30,30 @@ export async function readLogs(h: Handles, keys: Keys, deploymentId: string, opt
     .lRange(keys.logs(deploymentId), cursor, cursor + limit - 1)
     .lLen(keys.logs(deploymentId))
     .exec()) as unknown as [string[], number];
-  const entries = list.map((json) => JSON.parse(json) as LogEntry);
+  const entries = list.map((json) => sealer.open(JSON.parse(json)) as LogEntry);
   return { entries, nextCursor: Math.min(cursor, length) + entries.length };
-}
-
-interface StoredBundle {
-  digest: string;
-  files: unknown;
 }
 
 export async function putBundle(h: Handles, keys: Keys, sealer: Sealer, bundle: Bundle): Promise<void> {
   checkBundle(bundle);
-  await h.records.set(keys.bundle(bundle.digest), { digest: bundle.digest, files: sealer.seal(bundle.files) } satisfies StoredBundle);
+  await h.records.set(keys.bundle(bundle.digest), sealer.seal(bundle));
 }
 
 export async function getBundle(h: Handles, keys: Keys, sealer: Sealer, digest: string): Promise<Bundle | null> {
   requireString(digest, 'digest');
-  const stored = (await h.records.get(keys.bundle(digest))) as StoredBundle | undefined;
-  return stored ? { digest: stored.digest, files: sealer.open(stored.files) as Bundle['files'] } : null;
-}
-
-interface StoredPlanRecord {
-  deploymentId: string;
-  /** The whole plan (summary, artifact, base version), sealed when a key is set. */
-  plan: unknown;
+  const stored = await h.records.get(keys.bundle(digest));
+  return stored === undefined ? null : (sealer.open(stored) as Bundle);
 }
 
 export async function putPlan(h: Handles, keys: Keys, sealer: Sealer, plan: StoredPlan): Promise<void> {
   checkPlan(plan);
-  await h.records.set(keys.plan(plan.deploymentId), { deploymentId: plan.deploymentId, plan: sealer.seal(plan) } satisfies StoredPlanRecord);
+  await h.records.set(keys.plan(plan.deploymentId), sealer.seal(plan));
 }
 
 export async function getPlan(h: Handles, keys: Keys, sealer: Sealer, deploymentId: string): Promise<StoredPlan | null> {
   requireString(deploymentId, 'deploymentId');
-  const stored = (await h.records.get(keys.plan(deploymentId))) as StoredPlanRecord | undefined;
-  return stored ? (sealer.open(stored.plan) as StoredPlan) : null;
+  const stored = await h.records.get(keys.plan(deploymentId));
+  return stored === undefined ? null : (sealer.open(stored) as StoredPlan);
 }
 
 export async function deletePlan(h: Handles, keys: Keys, deploymentId: string): Promise<void> {
@@ -72,10 +61,10 @@ export async function deletePlan(h: Handles, keys: Keys, deploymentId: string): 
   await h.records.delete(keys.plan(deploymentId));
 }
 
-export async function appendAudit(h: Handles, keys: Keys, entry: AuditEntry): Promise<void> {
+export async function appendAudit(h: Handles, keys: Keys, sealer: Sealer, entry: AuditEntry): Promise<void> {
   checkAudit(entry);
   const seq = await h.redis.incr(keys.auditSeq());
-  await h.records.set(keys.audit(seq), entry);
+  await h.records.set(keys.audit(seq), sealer.seal(entry));
   const tx = h.redis.multi().zAdd(keys.auditAll(), { score: seq, value: String(seq) });
   if (entry.stackKey != null) tx.zAdd(keys.auditByStack(entry.stackKey), { score: seq, value: String(seq) });
   if (entry.deploymentId != null) tx.zAdd(keys.auditByDeployment(entry.deploymentId), { score: seq, value: String(seq) });
@@ -85,7 +74,7 @@ export async function appendAudit(h: Handles, keys: Keys, entry: AuditEntry): Pr
 /** Index entries read per round trip while filling a page. */
 const AUDIT_BATCH = 200;
 
-export async function listAudit(h: Handles, keys: Keys, query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
+export async function listAudit(h: Handles, keys: Keys, sealer: Sealer, query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
   checkAuditQuery(query);
   const index =
     query.deploymentId !== undefined
@@ -98,8 +87,8 @@ export async function listAudit(h: Handles, keys: Keys, query: { stackKey?: stri
   while (out.length < query.limit) {
     const seqs = await h.redis.zRange(index, from, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: AUDIT_BATCH } });
     if (seqs.length === 0) break;
-    const entries = (await h.records.getMany<AuditEntry>(seqs.map((s) => keys.audit(Number(s))))) as Array<AuditEntry | undefined>;
-    for (const e of entries) {
+    const stored = await h.records.getMany(seqs.map((s) => keys.audit(Number(s))));
+    for (const e of stored.map((x) => (x === undefined ? undefined : (sealer.open(x) as AuditEntry)))) {
       if (!e || out.length >= query.limit) continue;
       if (query.stackKey !== undefined && e.stackKey !== query.stackKey) continue;
       if (query.deploymentId !== undefined && e.deploymentId !== query.deploymentId) continue;

@@ -1,6 +1,6 @@
 /**
- * Encryption at rest of raw state, bundles and plans, with core's `Encryption` (AES-256-GCM), the same
- * as the file store. Without a key, values are stored as they are.
+ * Encryption at rest with core's `Encryption` (AES-256-GCM), as the file store does: every record (deployment,
+ * bundle, plan, audit entry, state version, raw state) and log line. Without a key, values are stored as they are.
  * @module
  */
 import { Encryption, OrchestratorError } from '@iac-orchestrator/core';

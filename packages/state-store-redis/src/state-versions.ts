@@ -1,7 +1,8 @@
 /**
  * State versions. Metadata lives in a per-stack hash written by one Lua script (fence + compare-and-set
- * + retention trim); raw state, sealed when a key is set, is a keyv record the script links to the
- * version (and deletes once the version falls out of retention).
+ * + retention trim); raw state is a keyv record the script links to the version (and deletes once the
+ * version falls out of retention). Both are sealed when an encryption key is set: the script never
+ * reads them, only the lock record and the version counters.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,8 @@ import { WRITE_STATE_VERSION } from './scripts.js';
 import type { Sealer } from './sealing.js';
 
 type Metadata = Omit<StateVersion, 'raw' | 'retained'>;
+
+const readMetadata = (sealer: Sealer, json: string): Metadata => sealer.open(JSON.parse(json)) as Metadata;
 
 export async function writeStateVersion(h: Handles, keys: Keys, sealer: Sealer, request: WriteStateVersionRequest): Promise<StateVersion> {
   validateWrite(request);
@@ -30,7 +33,7 @@ export async function writeStateVersion(h: Handles, keys: Keys, sealer: Sealer, 
       String(request.token),
       String(request.expectedVersion),
       String(request.retention),
-      JSON.stringify(metadata),
+      JSON.stringify(sealer.seal(metadata)),
       rawKey,
       keys.recordRedisKey(''),
     ],
@@ -76,13 +79,13 @@ export async function getStateVersion(h: Handles, keys: Keys, sealer: Sealer, st
   if (retained && rawKey) {
     const stored = await h.records.get(rawKey);
     // Gone only if a newer write trimmed it between the two reads: report it as trimmed.
-    if (stored === undefined) return { ...(JSON.parse(json) as Metadata), raw: null, retained: false };
+    if (stored === undefined) return { ...readMetadata(sealer, json), raw: null, retained: false };
     raw = sealer.open(stored);
   }
-  return { ...(JSON.parse(json) as Metadata), raw, retained };
+  return { ...readMetadata(sealer, json), raw, retained };
 }
 
-export async function listStateVersions(h: Handles, keys: Keys, stackKey: string, options: { limit: number }): Promise<StateVersion[]> {
+export async function listStateVersions(h: Handles, keys: Keys, sealer: Sealer, stackKey: string, options: { limit: number }): Promise<StateVersion[]> {
   requireString(stackKey, 'stackKey');
   const limit = requireInt(options?.limit, 'limit', 1, MAX_LIST);
   const [current, floor] = (await h.redis.multi().get(keys.stateCurrent(stackKey)).get(keys.stateFloor(stackKey)).exec()) as unknown as [
@@ -97,7 +100,7 @@ export async function listStateVersions(h: Handles, keys: Keys, stackKey: string
   const versions: StateVersion[] = [];
   for (const json of found) {
     if (json === null) continue;
-    const meta = JSON.parse(json) as Metadata;
+    const meta = readMetadata(sealer, json);
     versions.push({ ...meta, raw: null, retained: meta.version > Number(floor ?? 0) });
   }
   return versions;

@@ -32,7 +32,8 @@ import * as states from './state-versions.js';
  *   token from `INCR`, compare-and-set renew / compare-and-delete release, and one script per state
  *   write that checks lock, fence and expected version before writing and trimming to retention.
  * - Logs are append-only lists read by index; listings read sorted-set indexes, not every key.
- * - Raw state, bundles and plans are sealed with AES-256-GCM when `encryptionKey` is set.
+ * - With `encryptionKey`, every record, log line and state version is sealed with AES-256-GCM (as the
+ *   file store does); only ids, stack keys and filter values stay readable, in key names and indexes.
  * - When Redis cannot be reached, every method fails fast with `StoreUnavailableError`.
  *
  * @example
@@ -81,20 +82,20 @@ export class RedisStateStore implements StateStore {
   }
 
   putDeployment(deployment: Deployment): Promise<void> {
-    return this.run((h) => deployments.putDeployment(h, this.keys, deployment));
+    return this.run((h) => deployments.putDeployment(h, this.keys, this.sealer, deployment));
   }
   getDeployment(id: string): Promise<Deployment | null> {
-    return this.run((h) => deployments.getDeployment(h, this.keys, requireId(id)));
+    return this.run((h) => deployments.getDeployment(h, this.keys, this.sealer, requireId(id)));
   }
   listDeployments(query: ListDeploymentsQuery): Promise<Page<Deployment>> {
-    return this.run((h) => deployments.listDeployments(h, this.keys, query));
+    return this.run((h) => deployments.listDeployments(h, this.keys, this.sealer, query));
   }
 
   appendLogs(deploymentId: string, entries: LogEntry[]): Promise<void> {
-    return this.run((h) => records.appendLogs(h, this.keys, deploymentId, entries));
+    return this.run((h) => records.appendLogs(h, this.keys, this.sealer, deploymentId, entries));
   }
   readLogs(deploymentId: string, options?: { cursor?: number; limit?: number }): Promise<LogPage> {
-    return this.run((h) => records.readLogs(h, this.keys, deploymentId, options));
+    return this.run((h) => records.readLogs(h, this.keys, this.sealer, deploymentId, options));
   }
 
   putBundle(bundle: Bundle): Promise<void> {
@@ -118,7 +119,7 @@ export class RedisStateStore implements StateStore {
     return this.run((h) => states.getStateVersion(h, this.keys, this.sealer, stackKey, version));
   }
   listStateVersions(stackKey: string, options: { limit: number }): Promise<StateVersion[]> {
-    return this.run((h) => states.listStateVersions(h, this.keys, stackKey, options));
+    return this.run((h) => states.listStateVersions(h, this.keys, this.sealer, stackKey, options));
   }
   writeStateVersion(request: WriteStateVersionRequest): Promise<StateVersion> {
     return this.run((h) => states.writeStateVersion(h, this.keys, this.sealer, request));
@@ -141,10 +142,10 @@ export class RedisStateStore implements StateStore {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    return this.run((h) => records.appendAudit(h, this.keys, entry));
+    return this.run((h) => records.appendAudit(h, this.keys, this.sealer, entry));
   }
   listAudit(query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
-    return this.run((h) => records.listAudit(h, this.keys, query));
+    return this.run((h) => records.listAudit(h, this.keys, this.sealer, query));
   }
 
   /** Every operation: connected handles, and connection trouble reported as `StoreUnavailableError`. */

@@ -163,12 +163,17 @@ describe.skipIf(!ok)('RedisStateStore encryption at rest', () => {
     await redis?.cleanup();
   });
 
-  it('stores raw state, bundles and plans sealed and reads them back', async () => {
+  it('stores every record, log line and state version sealed, and reads them back', async () => {
     expect(store.capabilities.encryptionAtRest).toBe(true);
     const lock = await store.acquireLock({ stackKey: 'enc', operation: 'apply', who: 'a', ttlMs: 10_000 });
-    await store.writeStateVersion(write('enc', lock, 0, { password: SECRET }));
+    const request = write('enc', lock, 0, { password: SECRET });
+    request.version.outputs = { endpoint: `https://${SECRET}.example` };
+    await store.writeStateVersion(request);
     await store.putBundle({ digest: 'sha256:enc', files: { 'main.tf': `# ${SECRET}` } });
     await store.putPlan({ deploymentId: 'enc-dep', baseVersion: 1, summary: { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact: { plan: SECRET }, createdAt: new Date().toISOString() });
+    await store.putDeployment(deployment('enc-dep', '2026-05-01T00:00:00.000Z', { outputs: { token: SECRET } }));
+    await store.appendLogs('enc-dep', [{ timestamp: new Date().toISOString(), level: 'info', message: `connected with ${SECRET}`, resource: null }]);
+    await store.appendAudit({ at: new Date().toISOString(), who: 'alice', action: 'deployment.create', stackKey: 'enc', deploymentId: 'enc-dep', detail: { note: SECRET } });
 
     const atRest = await storedStrings(redis.url, prefix);
     expect(atRest).toContain('aes-256-gcm');
@@ -177,6 +182,11 @@ describe.skipIf(!ok)('RedisStateStore encryption at rest', () => {
     expect((await store.getStateVersion('enc'))?.raw).toEqual({ password: SECRET });
     expect((await store.getBundle('sha256:enc'))?.files['main.tf']).toBe(`# ${SECRET}`);
     expect((await store.getPlan('enc-dep'))?.artifact).toEqual({ plan: SECRET });
+    expect((await store.getDeployment('enc-dep'))?.outputs).toEqual({ token: SECRET });
+    expect((await store.listDeployments({ limit: 10, environment: 'dev' })).items.map((d) => d.id)).toEqual(['enc-dep']);
+    expect((await store.readLogs('enc-dep')).entries[0].message).toBe(`connected with ${SECRET}`);
+    expect((await store.listAudit({ deploymentId: 'enc-dep', limit: 10 }))[0].detail).toEqual({ note: SECRET });
+    expect((await store.listStateVersions('enc', { limit: 10 }))[0].outputs).toEqual({ endpoint: `https://${SECRET}.example` });
 
     // A replica without the key cannot read sealed data, and says why.
     const keyless = new RedisStateStore({ url: redis.url, prefix });
