@@ -153,12 +153,23 @@ export class RedisConnection {
       throw new StoreUnavailableError(`Redis state store at ${this.where} is closed`);
     }
     const redis = base;
-    const adapter = new KeyvRedis(redis, { throwOnErrors: true, throwOnConnectError: true });
+    const adapter = new ConnectionBoundKeyvRedis(redis, { throwOnErrors: true, throwOnConnectError: true });
     const records = new Keyv(adapter, { namespace: this.settings.recordNamespace, useKeyPrefix: false, throwOnErrors: true });
     records.on('error', () => undefined);
     this.base = base;
     this.handles = { redis, records };
     return this.handles;
+  }
+}
+
+/**
+ * keyv's Redis adapter, kept on our connection: the stock one reconnects a closed client on its own,
+ * which would revive a connection this store dropped (and leak it). Here a closed client is an error.
+ */
+class ConnectionBoundKeyvRedis extends KeyvRedis<unknown> {
+  override async getClient(): ReturnType<KeyvRedis<unknown>['getClient']> {
+    if (!this.client.isOpen) throw new Error('the Redis connection was closed');
+    return this.client as Awaited<ReturnType<KeyvRedis<unknown>['getClient']>>;
   }
 }
 
