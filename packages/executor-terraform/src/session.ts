@@ -87,6 +87,8 @@ export class TerraformSession {
    */
   async prepare(opts: { lockFile?: string | null } = {}): Promise<void> {
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
+    // Terraform ignores a cache dir that does not exist; create the shared one on first use.
+    if (this.cfg.pluginCacheDir) await mkdir(this.cfg.pluginCacheDir, { recursive: true, mode: 0o700 }).catch(() => undefined);
     await writeBundle(this.layout, this.ctx.bundle);
     if (!this.backend) await restoreState(this.layout, this.ctx.priorState);
     if (opts.lockFile) await writeFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile, { mode: 0o600 });
