@@ -77,7 +77,7 @@ export class ScriptedExecutor implements Executor {
     }
     for (const id of Object.keys(prior.resources)) {
       if (desired.some((r) => r.id === id)) continue;
-      summary.resources.push({ id, action: 'delete' });
+      summary.resources.push({ id, type: prior.resources[id].type, action: 'delete' });
       summary.destroy++;
     }
     const outputsChanged = JSON.stringify(code.outputs ?? {}) !== JSON.stringify(prior.outputs) && ctx.operation !== 'destroy';
