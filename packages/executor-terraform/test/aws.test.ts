@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { deployOnce, eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
+import { eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
 
 const mirror = findProviderMirror();
 const ok =
@@ -36,8 +36,16 @@ describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server',
     const env = { ...moto.env, AZURE_CLIENT_SECRET: 'azure-secret-not-for-aws' };
     const variables = { prefix };
 
-    const created = await deployOnce(bed, { bundle, variables, env });
-    expect(created.plan.summary).toMatchObject({ add: 2, change: 0, destroy: 0 });
+    // Plan in one work dir, apply in a fresh one (as after an approval on another replica): the artifact's
+    // lock file makes `init -lockfile=readonly` install exactly the planned provider.
+    const planCtx = makeContext({ bundle, workDir: await bed.workDir(), variables, env });
+    const plan = await bed.executor.plan(planCtx);
+    await bed.executor.cleanup(planCtx);
+    expect(plan.summary).toMatchObject({ add: 2, change: 0, destroy: 0 });
+    expect((plan.artifact as { lockFile: string }).lockFile).toContain('registry.terraform.io/hashicorp/aws');
+    const applyCtx = makeContext({ bundle, workDir: await bed.workDir(), env });
+    const created = { ctx: applyCtx, result: await bed.executor.apply(applyCtx, JSON.parse(JSON.stringify(plan))) };
+    await bed.executor.cleanup(applyCtx);
     expect(created.result.outcome).toBe('succeeded');
     expect(await listBuckets(moto)).toEqual([`${prefix}-assets`, `${prefix}-logs`]);
     const logs = created.result.state!.resources.find((r) => r.id === 'aws_s3_bucket.logs')!;
@@ -45,8 +53,8 @@ describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server',
     expect(logs.attributes.tags).toEqual({ purpose: 'logs' });
     expect(created.result.state!.outputs.bucket_arns).toEqual([`arn:aws:s3:::${prefix}-logs`, `arn:aws:s3:::${prefix}-assets`]);
     expect(eventText(created.ctx.events)).not.toContain(moto.env.AWS_SECRET_ACCESS_KEY);
-    // the provider was installed once into the shared cache and linked from there
-    expect(created.ctx.events.some((e) => e.type === 'log' && /hashicorp\/aws v5\./.test(e.message))).toBe(true);
+    // the fresh work dir took the provider from the shared cache, as the lock file pinned it
+    expect(applyCtx.events.some((e) => e.type === 'log' && /Using hashicorp\/aws v5\.100\.0 from the shared cache/.test(e.message))).toBe(true);
 
     // Someone deletes a bucket behind Terraform's back: a refresh-only plan reports it.
     expect((await fetch(`${moto.endpoint}/${prefix}-assets`, { method: 'DELETE' })).status).toBe(204);
