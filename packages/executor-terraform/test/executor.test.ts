@@ -112,7 +112,7 @@ describe.skipIf(!ok)('TerraformExecutor on real terraform (terraform_data)', () 
     const ctx = makeContext({ bundle, workDir: await bed.workDir(), priorState: moved.result.state!.raw });
     const result = await bed.executor.apply(ctx, stalePlan);
     expect(result.outcome).toBe('failed');
-    expect(result.error).toMatch(/Saved plan is stale|plan/i);
+    expect(result.error).toMatch(/^Terraform apply failed: Saved plan is stale/);
     // the state handed back is the untouched one
     expect(result.state?.resources.map((r) => r.physicalId).sort()).toEqual(moved.result.state!.resources.map((r) => r.physicalId).sort());
     await bed.executor.cleanup(ctx);
