@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MASK } from '@iac-orchestrator/core';
 import { BicepExecutor } from '../src/index.js';
 import type { BicepRawState } from '../src/state.js';
-import { baseResponses, fixtureBundle, logsOf, makeContext, resourceEventsOf, SECRET, Standin, STANDIN_BICEP, type TestContext } from './helpers/standin.js';
+import { baseResponses, fixtureBundle, logsOf, makeContext, resourceEventsOf, SECRET, Standin, STANDIN_BICEP } from './helpers/standin.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
