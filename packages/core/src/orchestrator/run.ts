@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus, Lock, LogLevel, Resource, StateVersion } from '../types/domain.js';
+import type { Deployment, DeploymentStatus, Lock, LogEntry, LogLevel, Resource, StateVersion } from '../types/domain.js';
 import type { ApplyResult, Executor, ExecutorContext, ExecutorEvent, PlanResult, StateSnapshot } from '../types/executor.js';
 import { CancelledError, ConflictError, LockLostError, NotFoundError, StateLockedError, TimeoutError } from '../errors.js';
 import type { Caller } from './inputs.js';
@@ -21,6 +21,7 @@ export class DeploymentRun {
   private decision = deferred<Decision>();
   private detached = false;
   private logChain: Promise<void> = Promise.resolve();
+  private pendingLogs: LogEntry[] = [];
   private timeoutTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly progress = new Map<string, Resource>();
@@ -355,12 +356,20 @@ export class DeploymentRun {
     if (e.message) this.log(e.status === 'failed' ? 'error' : 'info', e.message, e.id);
   }
 
+  /** Emits at once; stores in batches (one append per flush, in order), since a tool can print thousands
+   * of lines and a durable store syncs every append. */
   log(level: LogLevel, message: string, resource: string | null = null): void {
-    const entry = { timestamp: nowIso(), level, message: this.host.redactor.redact(message), resource };
-    this.logChain = this.logChain
-      .then(() => this.host.store.appendLogs(this.id, [entry]))
-      .catch((e) => this.host.logger('warn', 'could not store a log line', { deploymentId: this.id, error: errorMessage(e) }));
+    const entry: LogEntry = { timestamp: nowIso(), level, message: this.host.redactor.redact(message), resource };
+    this.pendingLogs.push(entry);
+    if (this.pendingLogs.length === 1) this.logChain = this.logChain.then(() => this.flushLogs());
     this.host.events.emit('log', { deploymentId: this.id, entry });
+  }
+
+  private async flushLogs(): Promise<void> {
+    const batch = this.pendingLogs;
+    this.pendingLogs = [];
+    if (batch.length === 0) return;
+    await this.host.store.appendLogs(this.id, batch).catch((e) => this.host.logger('warn', 'could not store log lines', { deploymentId: this.id, lines: batch.length, error: errorMessage(e) }));
   }
 
   /** Persists a change, keeping a cancel request another process stored meanwhile. */

@@ -103,3 +103,28 @@ describe('Orchestrator lifecycle', () => {
     expect((await waitFor(h.orch, b.id)).status).toBe('completed');
   });
 });
+
+describe('deployment logs', () => {
+  it('stores every line a chatty tool prints, in order, readable by cursor', async () => {
+    const { ScriptedExecutor } = await import('../../src/testing/index.js');
+    class Chatty extends ScriptedExecutor {
+      override async plan(ctx: Parameters<ScriptedExecutor['plan']>[0]) {
+        for (let i = 0; i < 500; i++) ctx.emit({ type: 'log', level: 'info', message: `line ${i}` });
+        return super.plan(ctx);
+      }
+    }
+    h = await harness({ executors: [new Chatty()] });
+    const d = await waitFor(h.orch, (await h.orch.deploy(deployInput({ resources: [res('a')] }))).id);
+    const lines: string[] = [];
+    let cursor = 0;
+    for (;;) {
+      const page = await h.orch.logs(d.id, { cursor, limit: 120 });
+      if (page.entries.length === 0) break;
+      lines.push(...page.entries.map((e) => e.message));
+      cursor = page.nextCursor;
+    }
+    const numbered = lines.filter((l) => /^line \d+$/.test(l));
+    expect(numbered).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
+    expect(lines.at(-1)).toMatch(/Saved state version 1/);
+  });
+});
