@@ -11,10 +11,11 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const contender = fileURLToPath(new URL('./fixtures/contender.ts', import.meta.url));
 const stackKey = 'bp/prod/aws/terraform';
 
+/** What a contender prints: its result, or the code of the error it got. */
 interface Outcome {
   ok: boolean;
   code?: string;
-  value?: any;
+  value?: { lockId?: string; deploymentId?: string; written?: { version: number; token: number }[]; failures?: string[] };
 }
 
 /** Runs the contender script in its own Node process (argv only, no shell). */
@@ -42,7 +43,7 @@ describe('FileStateStore across processes', () => {
     expect(winners).toHaveLength(1);
     expect(losers.map((r) => r.code)).toEqual(['STATE_LOCKED']);
     const lock = await new FileStateStore({ dataDir }).getLock(stackKey);
-    expect(lock?.lockId).toBe(winners[0].value.lockId);
+    expect(lock?.lockId).toBe(winners[0].value?.lockId);
   });
 
   it('two processes writing on the same expectedVersion at once: exactly one compare-and-set wins', async () => {
@@ -55,15 +56,15 @@ describe('FileStateStore across processes', () => {
     expect(results.filter((r) => !r.ok).map((r) => r.code)).toEqual(['CONFLICT']);
     const versions = await store.listStateVersions(stackKey, { limit: 10 });
     expect(versions.map((v) => v.version)).toEqual([1]);
-    expect(versions[0].deploymentId).toBe(results.find((r) => r.ok)!.value.deploymentId);
+    expect(versions[0].deploymentId).toBe(results.find((r) => r.ok)!.value?.deploymentId);
   });
 
   it('two processes taking turns under the lock: every write lands on the version before it, tokens only grow', async () => {
     const at = join(dataDir, 'barrier');
     const rounds = '15';
     const results = await Promise.all([runContender([dataDir, stackKey, 'loop', at, '', '', rounds]), runContender([dataDir, stackKey, 'loop', at, '', '', rounds])]);
-    for (const r of results) expect(r.value.failures).toEqual([]);
-    const written = results.flatMap((r) => r.value.written as { version: number; token: number }[]).sort((a, b) => a.version - b.version);
+    for (const r of results) expect(r.value?.failures).toEqual([]);
+    const written = results.flatMap((r) => r.value?.written ?? []).sort((a, b) => a.version - b.version);
     expect(written.map((w) => w.version)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     for (let i = 1; i < written.length; i++) expect(written[i].token).toBeGreaterThan(written[i - 1].token);
     const store = new FileStateStore({ dataDir });
