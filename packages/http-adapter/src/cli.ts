@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from './config.js';
 import { TokenConfigError } from './auth.js';
-import { MissingStorePackageError } from './store-factory.js';
-import { startService, type RunningService } from './service.js';
+import type { RunningService } from './service.js';
 
 const USAGE = `Usage: iac-orchestrator serve
 
@@ -28,9 +27,16 @@ async function main(argv: string[]): Promise<number> {
   }
   let service: RunningService;
   try {
-    service = await startService(loadConfig(process.env));
+    const config = loadConfig(process.env);
+    // Loaded only to serve: the executors and the store are not needed to print usage or a config error.
+    const { startService } = await import('./service.js');
+    const { MissingStorePackageError } = await import('./store-factory.js');
+    service = await startService(config).catch((e: unknown) => {
+      if (e instanceof MissingStorePackageError) throw new ConfigError(e.message);
+      throw e;
+    });
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof TokenConfigError || e instanceof MissingStorePackageError) {
+    if (e instanceof ConfigError || e instanceof TokenConfigError) {
       process.stderr.write(`iac-orchestrator: ${e.message}\n`);
       return 2;
     }
@@ -46,11 +52,12 @@ async function main(argv: string[]): Promise<number> {
       }
       stopping = true;
       service.logger.info({ signal }, 'signal received');
-      // Bounded: if closing hangs past the grace period plus a margin, leave anyway.
+      // Bounded: past the grace, running deployments are cancelled and get up to 30 s to save state;
+      // if closing still hangs after that, leave anyway.
       const hard = setTimeout(() => {
         service.logger.error('shutdown did not finish in time; exiting');
         resolveExit(1);
-      }, service.config.shutdownGraceMs + 10_000);
+      }, service.config.shutdownGraceMs + 45_000);
       hard.unref();
       service.close().then(
         () => resolveExit(0),

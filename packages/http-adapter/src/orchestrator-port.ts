@@ -1,10 +1,16 @@
 import type { OrchestratorApi, OrchestratorEvents } from '@iac-orchestrator/core';
 
 /**
- * What the adapter needs of an orchestrator: its public API and its typed events (the `Orchestrator`
- * class of core is both; an embedding service may hand any object that is).
+ * What the adapter needs of an orchestrator: its public API and the events it listens to (core's
+ * `Orchestrator` class is both; an embedding service may hand any object that is).
  */
 export interface EventedOrchestrator extends OrchestratorApi {
-  on<E extends keyof OrchestratorEvents>(event: E, fn: OrchestratorEvents[E]): unknown;
-  off<E extends keyof OrchestratorEvents>(event: E, fn: OrchestratorEvents[E]): unknown;
+  on(event: 'status', fn: OrchestratorEvents['status']): unknown;
+  on(event: 'log', fn: OrchestratorEvents['log']): unknown;
+  on(event: 'stateVersion', fn: OrchestratorEvents['stateVersion']): unknown;
+  on(event: 'lockContention', fn: OrchestratorEvents['lockContention']): unknown;
+  off(event: 'status', fn: OrchestratorEvents['status']): unknown;
+  off(event: 'log', fn: OrchestratorEvents['log']): unknown;
+  off(event: 'stateVersion', fn: OrchestratorEvents['stateVersion']): unknown;
+  off(event: 'lockContention', fn: OrchestratorEvents['lockContention']): unknown;
 }

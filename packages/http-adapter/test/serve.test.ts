@@ -39,7 +39,7 @@ describe('iac-orchestrator serve (the CLI as a child process)', () => {
     expect(svc.output()).toMatch(/"msg":"shut down"/);
     expect(svc.output()).not.toContain('serve-test-secret-value');
     await expect(fetch(`${svc.url}/health`)).rejects.toThrow();
-  });
+  }, 180_000);
 
   it('refuses to listen beyond loopback without tokens (exit 2, says why)', async () => {
     const r = await execa('node', ['--import', 'tsx', cliEntry, 'serve'], { cwd: repoRoot, env: childEnv({ HOST: '0.0.0.0', PORT: '0' }), extendEnv: false, reject: false });

@@ -68,7 +68,7 @@ describe.skipIf(!terraformAvailable())('spec usage examples against `iac-orchest
     expect(body).toMatchObject({ id, blueprintId: 'abc-123', status: 'completed', environment: 'production', targetCloud: 'azure', format: 'terraform', error: null });
     expect(body.state).toMatchObject({ version: 1, locked: false });
     expect(body.outputs).toEqual({ vm_ip: '10.0.1.1', resource_group: 'prod-rg' });
-  });
+  }, 120_000);
 
   it('Example 4: Rollback Deployment (to version 5 of six)', async () => {
     for (let v = 2; v <= 6; v++) {
@@ -115,7 +115,7 @@ describe.skipIf(!terraformAvailable())('spec usage examples against `iac-orchest
     const state = JSON.parse(await curl(`${svc.url}/api/deployments/${latest}/state`));
     expect(state).toMatchObject({ version: 7, outputs: { vm_ip: '10.0.1.5' } });
     expect(state.resources).toHaveLength(2 + 5);
-  });
+  }, 300_000);
 
   it('Example 5: View Deployment Logs', async () => {
     const id = deployIds[0];

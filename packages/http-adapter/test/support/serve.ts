@@ -6,7 +6,7 @@ export const cliEntry = 'packages/http-adapter/src/cli.ts';
 
 /** Env of the child: no inherited secrets or CI variables beyond what the service needs. */
 export function childEnv(extra: Record<string, string>): Record<string, string> {
-  const tsx = process.env.TSX_TSCONFIG_PATH ? { TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH } : {};
+  const tsx: Record<string, string> = process.env.TSX_TSCONFIG_PATH ? { TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH } : {};
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...tsx, ...extra };
 }
 

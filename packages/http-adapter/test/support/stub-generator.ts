@@ -70,7 +70,9 @@ export class StubGenerator {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://stub');
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
     if (req.method === 'POST' && url.pathname === '/api/generate') {
       const body = JSON.parse((await readBody(req)) || '{}') as { blueprintId?: string; targetFormat?: string };
       const code = body.blueprintId ? this.blueprints.get(body.blueprintId) : undefined;
