@@ -143,6 +143,20 @@ export async function readLines(path: string): Promise<unknown[]> {
   return out;
 }
 
+/** Maps `items` through `fn` with at most `limit` running at once (keeps open file handles bounded). */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Removes temp files left in `dir` by writers that are no longer alive. */
 export async function sweepDeadTempFiles(dir: string): Promise<void> {
   let names: string[];

@@ -53,7 +53,7 @@ import type {
   WriteStateVersionRequest,
 } from '../types/state-store.js';
 import { compareNewestFirst, encodeCursor, matchesQuery, normaliseQuery } from './deployment-query.js';
-import { listFiles, readJson, removeFile, sweepDeadTempFiles, writeJsonAtomic } from './file-store-atomic.js';
+import { listFiles, mapLimit, readJson, removeFile, sweepDeadTempFiles, writeJsonAtomic } from './file-store-atomic.js';
 import { RecordCodec } from './file-store-codec.js';
 import { Journals } from './file-store-logs.js';
 import { StorePaths } from './file-store-paths.js';
@@ -146,7 +146,7 @@ export class FileStateStore implements StateStore {
     const q = normaliseQuery(query);
     await this.init();
     const names = (await listFiles(this.paths.deploymentsDir)).filter((n) => n.endsWith('.json'));
-    const stored = await Promise.all(names.map((n) => readJson<unknown>(join(this.paths.deploymentsDir, n))));
+    const stored = await mapLimit(names, 32, (n) => readJson<unknown>(join(this.paths.deploymentsDir, n)));
     const matching = stored
       .filter((s) => s !== null)
       .filter((s) => matchesQuery(this.codec.header<Deployment>(s), q))
