@@ -1,0 +1,132 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import {
+  ValidationError,
+  type ApplyResult,
+  type DriftReport,
+  type Executor,
+  type ExecutorCheck,
+  type ExecutorContext,
+  type PlanResult,
+  type StateSnapshot,
+} from '@iac-orchestrator/core';
+import { applyPlan } from './apply.js';
+import { runAws } from './cli.js';
+import { buildDescribeChangeSetArgs, type DescribeChangeSetOutput } from './commands/describe-change-set.js';
+import { buildVersionArgs, parseVersion } from './commands/version.js';
+import { resolveConfig, type CloudFormationExecutorOptions, type ResolvedConfig } from './config.js';
+import { planDestroy } from './destroy.js';
+import { detectDrift } from './drift.js';
+import { buildChildEnv } from './env.js';
+import { discardChangeSet } from './housekeeping.js';
+import { planConverge } from './plan.js';
+import { readState } from './read-state.js';
+import { log, openSession } from './session.js';
+import { describeStack } from './stack-api.js';
+import { asRawState } from './state.js';
+import { templateOf, type Template } from './template.js';
+
+/**
+ * Deploys AWS CloudFormation templates through the `aws cloudformation` CLI, with change sets as the
+ * saved plan: `validate-template` → `create-change-set` → `describe-change-set` (the plan shown for
+ * approval) → `execute-change-set` of exactly that change set, with stack events reported as they happen.
+ *
+ * @example
+ * ```ts
+ * const orchestrator = new Orchestrator({ store, executors: [new CloudFormationExecutor({ workRoot: process.env.CFN_WORK_DIR })] });
+ * ```
+ */
+export class CloudFormationExecutor implements Executor {
+  readonly format = 'cloudformation' as const;
+  readonly name = 'cloudformation';
+  readonly workRoot?: string;
+  private readonly config: ResolvedConfig;
+
+  constructor(options: CloudFormationExecutorOptions = {}) {
+    this.config = resolveConfig(options);
+    this.workRoot = this.config.workRoot;
+  }
+
+  /** Finds the AWS CLI and its version. Never throws. */
+  async check(): Promise<ExecutorCheck> {
+    try {
+      const r = await execa(this.config.binary, buildVersionArgs(), {
+        env: buildChildEnv({}, tmpdir()),
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        timeout: 30_000,
+      });
+      const version = parseVersion(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+      if (r.exitCode !== 0 || !version) return { ok: false, detail: `${this.config.binary} --version failed${r.exitCode === undefined ? ': not found on PATH' : ''}` };
+      return { ok: true, version: `aws-cli ${version}` };
+    } catch (e) {
+      return { ok: false, detail: (e as Error).message };
+    }
+  }
+
+  /** Plans `ctx.operation`: a change set for 'apply' / 'rollback', the stack's removal for 'destroy'. */
+  async plan(ctx: ExecutorContext): Promise<PlanResult> {
+    if (ctx.stack.targetCloud !== 'aws') throw new ValidationError(`CloudFormation deploys to AWS only, not ${ctx.stack.targetCloud}`, 'targetCloud');
+    if (ctx.operation === 'drift') throw new ValidationError('A drift deployment is not planned: use detectDrift', 'operation');
+    const s = openSession(ctx, this.config);
+    log(s, 'info', `Stack ${s.stackName} (${ctx.operation})`);
+    return ctx.operation === 'destroy' ? planDestroy(s) : planConverge(s);
+  }
+
+  /** Executes exactly the planned change set (or the stack deletion). Never throws. */
+  async apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult> {
+    try {
+      const s = openSession(ctx, this.config);
+      return await applyPlan(s, plan);
+    } catch (e) {
+      // Only reached when not even a session could be opened (bad options): nothing ran.
+      return { outcome: 'failed', state: null, error: (e as Error).message };
+    }
+  }
+
+  async detectDrift(ctx: ExecutorContext): Promise<DriftReport> {
+    return detectDrift(openSession(ctx, this.config));
+  }
+
+  /** The stack as it stands, for a deployment whose process died mid-apply. Never throws. */
+  async recoverState(ctx: ExecutorContext): Promise<StateSnapshot | null> {
+    try {
+      const s = openSession(ctx, this.config);
+      const prior = asRawState(ctx.priorState);
+      const stack = await describeStack(s, s.stackName);
+      if (!stack && !prior?.stackId) return null;
+      let template: Template | null = null;
+      try {
+        template = templateOf(ctx.bundle);
+      } catch {
+        template = prior?.template ?? null;
+      }
+      return await readState(s, { template, stackId: stack?.StackId ?? prior?.stackId ?? null });
+    } catch {
+      return null;
+    }
+  }
+
+  /** Deletes this deployment's change set if it never ran (and the empty stack a first plan made), and the
+   * parameter file (it may hold NoEcho values). Never throws. */
+  async cleanup(ctx: ExecutorContext, _reason: 'completed' | 'failed' | 'cancelled'): Promise<void> {
+    rmSync(join(ctx.workDir, 'parameters.json'), { force: true });
+    try {
+      const s = openSession(ctx, this.config);
+      let cs: DescribeChangeSetOutput;
+      try {
+        cs = await runAws<DescribeChangeSetOutput>(s.cli, buildDescribeChangeSetArgs({ changeSetName: s.changeSetName, stackName: s.stackName, global: s.global }));
+      } catch {
+        return; // no change set (or no stack): nothing left behind
+      }
+      if (cs.ExecutionStatus === 'AVAILABLE' || cs.ExecutionStatus === 'UNAVAILABLE' || cs.Status === 'FAILED') {
+        await discardChangeSet(s, cs.ChangeSetId, cs.StackId, 'not executed');
+      }
+    } catch {
+      /* cleanup is best effort */
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '@iac-orchestrator/core';
+import { CFN_NAME, changeSetNameFor, stackNameFor } from '../src/stack-name.js';
+import { parseDeploymentOptions } from '../src/executor-options.js';
+import { optionsFromEnv } from '../src/config.js';
+
+describe('stack name convention', () => {
+  const key = (b: string, e: string) => `${b}/${e}/aws/cloudformation`;
+
+  it('is <prefix><blueprint>-<environment> when that is already a valid name', () => {
+    expect(stackNameFor({ blueprintId: 'orders', environment: 'prod' }, key('orders', 'prod'), 'iac-')).toBe('iac-orders-prod');
+  });
+
+  it('sanitises to CloudFormation’s rule and adds a hash when sanitising lost information', () => {
+    const a = stackNameFor({ blueprintId: 'web.app', environment: 'prod_eu' }, key('web.app', 'prod_eu'), 'iac-');
+    const b = stackNameFor({ blueprintId: 'web_app', environment: 'prod.eu' }, key('web_app', 'prod.eu'), 'iac-');
+    expect(a).toMatch(/^iac-web-app-prod-eu-[0-9a-f]{8}$/);
+    expect(b).toMatch(/^iac-web-app-prod-eu-[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it('starts with a letter even without a prefix, and stays within 128 characters', () => {
+    const n = stackNameFor({ blueprintId: '9f1c2d3e-uuid', environment: 'dev' }, key('9f1c2d3e-uuid', 'dev'), '');
+    expect(n).toMatch(CFN_NAME);
+    const long = stackNameFor({ blueprintId: 'b'.repeat(200), environment: 'dev' }, key('b'.repeat(200), 'dev'), 'iac-');
+    expect(long.length).toBeLessThanOrEqual(128);
+    expect(long).toMatch(CFN_NAME);
+  });
+
+  it('change set names are per deployment and valid', () => {
+    expect(changeSetNameFor('3f2a1b4c-0000-4000-8000-000000000001')).toBe('iac-3f2a1b4c-0000-4000-8000-000000000001');
+    expect(changeSetNameFor('dep:1@x')).toMatch(CFN_NAME);
+  });
+});
+
+describe('options.executor of a CloudFormation deployment', () => {
+  it('accepts capabilities, tags, a stack name, a role and cfnLint', () => {
+    expect(
+      parseDeploymentOptions({
+        capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND', 'CAPABILITY_IAM'],
+        tags: { team: 'payments' },
+        stackName: 'Payments-Prod',
+        roleArn: 'arn:aws:iam::123456789012:role/cfn-deployer',
+        cfnLint: true,
+      }),
+    ).toEqual({
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      tags: { team: 'payments' },
+      stackName: 'Payments-Prod',
+      roleArn: 'arn:aws:iam::123456789012:role/cfn-deployer',
+      cfnLint: true,
+    });
+    expect(parseDeploymentOptions({})).toEqual({});
+  });
+
+  it.each([
+    [{ capabilities: ['CAPABILITY_ADMIN'] }, 'options.executor.capabilities'],
+    [{ tags: { 'aws:owner': 'x' } }, 'options.executor.tags'],
+    [{ tags: { a: 1 } }, 'options.executor.tags'],
+    [{ stackName: '1-bad_name' }, 'options.executor.stackName'],
+    [{ roleArn: 'admin' }, 'options.executor.roleArn'],
+    [{ cfnLint: 'yes' }, 'options.executor.cfnLint'],
+    [{ resourceGroup: 'rg' }, 'options.executor'],
+  ])('refuses %j with a ValidationError on %s', (raw, field) => {
+    const err = (() => {
+      try {
+        parseDeploymentOptions(raw as Record<string, unknown>);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe(field);
+  });
+});
+
+describe('optionsFromEnv (the standalone service)', () => {
+  it('reads CFN_WORK_DIR and the CFN_* settings', () => {
+    expect(optionsFromEnv({ CFN_WORK_DIR: '/tmp/cloudformation', CFN_POLL_INTERVAL_MS: '5000', CFN_LINT: 'true', CFN_STACK_NAME_PREFIX: 'acme-' })).toEqual({
+      workRoot: '/tmp/cloudformation',
+      pollIntervalMs: 5000,
+      cfnLint: true,
+      stackNamePrefix: 'acme-',
+    });
+    expect(optionsFromEnv({})).toEqual({});
+  });
+});
