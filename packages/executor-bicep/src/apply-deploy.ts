@@ -16,6 +16,9 @@ import { openSession, type AzSession } from './session.js';
 import { isBicepRawState, outputsOf, scrubRecord, snapshotOf, stackResources, templateOutputTypes, type BicepRawState } from './state.js';
 import { layout, writePrivate } from './workspace.js';
 
+/** Consecutive failed reads of a running deployment tolerated before the apply gives up on it. */
+const MAX_READ_FAILURES = 5;
+
 /** Sleeps `ms` unless the signal fires first. */
 async function pause(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
@@ -129,6 +132,7 @@ async function follow(
 ): Promise<string> {
   let cancelDeadline: number | null = null;
   let lastState = '';
+  let readFailures = 0;
   for (;;) {
     if (ctx.signal.aborted && cancelDeadline === null) {
       cancelDeadline = Date.now() + opts.cancelGraceMs;
@@ -140,7 +144,17 @@ async function follow(
         ctx.emit({ type: 'log', level: 'warn', message: e instanceof Error ? e.message : String(e), resource: null });
       }
     }
-    const state = await readOnce(az, target, tracker, observed);
+    let state: string;
+    try {
+      state = await readOnce(az, target, tracker, observed);
+      readFailures = 0;
+    } catch (e) {
+      // A passing network or throttling error must not abandon a deployment ARM is still running.
+      if (++readFailures > MAX_READ_FAILURES) throw e;
+      ctx.emit({ type: 'log', level: 'warn', message: `Reading the deployment failed (${readFailures}/${MAX_READ_FAILURES}), retrying: ${e instanceof Error ? e.message : String(e)}`, resource: null });
+      await sleep(opts.pollIntervalMs);
+      continue;
+    }
     if (state !== lastState) {
       ctx.emit({ type: 'log', level: 'info', message: `Deployment ${target.deploymentName}: ${state}`, resource: null });
       lastState = state;

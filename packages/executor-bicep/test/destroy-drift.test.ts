@@ -12,14 +12,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function deployed(): Promise<BicepRawState> {
-  const standin = await Standin.create(baseResponses());
-  const ctx = await makeContext({ bundle: await fixtureBundle('arm') });
-  cleanups.push(() => standin.cleanup(), () => ctx.dispose());
-  const ex = new BicepExecutor(standin.options());
-  const r = await ex.apply(ctx, await ex.plan(ctx));
-  expect(r.outcome).toBe('succeeded');
-  return r.state!.raw as BicepRawState;
+/** The state a successful apply leaves (made once through the stand-in, then reused as prior state). */
+let deployedOnce: Promise<BicepRawState> | null = null;
+function deployed(): Promise<BicepRawState> {
+  deployedOnce ??= (async () => {
+    const standin = await Standin.create(baseResponses());
+    const ctx = await makeContext({ bundle: await fixtureBundle('arm') });
+    try {
+      const ex = new BicepExecutor(standin.options());
+      const r = await ex.apply(ctx, await ex.plan(ctx));
+      expect(r.outcome).toBe('succeeded');
+      return r.state!.raw as BicepRawState;
+    } finally {
+      await standin.cleanup();
+      await ctx.dispose();
+    }
+  })();
+  return deployedOnce.then((raw) => JSON.parse(JSON.stringify(raw)) as BicepRawState);
 }
 
 async function setup(over: Record<string, Response[]>, prior: BicepRawState | null, operation: 'apply' | 'destroy' | 'drift', variables?: Record<string, unknown>) {

@@ -67,6 +67,21 @@ describe('failures', () => {
     expect(raw.deployment?.properties?.error?.code).toBe('DeploymentFailed');
   });
 
+  it('a passing read error while polling is retried, not taken for a failed deployment', async () => {
+    const { standin, ctx } = await setup({
+      'deployment group show': [
+        { file: 'deployment-accepted.json' },
+        { exitCode: 1, stderr: "ERROR: (TooManyRequests) The request is being throttled.\nCode: TooManyRequests" },
+        { file: 'deployment-succeeded.json' },
+      ],
+      'deployment operation group list': [{ file: 'operations-succeeded.json' }],
+    });
+    const executor = new BicepExecutor(standin.options());
+    const result = await executor.apply(ctx, await executor.plan(ctx));
+    expect(result.outcome).toBe('succeeded');
+    expect(logsOf(ctx).some((m) => m.startsWith('Reading the deployment failed (1/5), retrying: az deployment group show failed: TooManyRequests'))).toBe(true);
+  });
+
   it('cancel calls az deployment group cancel and returns the state ARM settled on', async () => {
     const { standin, ctx } = await setup({
       'deployment group show': [{ file: 'deployment-running.json' }],
