@@ -91,7 +91,7 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   return app;
 }
 
-/** Authenticates the bearer token of a request; public routes let anonymous callers through as viewers-less. */
+/** Authenticates the bearer token of a request. Public routes (no role) let callers without a token through. */
 function principalOf(req: FastifyRequest, tokens: readonly ApiToken[]): Principal {
   const token = bearerToken(req.headers.authorization);
   if (token === null) {
