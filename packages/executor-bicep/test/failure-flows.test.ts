@@ -4,7 +4,8 @@
  * recorded from Microsoft's documented responses (test/fixtures/az-output/generate.py says which).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TimeoutError } from '@iac-orchestrator/core';
+import { existsSync } from 'node:fs';
+import { CancelledError, TimeoutError } from '@iac-orchestrator/core';
 import { AzureCliError, BicepCompileError, BicepExecutor } from '../src/index.js';
 import type { BicepRawState } from '../src/state.js';
 import { baseResponses, fixtureBundle, logsOf, makeContext, resourceEventsOf, SECRET, Standin, STANDIN_BICEP, type Response, type TestContext } from './helpers/standin.js';
@@ -104,6 +105,18 @@ describe('failures', () => {
     const raw = result.state!.raw as BicepRawState;
     expect(raw.deployment?.properties?.provisioningState).toBe('Canceled');
     expect(raw.resources.map((r) => r.name)).toEqual(['id-web', 'stweb001']);
+  });
+
+  it('a cancel during the plan stops the running az (SIGINT) and removes the session', async () => {
+    const { standin, ctx } = await setup({ 'deployment group what-if': [{ file: 'what-if-create-modify.json', delayMs: 600_000 }] });
+    // The stand-in would answer after 10 minutes: the plan only ends (within the test timeout) if the child is stopped.
+    const planning = new BicepExecutor(standin.options()).plan(ctx).catch((e) => e);
+    for (let i = 0; i < 3000 && !(await standin.keys()).includes('deployment group what-if'); i++) await new Promise((r) => setTimeout(r, 20));
+    ctx.abort();
+    const err = await planning;
+    expect(err).toBeInstanceOf(CancelledError);
+    const dirs = new Set((await standin.calls()).map((c) => c.env.AZURE_CONFIG_DIR));
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
   });
 
   it('a timeout cancels the same way and reports timed_out', async () => {
