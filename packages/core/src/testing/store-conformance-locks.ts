@@ -59,12 +59,13 @@ export function lockConformance(it: ConformanceIt, factory: StoreFactory): void 
   it('locks: renew extends the lease past its first expiry', () =>
     withStore(factory, async (store) => {
       const stack = unique('stack');
-      const lock = await acquire(store, stack, 250);
+      // Long enough that a slow, fsyncing store still renews before the first lease runs out.
+      const lock = await acquire(store, stack, 1_500);
       const renewed = await store.renewLock(stack, lock.lockId, 30_000);
       assert.equal(renewed.lockId, lock.lockId);
       assert.equal(renewed.token, lock.token);
       assert.ok(Date.parse(renewed.expiresAt) > Date.parse(lock.expiresAt));
-      await sleep(400);
+      await sleep(Math.max(0, Date.parse(lock.expiresAt) - Date.now()) + 150);
       assert.equal((await store.getLock(stack))?.lockId, lock.lockId);
       await assert.rejects(acquire(store, stack, 30_000, 'bob'), hasCode('STATE_LOCKED'));
     }));

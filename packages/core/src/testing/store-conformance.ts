@@ -20,7 +20,7 @@ export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-confor
  * (exclusivity, one winner among concurrent acquirers, holder in `StateLockedError`, expiry and
  * takeover, renewal, wrong lockId, force release, strictly increasing fencing tokens).
  *
- * A few tests wait for short leases (150-250 ms) to expire; the suite takes a few seconds.
+ * A few tests wait for short leases (150 ms to 1.5 s) to expire; the suite takes a few seconds.
  *
  * @example
  * ```ts
