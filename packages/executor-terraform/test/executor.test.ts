@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutorError, MASK, ValidationError, makeBundle } from '@iac-orchestrator/core';
@@ -139,9 +139,21 @@ describe.skipIf(!ok)('TerraformExecutor on real terraform (terraform_data)', () 
     const ctx = makeContext({ bundle, workDir: await bed.workDir(), variables: { db_password: PASSWORD } });
     await bed.executor.plan(ctx);
     expect((await stat(join(ctx.workDir, 'stack'))).mode & 0o777).toBe(0o700);
-    expect((await stat(join(ctx.workDir, 'orchestrator.tfvars.json'))).mode & 0o777).toBe(0o600);
+    const varFile = join(ctx.workDir, 'orchestrator.tfvars.json');
+    expect((await stat(varFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(varFile, 'utf8')).toContain(PASSWORD);
+    // hard links outlive the removal and show what was left in the files' blocks
+    const planWitness = join(bed.root, 'plan-witness');
+    const varWitness = join(bed.root, 'var-witness');
+    await link(join(ctx.workDir, 'tfplan'), planWitness);
+    await link(varFile, varWitness);
     await bed.executor.cleanup(ctx);
     expect(existsSync(ctx.workDir)).toBe(false);
+    for (const w of [planWitness, varWitness]) {
+      const bytes = await readFile(w);
+      expect(bytes.length).toBeGreaterThan(0);
+      expect(bytes.every((b) => b === 0)).toBe(true);
+    }
 
     const keeping = new TerraformExecutor({ workRoot: bed.workRoot, cliConfigFile: bed.cliConfigFile, keepWorkDir: true });
     const kept = makeContext({ bundle, workDir: await bed.workDir(), variables: { db_password: PASSWORD } });
@@ -160,6 +172,16 @@ describe.skipIf(!ok)('TerraformExecutor on real terraform (terraform_data)', () 
     expect(recovered?.resources.map((r) => r.id).sort()).toEqual(['terraform_data.app', 'terraform_data.network']);
     expect(recovered?.outputs.connection_string).toBe(MASK);
     expect(await bed.executor.recoverState(makeContext({ bundle, workDir: join(bed.root, 'nowhere') }))).toBeNull();
+
+    // Terraform writes errored.tfstate when it could not persist the state: that one is the newest.
+    const errored = { ...(recovered!.raw as Record<string, unknown>), serial: 99, resources: [] };
+    const other = await bed.workDir();
+    await mkdir(join(other, 'stack'), { recursive: true });
+    await writeFile(join(other, 'stack', 'terraform.tfstate'), JSON.stringify(recovered!.raw));
+    await writeFile(join(other, 'stack', 'errored.tfstate'), JSON.stringify(errored));
+    const fromErrored = await bed.executor.recoverState(makeContext({ bundle, workDir: other }));
+    expect((fromErrored?.raw as { serial: number }).serial).toBe(99);
+    expect(fromErrored?.resources).toEqual([]);
     await bed.executor.cleanup(ctx);
   });
 });
