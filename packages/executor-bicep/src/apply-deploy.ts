@@ -56,7 +56,8 @@ export async function applyDeploy(ctx: ExecutorContext, opts: ResolvedOptions, a
       deploymentName: artifact.deploymentName,
       mode: artifact.mode,
       templateDigest: artifact.templateDigest,
-      deployment: scrubRecord(observed.record, secureParams, templateOutputTypes(artifact.template)),
+      // Secure values masked by type, then any credential or secure value echoed elsewhere in the record.
+      deployment: redactor.redactValue(scrubRecord(observed.record, secureParams, templateOutputTypes(artifact.template))),
       resources: stackResources({ record: observed.record, operations: observed.operations, tracked: tracker.resources, prior, mode: artifact.mode }),
     };
     return snapshotOf(raw, outputsOf(observed.record, templateOutputTypes(artifact.template), (v) => ctx.secret(v)));
