@@ -111,7 +111,12 @@ export class FileStateStore implements StateStore {
 
   private async prepare(): Promise<void> {
     for (const dir of this.paths.dirs) await mkdir(dir, { recursive: true });
-    if ((await readJson(this.paths.formatFile)) === null) await writeJsonAtomic(this.paths.formatFile, FORMAT);
+    const format = await readJson<{ store?: unknown; v?: unknown }>(this.paths.formatFile);
+    if (format === null) await writeJsonAtomic(this.paths.formatFile, FORMAT);
+    else if (format.store !== FORMAT.store || format.v !== FORMAT.v) {
+      // Another program's directory, or a layout this version does not know: touch nothing.
+      throw new Error(`format.json says ${JSON.stringify(format)}, expected ${JSON.stringify(FORMAT)}`);
+    }
     const dirs = [...this.paths.dirs];
     for (const stack of await readdir(this.paths.stacksDir)) dirs.push(join(this.paths.stacksDir, stack), join(this.paths.stacksDir, stack, 'versions'));
     for (const dir of dirs) await sweepDeadTempFiles(dir);

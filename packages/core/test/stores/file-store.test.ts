@@ -165,6 +165,15 @@ describe('FileStateStore on disk', () => {
     await expect(stat(join(dataDir, '..', 'escaped'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('refuses a data directory in a layout it does not know, and changes nothing in it', async () => {
+    await writeFile(join(dataDir, 'format.json'), JSON.stringify({ store: 'iac-orchestrator-file-store', v: 2 }));
+    const store = new FileStateStore({ dataDir });
+    await expect(store.getDeployment('dep-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/format\.json/) });
+    await expect(store.putDeployment(makeDeployment({ id: 'dep-1' }))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(JSON.parse(await readFile(join(dataDir, 'format.json'), 'utf8'))).toEqual({ store: 'iac-orchestrator-file-store', v: 2 });
+    await expect(stat(join(dataDir, 'deployments', 'dep-1.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses bad input with a ValidationError and writes nothing', async () => {
     expect(() => new FileStateStore({ dataDir: '' })).toThrow(/dataDir/);
     const store = new FileStateStore({ dataDir });
