@@ -120,6 +120,14 @@ describe('BicepExecutor plan + apply (stand-in az)', () => {
     await expect(new BicepExecutor(other.standin.options()).plan(other.ctx)).rejects.toThrow(/Resource group "rg-web-app-dev" does not exist/);
   });
 
+  it('check() reports az and bicep versions, and a missing az without throwing', async () => {
+    const { standin } = await setup();
+    expect(await new BicepExecutor(standin.options({ bicepBinary: STANDIN_BICEP })).check()).toEqual({ ok: true, version: 'azure-cli 2.45.0, bicep 0.24.24' });
+    const missing = await new BicepExecutor({ ...standin.options(), azBinary: '/nonexistent/az' }).check();
+    expect(missing.ok).toBe(false);
+    expect(missing.detail).toContain('/nonexistent/az was not found');
+  });
+
   it('refuses to apply when the parameters differ from the plan', async () => {
     const { standin, ctx } = await setup();
     const executor = new BicepExecutor(standin.options());

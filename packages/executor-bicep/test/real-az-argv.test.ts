@@ -70,6 +70,14 @@ describe.skipIf(!az)('real az accepts every argv the executor builds', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
+  it('check() reads the installed az version', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'real-az-check-'));
+    dirs.push(dir);
+    const check = await new BicepExecutor({ toolConfigDir: dir, env: { PATH: '/usr/bin:/bin' } }).check();
+    expect(check.ok).toBe(true);
+    expect(check.version).toMatch(/^azure-cli 2\.\d+\.\d+/);
+  }, 120_000);
+
   it('gets past argument parsing for each command', async () => {
     const calls = await recordEveryArgv();
     const byKey = new Map<string, Call>();

@@ -60,6 +60,9 @@ export function baseResponses(): Record<string, Response[]> {
     'resource delete': [{ stdout: '' }],
     'bicep build': [{ compile: true }],
     'bicep-cli build': [{ compile: true }],
+    // `az version` as the installed azure-cli 2.45 prints it; `bicep --version` as Bicep CLI prints it.
+    version: [{ stdout: '{\n  "azure-cli": "2.45.0",\n  "azure-cli-core": "2.45.0",\n  "azure-cli-telemetry": "1.0.8",\n  "extensions": {}\n}' }],
+    'bicep-cli --version': [{ stdout: 'Bicep CLI version 0.24.24 (5646341b0c)' }],
   };
 }
 
