@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutorError, MASK, ValidationError, makeBundle } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../test-support/prerequisites.js';
 import { TerraformExecutor } from '../src/index.js';
-import { deployOnce, eventText, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
+import { deployOnce, eventText, hasTerraform, loadFixture, makeContext, testBed, writeCliConfig } from './helpers.js';
 
 const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH');
 const PASSWORD = 'pa55-w0rd-very-secret';
@@ -132,6 +132,18 @@ describe.skipIf(!ok)('TerraformExecutor on real terraform (terraform_data)', () 
     const err = await bed.executor.plan(makeContext({ bundle, workDir: await bed.workDir() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExecutorError);
     expect((err as Error).message).toMatch(/^Terraform plan failed: Reference to undeclared input variable/);
+  });
+
+  it('fails init with a typed error when a provider cannot be installed (no network reached)', async () => {
+    // A CLI config whose only installation method is an empty mirror: Terraform answers at once.
+    const emptyMirror = join(bed.root, 'empty-mirror');
+    await mkdir(emptyMirror, { recursive: true });
+    const cliConfigFile = await writeCliConfig(await mkdtemp(join(bed.root, 'cfg-')), emptyMirror);
+    const executor = new TerraformExecutor({ cliConfigFile, pluginCacheDir: join(bed.root, 'cache') });
+    const bundle = makeBundle({ 'main.tf': 'terraform {\n  required_providers {\n    google = { source = "hashicorp/google" }\n  }\n}\n' });
+    const err = await executor.plan(makeContext({ bundle, workDir: await bed.workDir() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecutorError);
+    expect((err as Error).message).toMatch(/^Terraform init failed: .*hashicorp\/google/);
   });
 
   it('keeps the work dir private and scrubs it on cleanup', async () => {
