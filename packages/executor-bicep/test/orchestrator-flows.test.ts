@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MASK, MemoryStateStore, Orchestrator, type Deployment, type DeploymentStatus } from '@iac-orchestrator/core';
 import { BicepExecutor } from '../src/index.js';
-import { baseResponses, CREDENTIALS, FIXTURES, SECRET, Standin } from './helpers/standin.js';
+import { baseResponses, CREDENTIALS, FIXTURES, SECRET, Standin, type Response } from './helpers/standin.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function harness() {
-  const standin = await Standin.create(baseResponses());
+async function harness(responses: Record<string, Response[]> = {}) {
+  const standin = await Standin.create({ ...baseResponses(), ...responses });
   const workDir = await mkdtemp(join(tmpdir(), 'orch-bicep-'));
   const store = new MemoryStateStore();
   const orch = new Orchestrator({
@@ -101,6 +101,25 @@ describe('Orchestrator + BicepExecutor (stand-in az)', () => {
     expect((await orch.get(second.id)).status).toBe('rolled_back');
     expect((await orch.stateHistory(first.id)).map((v) => v.version)).toEqual([3, 2, 1]);
   }, 240_000);
+
+  it('a cancel asked of the Orchestrator cancels the ARM deployment and saves the partial state', async () => {
+    const { orch, standin } = await harness({
+      'deployment group show': [{ file: 'deployment-running.json' }],
+      'deployment operation group list': [{ file: 'operations-running.json' }],
+      'cancelled:deployment group show': [{ file: 'deployment-canceled.json' }],
+      'cancelled:deployment operation group list': [{ file: 'operations-canceled.json' }],
+    });
+    const d = await orch.deploy(await request('dev', true));
+    for (let i = 0; i < 6000 && !(await standin.keys()).includes('deployment operation group list'); i++) await new Promise((r) => setTimeout(r, 20));
+    await orch.cancel(d.id);
+    const done = await waitFor(orch, d.id, ['cancelled']);
+    expect(await standin.keys()).toContain('deployment group cancel');
+    // Invariant 1: what the cancelled deployment created is in a saved state version.
+    expect(done.stateVersion).not.toBeNull();
+    const history = await orch.stateHistory(d.id);
+    expect(history[0].reason).toBe('partial');
+    expect(history[0].resources.map((r) => r.name)).toEqual(['id-web', 'stweb001']);
+  }, 180_000);
 
   it('destroys what the stack holds', async () => {
     const { orch, standin } = await harness();
