@@ -3,8 +3,8 @@ import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js
 import { StubGenerator, terraformCode } from './support/stub-generator.js';
 
 /** Reads a server-sent-event stream to its end and returns its events. */
-async function readEvents(url: string, token: string): Promise<Array<{ event: string; data: any; id?: string }>> {
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
+async function readEvents(url: string, token: string, headers: Record<string, string> = {}): Promise<Array<{ event: string; data: any; id?: string }>> {
+  const res = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...headers } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const text = await res.text(); // the server ends the stream when the deployment ends
@@ -75,6 +75,13 @@ describe.skipIf(!terraformAvailable())('REST lifecycle with real terraform, code
     expect(logs).toEqual(stored.body.logs);
     expect(events.filter((e) => e.event === 'status').map((e) => e.data.status)).toContain('applying');
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { deploymentId: second, status: 'completed' } });
+
+    // A reconnecting client sends the last id it saw and gets only what followed, then the end.
+    const resumeAt = events.filter((e) => e.event === 'log' && e.id !== undefined)[0];
+    expect(resumeAt).toBeDefined();
+    const resumed = await readEvents(`${api.url}/api/deployments/${second}/logs`, 'viewer-token-0123456789abcdef', { 'last-event-id': resumeAt.id! });
+    expect(resumed.filter((e) => e.event === 'log').map((e) => e.data)).toEqual(stored.body.logs.slice(Number(resumeAt.id)));
+    expect(resumed.at(-1)).toMatchObject({ event: 'end', data: { status: 'completed' } });
   });
 
   it('GET /api/deployments filters by blueprintId, environment and status, and pages with a cursor', async () => {

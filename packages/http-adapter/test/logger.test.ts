@@ -34,3 +34,30 @@ describe('service logger', () => {
     expect(JSON.parse(lines[3]).msg).toBe('region us-east-1');
   });
 });
+
+describe('request logs of the REST server', () => {
+  it('never contain a bearer token', async () => {
+    const { MemoryStateStore, Orchestrator } = await import('@iac-orchestrator/core');
+    const { buildServer } = await import('../src/server.js');
+    const { parseApiTokens } = await import('../src/auth.js');
+    const token = 'request-log-token-0123456789';
+    const { lines, stream } = capture();
+    const { logger } = createLogger({ logLevel: 'debug', credentials: {} }, stream);
+    const orchestrator = new Orchestrator({ store: new MemoryStateStore() });
+    const app = buildServer({ orchestrator, tokens: parseApiTokens(`ci:viewer:${token}`), logger });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const addr = app.server.address() as { port: number };
+      const ok = await fetch(`http://127.0.0.1:${addr.port}/api/deployments`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      const bad = await fetch(`http://127.0.0.1:${addr.port}/api/deployments`, { headers: { authorization: `Bearer ${token}x` } });
+      expect(bad.status).toBe(401);
+    } finally {
+      await app.close();
+      await orchestrator.close(0);
+    }
+    const text = lines.join('');
+    expect(text).toMatch(/"url":"\/api\/deployments"/);
+    expect(text).not.toContain(token);
+  });
+});
