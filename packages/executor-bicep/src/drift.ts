@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { DriftReport, ExecutorContext, Redactor } from '@iac-orchestrator/core';
-import { buildGroupExistsArgs } from './commands/group.js';
+import { buildGroupExistsArgs } from './commands/group-exists.js';
 import { buildWhatIfArgs } from './commands/what-if.js';
 import { compileBundle } from './compile.js';
 import type { DeploymentSettings } from './naming.js';

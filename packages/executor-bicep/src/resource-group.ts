@@ -1,5 +1,6 @@
 import { ExecutorError, ValidationError, type ExecutorContext } from '@iac-orchestrator/core';
-import { buildGroupCreateArgs, buildGroupExistsArgs } from './commands/group.js';
+import { buildGroupCreateArgs } from './commands/group-create.js';
+import { buildGroupExistsArgs } from './commands/group-exists.js';
 import type { CliRunner } from './runner.js';
 
 /** Makes sure the target resource group exists: creates it when allowed, else fails clearly. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildGroupCreateArgs, buildGroupExistsArgs } from '../../src/commands/group.js';
+import { buildGroupCreateArgs } from '../../src/commands/group-create.js';
+import { buildGroupExistsArgs } from '../../src/commands/group-exists.js';
 
 describe('resource group argv', () => {
   it('exists', () => {

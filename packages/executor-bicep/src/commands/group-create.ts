@@ -1,10 +1,5 @@
 import { JSON_OUTPUT } from './flags.js';
 
-/** `az group exists`: prints `true` or `false`. */
-export function buildGroupExistsArgs(opts: { resourceGroup: string }): string[] {
-  return ['group', 'exists', '--name', opts.resourceGroup, ...JSON_OUTPUT];
-}
-
 /** `az group create`, tagged so a group the executor made is recognisable. */
 export function buildGroupCreateArgs(opts: { resourceGroup: string; location: string; tags?: Record<string, string> }): string[] {
   const tags = Object.entries(opts.tags ?? {}).map(([k, v]) => `${k}=${v}`);
