@@ -86,7 +86,12 @@ const operations: Record<string, (...args: never[]) => Promise<unknown>> = {
   },
 };
 
-createInterface({ input: process.stdin }).on('line', (line) => {
+const calls = createInterface({ input: process.stdin });
+// The test runner went away (stdin closed): do not linger as an orphan.
+calls.on('close', () => {
+  void orchestrator.close(1000).finally(() => process.exit(0));
+});
+calls.on('line', (line) => {
   const { call, op, args = [] } = JSON.parse(line) as { call: number; op: string; args?: never[] };
   const run = operations[op];
   if (!run) return send({ reply: call, ok: false, error: { name: 'Error', message: `unknown op ${op}` } });
