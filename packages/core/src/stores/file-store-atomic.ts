@@ -117,30 +117,56 @@ async function lastNewlineEnd(path: string): Promise<number> {
   return buf.lastIndexOf(0x0a) + 1;
 }
 
+/** Where a previous read of a journal stopped: the file's inode and the byte after its last complete line. */
+export interface JournalMark {
+  ino: number;
+  bytes: number;
+}
+
 /**
- * The complete lines of an NDJSON file, parsed. A final line without its newline is a torn append
- * (or one still being written) and is left out, as is any line that does not parse.
+ * The complete lines of an NDJSON file, parsed, read from `from` when it still applies to the file (same
+ * inode, not past its end) and from the start otherwise (`restarted`). A final line without its newline
+ * is a torn append (or one still being written) and is left out, as is any line that does not parse.
+ * `mark` is where the next read can resume.
  */
-export async function readLines(path: string): Promise<unknown[]> {
-  let text: string;
+export async function readJournal(path: string, from: JournalMark | null): Promise<{ values: unknown[]; mark: JournalMark; restarted: boolean }> {
+  let fh;
   try {
-    text = await readFile(path, 'utf8');
+    fh = await open(path, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { values: [], mark: { ino: -1, bytes: 0 }, restarted: true };
     throw e;
   }
-  const end = text.lastIndexOf('\n');
-  if (end < 0) return [];
-  const out: unknown[] = [];
-  for (const line of text.slice(0, end).split('\n')) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      /* a torn line: skipped */
+  try {
+    const { size, ino } = await fh.stat();
+    const resume = from !== null && from.ino === ino && from.bytes <= size;
+    const offset = resume ? from.bytes : 0;
+    const buf = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < buf.length) {
+      const { bytesRead } = await fh.read(buf, read, buf.length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
     }
+    const complete = buf.subarray(0, read).lastIndexOf(0x0a) + 1;
+    const values: unknown[] = [];
+    for (const line of buf.subarray(0, complete).toString('utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        values.push(JSON.parse(line));
+      } catch {
+        /* a torn line: skipped */
+      }
+    }
+    return { values, mark: { ino, bytes: offset + complete }, restarted: !resume };
+  } finally {
+    await fh.close();
   }
-  return out;
+}
+
+/** All complete lines of an NDJSON file, parsed (see {@link readJournal}). */
+export async function readLines(path: string): Promise<unknown[]> {
+  return (await readJournal(path, null)).values;
 }
 
 /** Maps `items` through `fn` with at most `limit` running at once (keeps open file handles bounded). */

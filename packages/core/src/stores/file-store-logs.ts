@@ -8,14 +8,19 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, LogEntry } from '../types/domain.js';
 import type { LogPage } from '../types/state-store.js';
-import { appendLines, readLines } from './file-store-atomic.js';
+import { appendLines, readJournal, readLines, type JournalMark } from './file-store-atomic.js';
 import type { RecordCodec } from './file-store-codec.js';
 import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
 import type { StorePaths } from './file-store-paths.js';
 import { matchesAudit } from './record-checks.js';
 
+/** Log files whose read position is remembered; a poller then reads only what was appended since. */
+const MAX_MARKS = 1000;
+
 export class Journals {
   private readonly queue = new KeyedQueue();
+  /** Per log file: how many entries precede `mark`. Valid while the file keeps its inode and grows. */
+  private readonly marks = new Map<string, { entries: number; mark: JournalMark }>();
 
   constructor(
     private readonly paths: StorePaths,
@@ -36,9 +41,18 @@ export class Journals {
 
   /** Entries from index `cursor`; the cursor counts complete entries, so it is stable across appends. */
   async readLogs(deploymentId: string, cursor: number, limit: number): Promise<LogPage> {
-    const lines = await readLines(this.paths.log(deploymentId));
-    const entries = lines.slice(cursor, cursor + limit).map((l) => this.codec.decode<LogEntry>(l));
-    return { entries, nextCursor: Math.min(cursor, lines.length) + entries.length };
+    const file = this.paths.log(deploymentId);
+    const known = this.marks.get(file);
+    const from = known && known.entries <= cursor ? known : null;
+    const { values, mark, restarted } = await readJournal(file, from?.mark ?? null);
+    const base = restarted || !from ? 0 : from.entries;
+    const total = base + values.length;
+    this.marks.delete(file);
+    if (this.marks.size >= MAX_MARKS) this.marks.delete(this.marks.keys().next().value!);
+    this.marks.set(file, { entries: total, mark });
+    const skip = Math.min(Math.max(cursor - base, 0), values.length);
+    const entries = values.slice(skip, skip + limit).map((l) => this.codec.decode<LogEntry>(l));
+    return { entries, nextCursor: Math.min(cursor, total) + entries.length };
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {

@@ -33,8 +33,10 @@
  * stack key, blueprint, environment, status, timestamps, version numbers). Raw state, resources,
  * outputs, bundles, plans, variables and log lines are never on disk in plain text.
  *
- * Limits: listing deployments reads every deployment file, and reading logs reads the deployment's whole
- * log file; both are fine for the thousands of records an embedded orchestrator keeps.
+ * Limits: listing deployments reads every deployment file, and `listAudit` reads the whole audit file;
+ * both are fine for the thousands of records an embedded orchestrator keeps. A log read resumes where
+ * this instance's previous read of that file ended (when the cursor is at or past it), so polling a
+ * growing log reads only what was appended.
  * @module
  */
 import { access, mkdir, readdir } from 'node:fs/promises';

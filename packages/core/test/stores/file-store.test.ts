@@ -112,6 +112,27 @@ describe('FileStateStore on disk', () => {
     expect(lines.map((l) => JSON.parse(l).message)).toEqual(['one', 'two', 'three']);
   });
 
+  it('reads logs incrementally by cursor while another instance appends', async () => {
+    const reader = new FileStateStore({ dataDir });
+    const writer = new FileStateStore({ dataDir });
+    await writer.appendLogs('dep-1', [logEntry('m0'), logEntry('m1'), logEntry('m2')]);
+    const seen: string[] = [];
+    let cursor = 0;
+    for (let round = 0; round < 3; round++) {
+      for (;;) {
+        const page = await reader.readLogs('dep-1', { cursor, limit: 2 });
+        seen.push(...page.entries.map((e) => e.message));
+        if (page.entries.length === 0) break;
+        cursor = page.nextCursor;
+      }
+      await writer.appendLogs('dep-1', [logEntry(`m${3 + round * 2}`), logEntry(`m${4 + round * 2}`)]);
+    }
+    seen.push(...(await reader.readLogs('dep-1', { cursor })).entries.map((e) => e.message));
+    expect(seen).toEqual(Array.from({ length: 9 }, (_, i) => `m${i}`));
+    expect((await reader.readLogs('dep-1', { cursor: 1, limit: 3 })).entries.map((e) => e.message)).toEqual(['m1', 'm2', 'm3']);
+    expect(await reader.readLogs('dep-1', { cursor: 50 })).toEqual({ entries: [], nextCursor: 9 });
+  });
+
   it('recovers a stack mutex left by a dead process, and one too old to be live', async () => {
     const store = new FileStateStore({ dataDir });
     await store.init();
