@@ -35,7 +35,7 @@ export class StackFiles {
     const h = stackHash(stackKey);
     return this.queue.run(h, async () => {
       if (!this.prepared.has(h)) {
-        await mkdir(this.paths.versionsDir(stackKey), { recursive: true });
+        await mkdir(this.paths.versionsDir(stackKey), { recursive: true, mode: 0o700 });
         this.prepared.add(h);
       }
       return withFileMutex(this.paths.mutex(`stack-${h}`), fn);

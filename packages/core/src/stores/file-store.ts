@@ -112,7 +112,7 @@ export class FileStateStore implements StateStore {
   }
 
   private async prepare(): Promise<void> {
-    for (const dir of this.paths.dirs) await mkdir(dir, { recursive: true });
+    for (const dir of this.paths.dirs) await mkdir(dir, { recursive: true, mode: 0o700 });
     const format = await readJson<{ store?: unknown; v?: unknown }>(this.paths.formatFile);
     if (format === null) await writeJsonAtomic(this.paths.formatFile, FORMAT);
     else if (format.store !== FORMAT.store || format.v !== FORMAT.v) {

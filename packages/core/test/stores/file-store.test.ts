@@ -78,6 +78,9 @@ describe('FileStateStore on disk', () => {
     for (const p of ['format.json', 'deployments/dep-1.json', 'logs/dep-1.ndjson', 'plans/dep-1.json', `stacks/${h}/lock.json`, `stacks/${h}/versions/0000000001.json`, 'audit.ndjson']) {
       expect((await stat(join(dataDir, p))).isFile(), p).toBe(true);
     }
+    // Raw state holds secrets: only the owner may read the store, whatever the umask.
+    for (const file of await walk(dataDir)) expect((await stat(file)).mode & 0o077, file).toBe(0);
+    for (const dir of [dataDir, join(dataDir, 'stacks', h, 'versions')]) expect((await stat(dir)).mode & 0o077, dir).toBe(0);
     // Without a key the records are plain JSON: the secret scan below is not vacuous.
     expect(await filesContaining(dataDir, SECRETS)).toHaveLength(SECRETS.length);
   });
