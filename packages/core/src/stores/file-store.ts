@@ -17,6 +17,7 @@
  * ```
  *
  * Ids that are not plain file names (`/`, odd characters, over 120 characters) are stored as `~<sha256>`.
+ * Files are created 0600 and directories 0700: raw state carries secrets even when not encrypted.
  *
  * Crash safety: whole files are replaced by temp file + fsync + rename + fsync of the directory, so a
  * `kill -9` or power loss leaves the old or the new file. Journals (`*.ndjson`) get complete lines in
