@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terraformAvailable } from './support/harness.js';
+import { findCommand, prerequisite } from '../../../test-support/prerequisites.js';
 import { curl, startServe, type ServeProcess } from './support/serve.js';
 import { StubGenerator, terraformCode } from './support/stub-generator.js';
 
@@ -13,7 +14,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * becomes JSON.parse, `watch` a poll) against the real `serve` CLI and a stub IaC generator on real
  * sockets. Only the hosts differ: the service and the generator listen on ephemeral ports.
  */
-describe.skipIf(!terraformAvailable())('spec usage examples against `iac-orchestrator serve`', () => {
+const ok = terraformAvailable() && prerequisite('curl', findCommand('curl') !== null, 'curl is not on PATH (the examples are curl commands)');
+
+describe.skipIf(!ok)('spec usage examples against `iac-orchestrator serve`', () => {
   const gen = new StubGenerator();
   let svc: ServeProcess;
   let dir = '';
