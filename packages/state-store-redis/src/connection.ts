@@ -137,14 +137,22 @@ export class RedisConnection {
     base.on('ready', () => {
       everReady = true;
     });
+    const connected = base.connect();
     try {
       await Promise.race([
-        base.connect(),
+        connected,
         delay(this.settings.connectTimeoutMs + 500).then(() => {
           throw new Error(`no connection within ${this.settings.connectTimeoutMs} ms`);
         }),
       ]);
     } catch (error) {
+      // A connect that completes after we gave up must not leave a connection (and the process) running.
+      connected.then(
+        () => {
+          if (base.isOpen) base.destroy();
+        },
+        () => undefined,
+      );
       if (base.isOpen) base.destroy();
       throw this.translate(error);
     }

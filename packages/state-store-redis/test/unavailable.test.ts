@@ -68,6 +68,17 @@ describe.skipIf(!ok)('RedisStateStore when Redis is unavailable', { timeout: 20_
     expect(again?.id).toBe('p-1');
   });
 
+  it('gives up connecting to a paused Redis after the connect timeout', async () => {
+    const server = await startRedisServer();
+    cleanups.push(() => server.stop());
+    server.process.kill('SIGSTOP');
+    const store = new RedisStateStore({ url: server.url, prefix: 'paused-connect:', connectTimeoutMs: 300 });
+    cleanups.push(() => store.close());
+    await expect(store.init()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.getLock('s')).rejects.toBeInstanceOf(StoreUnavailableError);
+    server.process.kill('SIGCONT');
+  });
+
   it('makes the Orchestrator refuse a deployment (503-class) and report itself not ready', async () => {
     const port = await freePort();
     const orchestrator = new Orchestrator({ store: new RedisStateStore({ url: `redis://127.0.0.1:${port}` }), executors: [new ScriptedExecutor()] });
