@@ -22,8 +22,11 @@ export async function recoverDeployments(host: RunHost, runningHere: Set<string>
     candidates.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
-  for (const d of candidates) {
-    if (runningHere.has(d.id) || !(await isAbandoned(host, d))) continue;
+  for (const listed of candidates) {
+    if (runningHere.has(listed.id) || !(await isAbandoned(host, listed))) continue;
+    // Re-read: a run that just ended records its end before freeing its lock; never overwrite that.
+    const d = await host.store.getDeployment(listed.id);
+    if (!d || d.updatedAt !== listed.updatedAt || !RUNNING.includes(d.status)) continue;
     await recoverOne(host, d).catch((e) => host.logger('error', 'recovery of a deployment failed', { deploymentId: d.id, error: errorMessage(e) }));
     recovered.push(d.id);
   }

@@ -285,8 +285,7 @@ export class DeploymentRun {
     return 'failed';
   }
 
-  /** Records how the run ends; published in teardown, once the lock is released, so a terminal status
-   * always means the stack is free again. */
+  /** Records how the run ends; published in teardown, after cleanup and just before the lock is released. */
   private async finish(status: DeploymentStatus, error: string | null): Promise<void> {
     this.final = { status, error: error === null ? null : this.host.redactor.redact(error) };
   }
@@ -299,11 +298,13 @@ export class DeploymentRun {
       if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);
       // The saved plan can hold secrets (a tfplan carries variable values): it goes with the deployment.
       await this.host.store.deletePlan(this.id).catch(() => undefined);
-      await this.lease?.release();
+      // The end is recorded while the lock is still held, then the lock goes: a process that finds this
+      // deployment non-terminal with its lock gone can trust that its owner is dead (recovery).
       if (this.final) {
         await this.save({ ...this.final, lock: null, completedAt: nowIso() }).catch((e) => this.host.logger('error', 'could not record the end of a deployment', { deploymentId: this.id, error: errorMessage(e) }));
-        if (this.final.status === 'completed') await markRolledBack(this.host, this.record).catch(() => undefined);
       } else if (this.record.lock) await this.save({ lock: null }).catch(() => undefined);
+      await this.lease?.release();
+      if (this.final?.status === 'completed') await markRolledBack(this.host, this.record).catch(() => undefined);
     } else {
       this.lease?.stop();
       if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);

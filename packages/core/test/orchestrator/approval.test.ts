@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStateStore, Orchestrator, ForbiddenError, InvalidStateError } from '../../src/index.js';
 import { ScriptedExecutor } from '../../src/testing/index.js';
-import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
+import { deployInput, harness, res, waitFor, unlocked, type Harness } from './helpers.js';
 
 let h: Harness;
 afterEach(async () => h?.dispose());
@@ -45,7 +45,7 @@ describe('approval gate', () => {
     const done = await waitFor(h.orch, d.id);
     expect(done).toMatchObject({ status: 'cancelled', error: 'Plan rejected by bob: not today' });
     expect(h.executor.world.size).toBe(0);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
     await expect(h.orch.approve(d.id)).rejects.toBeInstanceOf(InvalidStateError);
   });
 
@@ -79,7 +79,7 @@ describe('approval gate', () => {
       expect(done.status).toBe('completed');
       expect(exB.calls).toEqual([`apply:${d.id}`]);
       expect(h.executor.calls).toEqual([`plan:${d.id}`]);
-      expect(await h.store.getLock(d.stackKey)).toBeNull();
+      expect(await unlocked(h.store, d.stackKey)).toBeNull();
     } finally {
       await b.close(1000);
     }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidStateError, Orchestrator } from '../../src/index.js';
 import { ScriptedExecutor } from '../../src/testing/index.js';
-import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
+import { deployInput, harness, res, waitFor, unlocked, type Harness } from './helpers.js';
 
 let h: Harness;
 afterEach(async () => h?.dispose());
@@ -24,7 +24,7 @@ describe('cancellation and timeouts', () => {
     await h.orch.cancel(d.id);
     const done = await waitFor(h.orch, d.id);
     expect(done.status).toBe('cancelled');
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('cancels while awaiting approval', async () => {
@@ -34,7 +34,7 @@ describe('cancellation and timeouts', () => {
     await h.orch.cancel(d.id);
     expect((await waitFor(h.orch, d.id)).status).toBe('cancelled');
     expect(h.executor.calls).toEqual([`plan:${d.id}`]);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('cancels mid-apply: the partial state is saved and the lock released (invariant 1)', async () => {
@@ -48,7 +48,7 @@ describe('cancellation and timeouts', () => {
     const v = await h.store.getStateVersion(d.stackKey, 1);
     expect(v?.reason).toBe('partial');
     expect(v?.resources.map((r) => r.id)).toEqual(['fast']);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('refuses to cancel a finished deployment', async () => {
@@ -75,7 +75,7 @@ describe('cancellation and timeouts', () => {
     expect(done.status).toBe('failed');
     expect(done.error).toBe('Deployment timed out after 400 ms');
     expect((await h.store.getStateVersion(d.stackKey))?.resources.map((r) => r.id)).toEqual(['a']);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('a per-deployment timeout below the cap applies during planning too', async () => {
@@ -88,7 +88,7 @@ describe('cancellation and timeouts', () => {
     h = await harness({ approvalTimeoutMs: 200 });
     const d = await h.orch.deploy(deployInput({ resources: [res('a')] }, { environment: 'production' }));
     expect(await waitFor(h.orch, d.id)).toMatchObject({ status: 'failed', error: 'Approval timed out after 200 ms' });
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('close() cancels what does not finish within the grace period and releases locks', async () => {
@@ -98,6 +98,6 @@ describe('cancellation and timeouts', () => {
     await h.orch.close(100);
     const after = await h.store.getDeployment(d.id);
     expect(after?.status).toBe('cancelled');
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 });

@@ -53,3 +53,13 @@ export async function waitFor(orch: Orchestrator, id: string, statuses: Deployme
 }
 
 export const res = (id: string, value = 'v1', extra: Record<string, unknown> = {}) => ({ id, value, type: 'scripted_thing', ...extra });
+
+/** The stack's lock once the run that held it let go (it records its end, then releases), or what is left after 2 s. */
+export async function unlocked(store: { getLock(k: string): Promise<unknown> }, stackKey: string): Promise<unknown> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const lock = await store.getLock(stackKey);
+    if (lock === null || Date.now() > deadline) return lock;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
-import type { DeploymentStatus } from '../../src/index.js';
+import { deployInput, harness, res, waitFor, unlocked, type Harness } from './helpers.js';
+import type { DeploymentStatus, ExecutorContext } from '../../src/index.js';
+import { ScriptedExecutor } from '../../src/testing/index.js';
 
 let h: Harness;
 afterEach(async () => h?.dispose());
@@ -26,7 +27,7 @@ describe('Orchestrator lifecycle', () => {
     expect(state.resources.map((r) => r.id)).toEqual(['a', 'b']);
     const logs = await h.orch.logs(d.id);
     expect(logs.entries.some((e) => e.message.includes('Saved state version 1'))).toBe(true);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('a second deploy of the same code completes without changes and without a new version', async () => {
@@ -56,7 +57,7 @@ describe('Orchestrator lifecycle', () => {
     const d = await h.orch.deploy(deployInput({ resources: [], planError: 'Error: Unsupported argument' }));
     const done = await waitFor(h.orch, d.id);
     expect(done).toMatchObject({ status: 'failed', error: 'Error: Unsupported argument' });
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 
   it('a partial failure saves exactly what was created (invariant 1) and the next run does not recreate it', async () => {
@@ -106,9 +107,8 @@ describe('Orchestrator lifecycle', () => {
 
 describe('deployment logs', () => {
   it('stores every line a chatty tool prints, in order, readable by cursor', async () => {
-    const { ScriptedExecutor } = await import('../../src/testing/index.js');
     class Chatty extends ScriptedExecutor {
-      override async plan(ctx: Parameters<ScriptedExecutor['plan']>[0]) {
+      override async plan(ctx: ExecutorContext) {
         for (let i = 0; i < 500; i++) ctx.emit({ type: 'log', level: 'info', message: `line ${i}` });
         return super.plan(ctx);
       }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeBundle, Orchestrator } from '../../src/index.js';
 import { ScriptedExecutor, scriptedFiles } from '../../src/testing/index.js';
-import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
+import { deployInput, harness, res, waitFor, unlocked, type Harness } from './helpers.js';
 
 let h: Harness;
 afterEach(async () => h?.dispose());
@@ -36,7 +36,7 @@ describe('recover() after a crash', () => {
     const v = await h.store.getStateVersion(d.stackKey, 1);
     expect(v).toMatchObject({ reason: 'recovered', deploymentId: 'crashed-1' });
     expect(v?.resources.map((r) => r.id)).toEqual(['a']);
-    expect(await h.store.getLock(d.stackKey)).toBeNull();
+    expect(await unlocked(h.store, d.stackKey)).toBeNull();
     // The stack is usable again, and the next apply builds on the recovered version.
     const next = await waitFor(h.orch, (await h.orch.deploy(deployInput({ resources: [res('a'), res('b')] }))).id);
     expect(next).toMatchObject({ status: 'completed', stateVersion: 2 });
