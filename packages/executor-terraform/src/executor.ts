@@ -23,7 +23,7 @@ import { terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, type ShownPlan } from './plan-summary.js';
 import { abortError, stderrSummary, TerraformSession } from './session.js';
 import { StreamInterpreter } from './stream.js';
-import { layoutOf, scrubWorkDir, writeVariables } from './workdir.js';
+import { layoutOf, restoreState, scrubWorkDir, writeVariables } from './workdir.js';
 
 /** Options of {@link TerraformExecutor}. The standalone service fills them from its environment. */
 export interface TerraformExecutorOptions {
@@ -125,7 +125,7 @@ export class TerraformExecutor implements Executor {
       s = this.session(ctx);
       if (await this.preparedFor(ctx, artifact.planSha256)) {
         // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
-        if (!s.backend && ctx.priorState !== null) await writeFile(s.layout.stackDir + '/terraform.tfstate', JSON.stringify(ctx.priorState), { mode: 0o600 });
+        if (!s.backend && ctx.priorState !== null) await restoreState(s.layout, ctx.priorState);
       } else {
         ctx.emit({ type: 'log', level: 'info', message: 'Preparing a fresh work dir for the saved plan', resource: null });
         await s.prepare({ lockFile: artifact.lockFile });
