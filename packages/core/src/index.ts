@@ -16,4 +16,4 @@ export { Orchestrator } from './orchestrator/orchestrator.js';
 export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
 export { MemoryStateStore } from './stores/memory-store.js';
 export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
-export { Encryption } from './encryption.js';
+export { Encryption, EncryptionError, type SealedEnvelope } from './encryption.js';
