@@ -1,11 +1,12 @@
 /**
  * Every argv the executor builds, given to the REAL Azure CLI (Debian's azure-cli 2.45) so a wrong
  * flag cannot hide behind the stand-in. The argv are not a hand-written list: the executor first runs
- * plan, apply, cancel, destroy and `az bicep build` against the STAND-IN az (test/fixtures/bin) and
+ * plan, apply, cancel, destroy, `az bicep build` and a managed-identity sign-in against the STAND-IN az (test/fixtures/bin) and
  * every command it sent is then replayed to the real az, not signed in. Each must get past argument
  * parsing (exit code 2 and "unrecognized arguments" mean it did not) and stop at login ("Please run
  * 'az login'"), or for `az login` itself at the sign-in request, for `az account set` at the missing
- * subscription, for `az bicep build` at the Bicep download (no network here).
+ * subscription, for `az login --identity` at the managed-identity endpoint, for `az bicep build` at
+ * the Bicep download (no network here).
  *
  * Skipped, with the reason printed, when `az` is not installed; not required under CI.
  */
@@ -16,7 +17,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TimeoutError } from '@iac-orchestrator/core';
 import { findCommand } from '../../../test-support/prerequisites.js';
-import { BicepExecutor } from '../src/index.js';
+import { BicepExecutor, type BicepExecutorOptions } from '../src/index.js';
 import { baseResponses, fixtureBundle, makeContext, resourceEventsOf, Standin, type Call } from './helpers/standin.js';
 
 const az = findCommand('az');
@@ -25,12 +26,18 @@ if (!az) console.warn('[skipped] real-az argv check: `az` is not on PATH (apt-ge
 /** Runs the executor through every kind of call against the stand-in and returns what it sent. */
 async function recordEveryArgv(): Promise<Call[]> {
   const calls: Call[] = [];
-  const run = async (over: Record<string, unknown>, fn: (ex: BicepExecutor, ctx: Awaited<ReturnType<typeof makeContext>>) => Promise<void>, kind: 'arm' | 'bicep' = 'arm', extra = {}) => {
+  const run = async (
+    over: Record<string, unknown>,
+    fn: (ex: BicepExecutor, ctx: Awaited<ReturnType<typeof makeContext>>) => Promise<void>,
+    kind: 'arm' | 'bicep' = 'arm',
+    extra = {},
+    executorOptions: BicepExecutorOptions = {},
+  ) => {
     const standin = await Standin.create({ ...baseResponses(), ...over } as never);
     const ctx = await makeContext({ bundle: await fixtureBundle(kind), ...extra });
     const opts = standin.options();
     try {
-      await fn(new BicepExecutor({ ...opts, env: { ...opts.env, PATH: '/usr/bin:/bin' } }), ctx);
+      await fn(new BicepExecutor({ ...opts, ...executorOptions, env: { ...opts.env, PATH: '/usr/bin:/bin' } }), ctx);
       calls.push(...(await standin.calls()));
     } finally {
       await standin.cleanup();
@@ -61,6 +68,10 @@ async function recordEveryArgv(): Promise<Call[]> {
     const dctx = await makeContext({ bundle: ctx.bundle, operation: 'destroy', priorState: r.state!.raw, workDir: ctx.workDir });
     await ex.apply(dctx, await ex.plan(dctx));
   });
+  // managed-identity sign-in
+  await run({}, async (ex, ctx) => {
+    await ex.plan(ctx);
+  }, 'arm', {}, { login: 'managed-identity' });
   return calls;
 }
 
@@ -81,10 +92,13 @@ describe.skipIf(!az)('real az accepts every argv the executor builds', () => {
   it('gets past argument parsing for each command', async () => {
     const calls = await recordEveryArgv();
     const byKey = new Map<string, Call>();
-    for (const c of calls) if (!byKey.has(c.key)) byKey.set(c.key, c);
+    for (const c of calls) {
+      const key = c.argv.includes('--identity') ? `${c.key} --identity` : c.key;
+      if (!byKey.has(key)) byKey.set(key, c);
+    }
     expect([...byKey.keys()].sort()).toEqual([
       'account set', 'bicep build', 'deployment group cancel', 'deployment group create', 'deployment group show', 'deployment group validate',
-      'deployment group what-if', 'deployment operation group list', 'group create', 'group exists', 'login', 'resource delete',
+      'deployment group what-if', 'deployment operation group list', 'group create', 'group exists', 'login', 'login --identity', 'resource delete',
     ]);
 
     const dir = await mkdtemp(join(tmpdir(), 'real-az-'));
@@ -111,6 +125,7 @@ describe.skipIf(!az)('real az accepts every argv the executor builds', () => {
       expect(r.exitCode, said).not.toBe(2);
       expect(r.exitCode, said).not.toBe(0);
       if (key === 'login') expect(r.stderr, said).toMatch(/login\.microsoftonline\.com|AADSTS|Failed to establish|Name or service not known/);
+      else if (key === 'login --identity') expect(r.stderr, said).toMatch(/MSI|managed identity|169\.254\.169\.254|IMDS/i);
       else if (key === 'bicep build') expect(r.stderr, said).toMatch(/Bicep/);
       // Not signed in, `account set` finds no subscription to select.
       else if (key === 'account set') expect(r.stderr, said).toMatch(/doesn't exist in cloud|Please run 'az login'/);
