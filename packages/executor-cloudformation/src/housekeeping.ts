@@ -30,7 +30,8 @@ export async function deleteEmptyReviewStack(s: Session, stackId: string): Promi
     const stack = await describeStack(s, stackId);
     if (stack?.StackStatus !== 'REVIEW_IN_PROGRESS') return;
     const sets = await runAws<ListChangeSetsOutput>(s.cli, buildListChangeSetsArgs({ stackName: stackId, global: s.global }));
-    if ((sets.Summaries ?? []).length > 0) return;
+    // Filtered here too: some endpoints (moto) list every change set of the region, whatever the stack.
+    if ((sets.Summaries ?? []).some((c) => c.StackId === stackId || c.StackName === stack.StackName)) return;
     if ((await listResources(s, stackId)).length > 0) return;
     await runAws(s.cli, buildDeleteStackArgs({ stackName: stackId, global: s.global }));
     log(s, 'info', `Deleted the empty stack ${s.stackName} that only held the unexecuted change set`);

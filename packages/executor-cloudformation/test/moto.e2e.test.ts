@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError, type PlanResult } from '@iac-orchestrator/core';
+import { TimeoutError, ValidationError, type PlanResult } from '@iac-orchestrator/core';
 import { CloudFormationExecutor, type CloudFormationArtifact, type CloudFormationRawState } from '@iac-orchestrator/executor-cloudformation';
 import { findCommand, prerequisite } from '../../../test-support/prerequisites.js';
 import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
@@ -69,6 +69,11 @@ describe.skipIf(!ok)('CloudFormationExecutor against moto_server with the real a
       expect(byId.Queue.physicalId).toMatch(/orders-dev$/);
       expect(byId.Bucket).toMatchObject({ type: 'AWS::S3::Bucket', status: 'created' });
       expect(raw.template?.body).toBe(template);
+      // AWS fills Outputs in describe-stacks after a change set; moto leaves them out on that path. The
+      // executor takes outputs from describe-stacks either way (mapping unit-tested on a recording with
+      // outputs), so here they are exactly what the endpoint returned.
+      const described = await awsJson<{ Stacks: Array<{ Outputs?: Array<{ OutputKey: string; OutputValue: string }> }> }>(moto, ['cloudformation', 'describe-stacks', '--stack-name', 'iac-orders-dev']);
+      expect(result.state!.outputs).toEqual(Object.fromEntries((described.Stacks[0].Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue])));
 
       // The real resources exist in the emulated account.
       const queues = await awsJson<{ QueueUrls?: string[] }>(moto, ['sqs', 'list-queues']);
@@ -78,6 +83,17 @@ describe.skipIf(!ok)('CloudFormationExecutor against moto_server with the real a
       expect(t.logs().some((l) => /Stack iac-orders-dev: CREATE_COMPLETE/.test(l))).toBe(true);
       // The executed change set is not deleted by cleanup (it is history, and AWS keeps it).
       prior = raw;
+    });
+
+    it('recoverState reads the stack as it stands (a process that died mid-apply)', async () => {
+      const t = makeContext({ blueprintId, files: { 'template.yaml': template }, env: moto.env, priorState: prior });
+      try {
+        const snap = await executor.recoverState(t.ctx);
+        expect(snap?.resources.map((r) => `${r.id}:${r.status}`).sort()).toEqual(['Bucket:created', 'Queue:created']);
+        expect((snap?.raw as CloudFormationRawState).stackId).toBe(prior!.stackId);
+      } finally {
+        t.dispose();
+      }
     });
 
     it('treats a change set without changes as a successful no-op and deletes it', async () => {
@@ -170,6 +186,22 @@ describe.skipIf(!ok)('CloudFormationExecutor against moto_server with the real a
     expect(result.state).not.toBeNull();
     expect((result.state!.raw as CloudFormationRawState).stackName).toBe('iac-clash-dev');
     expect(t.logs().some((l) => /^Last \d+ event\(s\) of stack iac-clash-dev/.test(l))).toBe(true);
+  });
+
+  it('a cancel before the change set runs deletes it and applies nothing; a timeout says timed_out', async () => {
+    const t = makeContext({ blueprintId: 'stopped', files: { 'template.yaml': template }, variables: { QueueName: 'stopped-q' }, env: moto.env });
+    try {
+      const plan = await executor.plan(t.ctx);
+      t.controller.abort(new TimeoutError('Deployment timed out after 1000 ms'));
+      const result = await executor.apply(t.ctx, plan);
+      expect(result).toMatchObject({ outcome: 'timed_out', error: 'Deployment timed out after 1000 ms' });
+      expect(t.logs().some((l) => /Deleted change set iac-.* \(cancelled before it ran\)/.test(l))).toBe(true);
+      // The empty review stack went with its change set: nothing was created.
+      const stacks = await awsJson<{ StackSummaries: Array<{ StackName: string; StackStatus: string }> }>(moto, ['cloudformation', 'list-stacks']);
+      expect(stacks.StackSummaries.filter((x) => x.StackName === 'iac-stopped-dev' && x.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
+    } finally {
+      t.dispose();
+    }
   });
 
   it('rejects a variable the template does not declare, before any change set exists', async () => {

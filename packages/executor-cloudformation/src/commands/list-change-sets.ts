@@ -11,5 +11,5 @@ export function buildListChangeSetsArgs(o: ListChangeSetsOptions): string[] {
 }
 
 export interface ListChangeSetsOutput {
-  Summaries?: Array<{ ChangeSetId: string; ChangeSetName: string; ExecutionStatus?: string; Status?: string }>;
+  Summaries?: Array<{ ChangeSetId: string; ChangeSetName: string; StackId?: string; StackName?: string; ExecutionStatus?: string; Status?: string }>;
 }

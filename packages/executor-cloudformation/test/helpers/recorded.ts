@@ -12,6 +12,6 @@ export interface Recorded<T = unknown> {
   stderr: string;
 }
 
-export function recorded<T = any>(name: string): Recorded<T> {
+export function recorded<T = unknown>(name: string): Recorded<T> {
   return JSON.parse(readFileSync(join(here, '..', 'fixtures', 'recorded', `${name}.json`), 'utf8')) as Recorded<T>;
 }
