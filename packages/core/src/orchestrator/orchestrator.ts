@@ -39,6 +39,7 @@ import { recoverDeployments } from './recovery.js';
 import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
+import { updateDeployment } from './deployment-writes.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -150,19 +151,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       run.cancel();
       return run.record;
     }
+    // Not running here. A plan waiting for approval has nothing running: end it now (a process still waiting
+    // on it sees the change and lets go). Otherwise ask the process that runs it, through the store.
     const at = nowIso();
-    if (d.status === 'awaiting_approval') {
-      // Nothing runs while a plan waits: end it here; a process still waiting on it sees the change and lets go.
-      if (d.lock) await this.store.releaseLock(d.stackKey, d.lock.lockId);
-      const ended: Deployment = { ...d, status: 'cancelled', error: 'Deployment cancelled', cancelRequestedAt: at, lock: null, completedAt: at, updatedAt: at };
-      await this.store.putDeployment(ended);
-      await this.store.deletePlan(d.id);
-      this.emit('status', { deploymentId: d.id, status: 'cancelled', previous: d.status, deployment: ended });
-      return ended;
-    }
-    const requested = { ...d, cancelRequestedAt: at, updatedAt: at };
-    await this.store.putDeployment(requested);
-    return requested;
+    const { deployment, written } = await updateDeployment(this.store, d.id, (current) => {
+      if (isTerminal(current.status)) throw new InvalidStateError(`Deployment is already ${current.status}`);
+      if (current.status === 'awaiting_approval') return { ...current, status: 'cancelled', error: 'Deployment cancelled', cancelRequestedAt: at, lock: null, completedAt: at };
+      return { ...current, cancelRequestedAt: current.cancelRequestedAt ?? at };
+    });
+    if (written && deployment.status === 'cancelled') await this.endedElsewhere(d, deployment);
+    return deployment;
   }
 
   async approve(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<Deployment> {
@@ -184,22 +182,30 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       await run.decide(decision, caller?.id ?? null, comment ?? null);
       return run.record;
     }
+    // Made by another process (or before a restart): a rejection ends it here; an approval applies the
+    // stored plan here, this process taking over as its owner.
     const at = nowIso();
     const approval = { decision, by: caller?.id ?? null, at, comment: comment ?? null };
+    const { deployment } = await updateDeployment(this.store, d.id, (current) => {
+      if (current.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${current.status})`);
+      return decision === 'rejected'
+        ? { ...current, approval, status: 'cancelled', error: `Plan rejected by ${approval.by ?? 'an approver'}${comment ? `: ${comment}` : ''}`, lock: null, completedAt: at }
+        : { ...current, approval, status: 'applying', owner: this.options.instanceId };
+    });
     if (decision === 'rejected') {
-      if (d.lock) await this.store.releaseLock(d.stackKey, d.lock.lockId);
-      const ended: Deployment = { ...d, approval, status: 'cancelled', error: `Plan rejected by ${approval.by ?? 'an approver'}${comment ? `: ${comment}` : ''}`, lock: null, completedAt: at, updatedAt: at };
-      await this.store.putDeployment(ended);
-      await this.store.deletePlan(d.id);
-      this.emit('status', { deploymentId: d.id, status: 'cancelled', previous: d.status, deployment: ended });
-      return ended;
+      await this.endedElsewhere(d, deployment);
+      return deployment;
     }
-    // Made by another process (or before a restart): apply the stored plan here.
-    const record: Deployment = { ...d, approval, status: 'applying', owner: this.options.instanceId, updatedAt: at };
-    await this.store.putDeployment(record);
-    this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: record });
-    this.track(new DeploymentRun(this.host, record, caller ?? null, 'approved'));
-    return record;
+    this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: this.redactor.redactValue(deployment) });
+    this.track(new DeploymentRun(this.host, deployment, caller ?? null, 'approved'));
+    return deployment;
+  }
+
+  /** After ending a waiting plan that no run here holds: free its lock and plan, tell listeners. */
+  private async endedElsewhere(before: Deployment, ended: Deployment): Promise<void> {
+    if (before.lock) await this.store.releaseLock(before.stackKey, before.lock.lockId);
+    await this.store.deletePlan(before.id);
+    this.emit('status', { deploymentId: ended.id, status: ended.status, previous: before.status, deployment: this.redactor.redactValue(ended) });
   }
 
   /** Re-applies the code of a retained state version as a new deployment. */

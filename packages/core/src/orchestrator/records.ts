@@ -46,6 +46,7 @@ export function newDeployment(args: {
     cancelRequestedAt: null,
     lock: null,
     owner: null,
+    revision: 0,
     createdAt: at,
     updatedAt: at,
     startedAt: null,

@@ -4,6 +4,7 @@ import type { RunHost } from './host.js';
 import { ownerProcessIsDead, stackRefOf } from './records.js';
 import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
+import { updateDeployment } from './deployment-writes.js';
 
 const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
 
@@ -24,11 +25,15 @@ export async function recoverDeployments(host: RunHost, runningHere: Set<string>
   } while (cursor);
   for (const listed of candidates) {
     if (runningHere.has(listed.id) || !(await isAbandoned(host, listed))) continue;
-    // Re-read: a run that just ended records its end before freeing its lock; never overwrite that.
+    // A run that just ended records its end before freeing its lock: recovery works only on the exact
+    // revision it judged abandoned, and its final write is a compare-and-set on that revision.
     const d = await host.store.getDeployment(listed.id);
-    if (!d || d.updatedAt !== listed.updatedAt || !RUNNING.includes(d.status)) continue;
-    await recoverOne(host, d).catch((e) => host.logger('error', 'recovery of a deployment failed', { deploymentId: d.id, error: errorMessage(e) }));
-    recovered.push(d.id);
+    if (!d || (d.revision ?? 0) !== (listed.revision ?? 0) || !RUNNING.includes(d.status)) continue;
+    const done = await recoverOne(host, d).catch((e) => {
+      host.logger('error', 'recovery of a deployment failed', { deploymentId: d.id, error: errorMessage(e) });
+      return false;
+    });
+    if (done) recovered.push(d.id);
   }
   return { recovered };
 }
@@ -44,7 +49,7 @@ async function isAbandoned(host: RunHost, d: Deployment): Promise<boolean> {
   return Date.now() - Date.parse(d.updatedAt) > host.options.lockWaitMs + 2 * host.options.lockTtlMs;
 }
 
-async function recoverOne(host: RunHost, d: Deployment): Promise<void> {
+async function recoverOne(host: RunHost, d: Deployment): Promise<boolean> {
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     host.store.appendLogs(d.id, [{ timestamp: nowIso(), level, message: host.redactor.redact(message), resource: null }]);
   let stateVersion = d.stateVersion;
@@ -88,10 +93,14 @@ async function recoverOne(host: RunHost, d: Deployment): Promise<void> {
   }
   if (workDir && !host.options.keepWorkDirs) await removeWorkDir(workDir);
   const at = nowIso();
-  const failed: Deployment = { ...d, status: 'failed', error: `Deployment interrupted: the process running it (${d.owner ?? 'unknown'}) stopped`, stateVersion, lock: null, completedAt: at, updatedAt: at };
-  await host.store.putDeployment(failed);
+  const error = `Deployment interrupted: the process running it (${d.owner ?? 'unknown'}) stopped`;
+  const { deployment: failed, written } = await updateDeployment(host.store, d.id, (current) =>
+    (current.revision ?? 0) === (d.revision ?? 0) ? { ...current, status: 'failed', error, stateVersion, lock: null, completedAt: at } : null,
+  );
+  if (!written) return false;
   await host.store.deletePlan(d.id);
-  await log('error', failed.error as string);
+  await log('error', error);
   await host.audit({ who: null, action: 'deployment.recover', stackKey: d.stackKey, deploymentId: d.id, detail: { previousStatus: d.status, stateVersion } });
-  host.events.emit('status', { deploymentId: d.id, status: 'failed', previous: d.status, deployment: failed });
+  host.events.emit('status', { deploymentId: d.id, status: 'failed', previous: d.status, deployment: host.redactor.redactValue(failed) });
+  return true;
 }

@@ -5,6 +5,8 @@ import type { RunHost } from './host.js';
 import type { StackLease } from './lease.js';
 import { versionBody } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
+import { updateDeployment } from './deployment-writes.js';
+import { isTerminal } from '../types/domain.js';
 
 /**
  * Saves a snapshot as version base+1 under the run's lock. When the lease lapsed while the tool ran, the
@@ -55,9 +57,10 @@ export async function detectDrift(executor: Executor, ctx: ExecutorContext): Pro
 /** A completed rollback marks the deployment it rolled back `rolled_back`. */
 export async function markRolledBack(host: RunHost, d: Deployment): Promise<void> {
   if (d.operation !== 'rollback' || !d.rollbackOf) return;
-  const original = await host.store.getDeployment(d.rollbackOf);
-  if (!original) return;
-  const updated: Deployment = { ...original, status: 'rolled_back', rolledBackBy: d.id, updatedAt: nowIso() };
-  await host.store.putDeployment(updated);
-  host.events.emit('status', { deploymentId: original.id, status: 'rolled_back', previous: original.status, deployment: host.redactor.redactValue(updated) });
+  let previous: Deployment['status'] | null = null;
+  const { deployment, written } = await updateDeployment(host.store, d.rollbackOf, (original) => {
+    previous = original.status;
+    return isTerminal(original.status) ? { ...original, status: 'rolled_back', rolledBackBy: d.id } : null;
+  });
+  if (written) host.events.emit('status', { deploymentId: deployment.id, status: 'rolled_back', previous, deployment: host.redactor.redactValue(deployment) });
 }

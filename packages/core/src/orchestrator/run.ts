@@ -7,6 +7,7 @@ import { acquireStackLock, StackLease } from './lease.js';
 import { buildExecutorContext, finalResources, removeWorkDir } from './run-context.js';
 import { deferred, errorMessage, nowIso } from './util.js';
 import { detectDrift, markRolledBack, saveSnapshot } from './run-endings.js';
+import { updateDeployment } from './deployment-writes.js';
 
 type Decision = 'approved' | 'rejected' | 'cancelled' | 'timeout' | 'detached';
 
@@ -373,13 +374,21 @@ export class DeploymentRun {
     await this.host.store.appendLogs(this.id, batch).catch((e) => this.host.logger('warn', 'could not store log lines', { deploymentId: this.id, lines: batch.length, error: errorMessage(e) }));
   }
 
-  /** Persists a change, keeping a cancel request another process stored meanwhile. */
+  /** Persists a change on top of the stored record (compare-and-set), so what another process wrote
+   * meanwhile (a cancel request) stays. A record another process has taken over (approved it there) is
+   * not written: this run lets go of it instead. */
   private async save(patch: Partial<Deployment>): Promise<void> {
     const previous = this.record.status;
-    const stored = await this.host.store.getDeployment(this.id);
-    const cancelRequestedAt = this.record.cancelRequestedAt ?? stored?.cancelRequestedAt ?? null;
-    this.record = { ...this.record, ...patch, cancelRequestedAt, updatedAt: nowIso() };
-    await this.host.store.putDeployment(this.record);
+    const me = this.host.options.instanceId;
+    const { deployment, written } = await updateDeployment(this.host.store, this.id, (current) =>
+      current.owner && current.owner !== me && this.record.owner === me ? null : { ...current, ...patch },
+    );
+    if (!written) {
+      this.record = deployment;
+      this.detach();
+      return;
+    }
+    this.record = deployment;
     if (this.record.status !== previous) {
       this.host.events.emit('status', { deploymentId: this.id, status: this.record.status, previous, deployment: this.host.redactor.redactValue(this.record) });
     }

@@ -59,6 +59,14 @@ export class MemoryStateStore implements StateStore {
     this.deployments.set(deployment.id, copy(deployment));
   }
 
+  async replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
+    checkDeployment(deployment);
+    const stored = this.deployments.get(deployment.id);
+    if (!stored || (stored.revision ?? 0) !== expectedRevision) return false;
+    this.deployments.set(deployment.id, copy(deployment));
+    return true;
+  }
+
   async getDeployment(id: string): Promise<Deployment | null> {
     requireString(id, 'id');
     const d = this.deployments.get(id);

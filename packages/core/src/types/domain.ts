@@ -175,6 +175,8 @@ export const DeploymentSchema = z.object({
   lock: z.object({ lockId: z.string(), token: z.number().int() }).nullable(),
   /** Process that runs it (host:pid:instance), for recovery. */
   owner: z.string().nullable(),
+  /** Bumped on every write after creation; `replaceDeployment` compares it (compare-and-set). */
+  revision: z.number().int().nonnegative().default(0),
   createdAt: z.string(),
   updatedAt: z.string(),
   startedAt: z.string().nullable(),

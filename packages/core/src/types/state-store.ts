@@ -84,6 +84,15 @@ export interface StateStore {
 
   putDeployment(deployment: Deployment): Promise<void>;
   getDeployment(id: string): Promise<Deployment | null>;
+  /**
+   * Compare-and-set of a deployment record, so that processes sharing the store never overwrite each
+   * other's changes (a cancel from one replica, the run's own progress in another): writes `deployment`
+   * only if the stored record's `revision` (0 when absent from an old record) equals `expectedRevision`,
+   * atomically; returns false and writes nothing when it moved or the record does not exist. Callers pass
+   * `deployment.revision === expectedRevision + 1`. Optional for stores written before it; without it the
+   * orchestrator falls back to read-then-put, which is only safe within one process.
+   */
+  replaceDeployment?(deployment: Deployment, expectedRevision: number): Promise<boolean>;
   /** Newest first (by `createdAt`, then id). */
   listDeployments(query: ListDeploymentsQuery): Promise<Page<Deployment>>;
 

@@ -57,3 +57,26 @@ describe('recover() after a crash', () => {
     await peer.close(100);
   });
 });
+
+describe('recover() racing live runs', () => {
+  it('never marks a deployment that is just ending as interrupted', async () => {
+    h = await harness({ lockTtlMs: 1000 });
+    const peer = new Orchestrator({ store: h.store, executors: [new ScriptedExecutor()], workDir: h.workDir, lockTtlMs: 1000 });
+    let stop = false;
+    const recovering = (async () => {
+      const hits: string[] = [];
+      while (!stop) {
+        hits.push(...(await peer.recover()).recovered);
+        await new Promise((r) => setImmediate(r));
+      }
+      return hits;
+    })();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await h.orch.deploy(deployInput({ resources: [res('a', `v${i}`)] }, { blueprintId: `race-${i % 3}` }))).id);
+    const done = await Promise.all(ids.map((id) => waitFor(h.orch, id)));
+    stop = true;
+    expect(await recovering).toEqual([]);
+    expect(done.map((d) => d.status)).toEqual(ids.map(() => 'completed'));
+    await peer.close(100);
+  });
+});
