@@ -5,6 +5,7 @@ import { ownerProcessIsDead, stackRefOf } from './records.js';
 import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
+import { flushSpool } from './spool.js';
 
 const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
 
@@ -14,6 +15,7 @@ const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
  * its lock. Plans waiting for approval are left to be approved or cancelled: nothing runs for them.
  */
 export async function recoverDeployments(host: RunHost, runningHere: Set<string>): Promise<{ recovered: string[] }> {
+  await flushSpool(host);
   const recovered: string[] = [];
   let cursor: string | null = null;
   const candidates: Deployment[] = [];

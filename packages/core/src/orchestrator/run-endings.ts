@@ -1,6 +1,7 @@
 import type { Deployment, DriftReport, Lock, LogLevel, StateVersion } from '../types/domain.js';
 import type { Executor, ExecutorContext, StateSnapshot } from '../types/executor.js';
-import { LockLostError } from '../errors.js';
+import { ConflictError, LockLostError, StoreUnavailableError } from '../errors.js';
+import { spoolVersion } from './spool.js';
 import type { RunHost } from './host.js';
 import type { StackLease } from './lease.js';
 import { versionBody } from './run-context.js';
@@ -34,9 +35,15 @@ export async function saveSnapshot(
   try {
     const lease = run.lease();
     if (!lease) throw new LockLostError('No stack lock is held');
-    return written(await write(lease.lockId, lease.token));
+    return written(await writeRetrying(() => write(lease.lockId, lease.token), host.options.lockTtlMs));
   } catch (e) {
-    if (!(e instanceof LockLostError)) throw e;
+    if (!(e instanceof LockLostError)) {
+      if (e instanceof ConflictError) throw e;
+      // The store is unreachable: keep the state on local disk; recover() writes it once the store is back.
+      const file = await spoolVersion(host, { deploymentId: d.id, stackKey: d.stackKey, baseVersion: base, version: { ...body, reason } });
+      run.log('error', `The state store is unreachable (${errorMessage(e)}): the state this deployment left is kept on local disk (${file}) and will be written as a new version when the store is back`);
+      throw new StoreUnavailableError(`The state could not be stored (the store is unreachable); it is kept on local disk and will be written when the store is back`);
+    }
     try {
       const lock = await host.store.acquireLock({ stackKey: d.stackKey, operation: 'save-state', who: 'orchestrator', info: `deployment ${d.id}`, ttlMs: host.options.lockTtlMs, deploymentId: d.id });
       run.relock(lock);
@@ -63,4 +70,17 @@ export async function markRolledBack(host: RunHost, d: Deployment): Promise<void
     return isTerminal(original.status) ? { ...original, status: 'rolled_back', rolledBackBy: d.id } : null;
   });
   if (written) host.events.emit('status', { deploymentId: deployment.id, status: 'rolled_back', previous, deployment: host.redactor.redactValue(deployment) });
+}
+
+/** Retries a write that failed for a reason other than a lost lock or a conflict, for up to `budgetMs`. */
+async function writeRetrying<T>(write: () => Promise<T>, budgetMs: number): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await write();
+    } catch (e) {
+      if (e instanceof LockLostError || e instanceof ConflictError || Date.now() + delay > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
