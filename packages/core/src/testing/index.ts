@@ -6,3 +6,13 @@ export { stateStoreConformance } from './store-conformance.js';
 export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-conformance.js';
 export { ScriptedExecutor, scriptedFiles } from './scripted-executor.js';
 export type { ScriptedCode, ScriptedResource } from './scripted-executor.js';
+export { executorConformance } from './executor-conformance.js';
+export type {
+  ConformanceBundle,
+  ConformanceTestContext,
+  CreateFixture,
+  ExecutorConformanceIt,
+  ExecutorFactory,
+  ExecutorUnderTest,
+  SlowFixture,
+} from './executor-conformance.js';
