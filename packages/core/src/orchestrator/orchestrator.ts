@@ -114,7 +114,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       throw new ValidationError(REQUIRED_IDS_MESSAGE, raw.blueprintId ? 'generationJobId' : 'blueprintId');
     }
     const req = parseInput(DeployInputSchema, input, 'deployment request');
-    this.executorFor(req.format);
+    this.executorFor(req.format).validateOptions?.(req.options.executor);
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
     const { options, secrets } = splitSecretVariables(req.options);

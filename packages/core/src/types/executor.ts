@@ -92,6 +92,9 @@ export interface Executor {
   readonly name: string;
   /** Directory under which the orchestrator creates each deployment's private work dir. */
   readonly workRoot?: string;
+  /** Checks the format-specific `options.executor` of a request when it arrives, so a bad option is a 4xx
+   * (throw a `ValidationError` naming the field) instead of a deployment that fails at plan time. */
+  validateOptions?(options: Record<string, unknown>): void;
   /** Finds the CLI and its version; used for readiness. Must not throw. */
   check?(): Promise<ExecutorCheck>;
   /** Plans `ctx.operation` ('apply' / 'rollback' → converge to the bundle, 'destroy' → remove all). */

@@ -64,3 +64,20 @@ describe('bad input gives a typed error and changes nothing', () => {
     expect((err as ValidationError).field).toBe('options.parallelism');
   });
 });
+
+describe("an executor's own options", () => {
+  it('are validated when the request arrives, through Executor.validateOptions', async () => {
+    const { ScriptedExecutor } = await import('../../src/testing/index.js');
+    const executor = new ScriptedExecutor();
+    Object.assign(executor, {
+      validateOptions(options: Record<string, unknown>) {
+        if ('capabilities' in options && !Array.isArray(options.capabilities)) throw new ValidationError('options.executor.capabilities: must be a list', 'options.executor.capabilities');
+      },
+    });
+    h = await harness({ executors: [executor] });
+    const err = await h.orch.deploy(deployInput({ resources: [res('a')] }, { options: { executor: { capabilities: 'CAPABILITY_IAM' } } })).catch((e) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe('options.executor.capabilities');
+    expect((await h.orch.list()).items).toHaveLength(0);
+  });
+});
