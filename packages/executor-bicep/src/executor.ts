@@ -44,6 +44,11 @@ export class BicepExecutor implements Executor {
     this.workRoot = this.opts.workRoot;
   }
 
+  /** Rejects bad `options.executor` when the request arrives (the same checks the plan makes). */
+  validateOptions(options: Record<string, unknown>): void {
+    settingsOf({ options, deploymentId: 'validation', stack: { blueprintId: 'validation', environment: 'validation' } } as unknown as ExecutorContext, this.opts);
+  }
+
   /** `az` (and a standalone `bicep`) and their versions. Never throws. */
   check(): Promise<ExecutorCheck> {
     return checkTools(this.opts);
