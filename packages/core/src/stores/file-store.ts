@@ -13,7 +13,8 @@
  *   lock.json                        {stackKey, lastToken, lock}: the lease and the fencing counter
  *   versions/0000000001.json         one state version per file; past retention: raw null, retained false
  * audit.ndjson                       append-only audit trail
- * mutex/<name>.lock                  short-lived cross-process mutexes (owner pid, host, nonce)
+ * mutex/<name>.lock                  short-lived cross-process mutexes (owner pid, host, nonce):
+ *                                    stack-<hash>, deployment-<hash>
  * ```
  *
  * Ids that are not plain file names (`/`, odd characters, over 120 characters) are stored as `~<sha256>`.
@@ -26,7 +27,9 @@
  *
  * Concurrency: locks and state versions of a stack change only inside that stack's mutex
  * (`mutex/stack-<hash>.lock`, see file-store-mutex.ts), so lock exclusivity, strictly increasing fencing
- * tokens and the compare-and-set of versions hold across processes on one machine. It is not meant for
+ * tokens and the compare-and-set of versions hold across processes on one machine. A deployment record
+ * is written inside its own mutex (`mutex/deployment-<hash>.lock`, see file-store-deployments.ts), which
+ * makes `replaceDeployment` a compare-and-set across processes too. It is not meant for
  * network file systems or for several machines: use the Redis store for replicas.
  *
  * Encryption at rest: with `encryptionKey` (`STATE_ENCRYPTION_KEY`), every record is sealed with
@@ -58,6 +61,7 @@ import type {
 import { compareNewestFirst, encodeCursor, matchesQuery, normaliseQuery } from './deployment-query.js';
 import { listFiles, mapLimit, readJson, removeFile, sweepDeadTempFiles, writeJsonAtomic } from './file-store-atomic.js';
 import { RecordCodec } from './file-store-codec.js';
+import { checkReplace, DeploymentFiles } from './file-store-deployments.js';
 import { Journals } from './file-store-logs.js';
 import { StorePaths } from './file-store-paths.js';
 import { StackFiles } from './file-store-stacks.js';
@@ -90,6 +94,7 @@ export class FileStateStore implements StateStore {
   private readonly paths: StorePaths;
   private readonly codec: RecordCodec;
   private readonly stacks: StackFiles;
+  private readonly deployments: DeploymentFiles;
   private readonly journals: Journals;
   private initialised: Promise<void> | null = null;
 
@@ -100,6 +105,7 @@ export class FileStateStore implements StateStore {
     this.paths = new StorePaths(options.dataDir);
     this.codec = new RecordCodec(encryption);
     this.stacks = new StackFiles(this.paths, this.codec);
+    this.deployments = new DeploymentFiles(this.paths, this.codec);
     this.journals = new Journals(this.paths, this.codec);
   }
 
@@ -139,15 +145,21 @@ export class FileStateStore implements StateStore {
   async putDeployment(deployment: Deployment): Promise<void> {
     checkDeployment(deployment);
     await this.init();
-    const { id, stackKey, blueprintId, environment, status, createdAt } = deployment;
-    await writeJsonAtomic(this.paths.deployment(id), this.codec.encode(deployment, { id, stackKey, blueprintId, environment, status, createdAt }));
+    await this.deployments.put(deployment);
+  }
+
+  /** Compare-and-set on the stored `revision`, atomic across processes on this machine (per-deployment mutex). */
+  async replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
+    checkDeployment(deployment);
+    checkReplace(deployment, expectedRevision);
+    await this.init();
+    return this.deployments.replace(deployment, expectedRevision);
   }
 
   async getDeployment(id: string): Promise<Deployment | null> {
     requireString(id, 'id');
     await this.init();
-    const stored = await readJson<unknown>(this.paths.deployment(id));
-    return stored === null ? null : this.codec.decode<Deployment>(stored);
+    return this.deployments.get(id);
   }
 
   async listDeployments(query: ListDeploymentsQuery): Promise<Page<Deployment>> {

@@ -60,6 +60,7 @@ export function makeDeployment(overrides: Partial<Deployment> & { id: string }):
     cancelRequestedAt: null,
     lock: null,
     owner: null,
+    revision: 0,
     updatedAt: createdAt,
     startedAt: null,
     completedAt: null,

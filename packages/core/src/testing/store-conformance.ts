@@ -1,5 +1,6 @@
 import { lockConformance } from './store-conformance-locks.js';
 import { recordConformance } from './store-conformance-records.js';
+import { replaceConformance } from './store-conformance-replace.js';
 import { stateVersionConformance } from './store-conformance-state.js';
 import type { ConformanceIt, StoreFactory } from './store-conformance-fixtures.js';
 
@@ -14,7 +15,9 @@ export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-confor
  * then `cleanup()`. Records use unique ids, so stores that share a backend between tests also pass.
  *
  * Covered: deployments (put/get/overwrite, deep-copy isolation, every list filter, newest-first order,
- * cursor paging stable under inserts, bad input), logs (append, cursor, limit), bundles, plans, audit;
+ * cursor paging stable under inserts, bad input), `replaceDeployment` when the store has it (compare-and-set
+ * on `revision`: stale and missing records refused, one winner among 10 concurrent writers, status
+ * listings follow the new record; a store without the optional method passes these as no-ops), logs (append, cursor, limit), bundles, plans, audit;
  * state versions (numbering, compare-and-set with one winner among 10 concurrent writers, fencing by
  * lock and token, retention trimming at 15 writes with retention 10, history order and limit); locks
  * (exclusivity, one winner among concurrent acquirers, holder in `StateLockedError`, expiry and
@@ -31,6 +34,7 @@ export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-confor
  */
 export function stateStoreConformance(it: ConformanceIt, factory: StoreFactory): void {
   recordConformance(it, factory);
+  replaceConformance(it, factory);
   stateVersionConformance(it, factory);
   lockConformance(it, factory);
 }

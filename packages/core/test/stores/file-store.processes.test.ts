@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/stores/file-store.js';
-import { versionPayload } from '../../src/testing/store-conformance-fixtures.js';
+import { makeDeployment, versionPayload } from '../../src/testing/store-conformance-fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const contender = fileURLToPath(new URL('./fixtures/contender.ts', import.meta.url));
@@ -15,12 +15,23 @@ const stackKey = 'bp/prod/aws/terraform';
 interface Outcome {
   ok: boolean;
   code?: string;
-  value?: { lockId?: string; deploymentId?: string; written?: { version: number; token: number }[]; failures?: string[] };
+  value?: {
+    lockId?: string;
+    deploymentId?: string;
+    written?: { version: number; token: number }[];
+    failures?: string[];
+    won?: number[];
+    pid?: number;
+  };
 }
 
 /** Runs the contender script in its own Node process (argv only, no shell). */
-async function runContender(args: string[]): Promise<Outcome> {
-  const { stdout } = await execa('node', ['--import', 'tsx', contender, ...args], { cwd: repoRoot, timeout: 60_000 });
+async function runContender(args: string[], encryptionKey = ''): Promise<Outcome> {
+  const { stdout } = await execa('node', ['--import', 'tsx', contender, ...args], {
+    cwd: repoRoot,
+    timeout: 60_000,
+    env: { STORE_ENCRYPTION_KEY: encryptionKey },
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Outcome;
 }
 
@@ -75,4 +86,27 @@ describe('FileStateStore across processes', () => {
     const v = await store.writeStateVersion({ stackKey, expectedVersion: 30, lockId: lock.lockId, token: lock.token, retention: 10, version: versionPayload(stackKey, 31) });
     expect(v.version).toBe(31);
   });
+
+  for (const [label, key] of [
+    ['plain', ''],
+    ['encrypted at rest', 'f'.repeat(64)],
+  ] as const) {
+    it(`two processes racing replaceDeployment on one record (${label}): exactly one wins every round`, async () => {
+      const rounds = 20;
+      const store = new FileStateStore({ dataDir, encryptionKey: key || undefined });
+      const created = makeDeployment({ id: 'dep-raced' });
+      await store.putDeployment(created);
+      const args = [dataDir, created.id, 'replace', join(dataDir, 'barrier'), '', '', String(rounds)];
+      const results = await Promise.all([runContender(args, key), runContender(args, key)]);
+      const [a, b] = results.map((r) => r.value?.won ?? []);
+      const everyRound = Array.from({ length: rounds }, (_, i) => i + 1);
+      // Each round has one winner: the two sets of won rounds are disjoint and together cover every round.
+      expect([...a, ...b].sort((x, y) => x - y)).toEqual(everyRound);
+      const stored = await store.getDeployment(created.id);
+      expect(stored?.revision).toBe(rounds);
+      const lastWinner = results.find((r) => r.value?.won?.includes(rounds))!;
+      expect(stored?.requestedBy).toBe(`pid-${lastWinner.value?.pid}`);
+      expect(await store.replaceDeployment({ ...stored!, revision: rounds + 1 }, rounds)).toBe(true);
+    });
+  }
 });

@@ -1,0 +1,64 @@
+/**
+ * The deployment records of the file store: one file per deployment, written whole (temp file + rename),
+ * and changed only inside that deployment's cross-process mutex (`mutex/deployment-<hash>.lock`), so the
+ * compare-and-set of {@link DeploymentFiles.replace} holds across processes on one machine: no other
+ * writer can slip in between reading the stored revision and writing the new record.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors.js';
+import type { Deployment } from '../types/domain.js';
+import { readJson, writeJsonAtomic } from './file-store-atomic.js';
+import type { RecordCodec } from './file-store-codec.js';
+import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
+import type { StorePaths } from './file-store-paths.js';
+import { requireInt } from './store-rules.js';
+
+/** Checks the arguments of a compare-and-set: a bumped revision, so the next writer's compare sees the change. */
+export function checkReplace(deployment: Deployment, expectedRevision: number): void {
+  requireInt(expectedRevision, 'expectedRevision', 0);
+  if (deployment.revision !== expectedRevision + 1) {
+    // Writing the same revision again would let a second writer's stale copy pass the compare.
+    throw new ValidationError(`deployment.revision must be expectedRevision + 1 (${expectedRevision + 1}), got ${String(deployment.revision)}`, 'revision');
+  }
+}
+
+export class DeploymentFiles {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly paths: StorePaths,
+    private readonly codec: RecordCodec,
+  ) {}
+
+  /** Runs `fn` as the only writer of the deployment, in this process and across processes. */
+  private exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const h = createHash('sha256').update(id).digest('hex').slice(0, 32);
+    return this.queue.run(h, () => withFileMutex(this.paths.mutex(`deployment-${h}`), fn));
+  }
+
+  private write(deployment: Deployment): Promise<void> {
+    const { id, stackKey, blueprintId, environment, status, createdAt } = deployment;
+    return writeJsonAtomic(this.paths.deployment(id), this.codec.encode(deployment, { id, stackKey, blueprintId, environment, status, createdAt }));
+  }
+
+  async get(id: string): Promise<Deployment | null> {
+    const stored = await readJson<unknown>(this.paths.deployment(id));
+    return stored === null ? null : this.codec.decode<Deployment>(stored);
+  }
+
+  /** Unconditional write; inside the mutex too, so that it never lands between a replace's read and write. */
+  put(deployment: Deployment): Promise<void> {
+    return this.exclusive(deployment.id, () => this.write(deployment));
+  }
+
+  /** Writes `deployment` only if the stored record is at `expectedRevision` (a missing `revision` counts as 0). */
+  replace(deployment: Deployment, expectedRevision: number): Promise<boolean> {
+    return this.exclusive(deployment.id, async () => {
+      const stored = await this.get(deployment.id);
+      if (stored === null || (stored.revision ?? 0) !== expectedRevision) return false;
+      await this.write(deployment);
+      return true;
+    });
+  }
+}
