@@ -7,14 +7,20 @@
  * member, which stays put when newer deployments arrive. The listing re-checks each record it loads,
  * so an index entry left behind (a status that changed, a write cut off between record and index)
  * is skipped rather than shown.
+ *
+ * `replaceDeployment` is a compare-and-set on the record's `revision`: the record is read and decoded
+ * here (it may be sealed), and one Lua script writes the new record and its index entries only if the
+ * stored value is still exactly the one read (see `REPLACE_DEPLOYMENT`).
  * @module
  */
+import { createHash } from 'node:crypto';
 import { DeploymentStatusSchema, type Deployment, type ListDeploymentsQuery, type Page } from '@iac-orchestrator/core';
 import type { Handles } from './connection.js';
 import { encodeCursor, matchesFilters, normaliseQuery, type SortKey } from './deployment-query.js';
 import type { Keys } from './keys.js';
 import type { Sealer } from './sealing.js';
-import { checkDeployment } from './rules.js';
+import { checkDeployment, checkReplace } from './rules.js';
+import { REPLACE_DEPLOYMENT } from './scripts.js';
 
 const SEPARATOR = '\u0000';
 const member = (k: SortKey) => `${k.createdAt}${SEPARATOR}${k.id}`;
@@ -26,21 +32,45 @@ const parseMember = (m: string): SortKey => {
 /** Index members read per round trip while filling a page. */
 const BATCH = 100;
 
+/** The indexes a deployment belongs in, and the status indexes it must not be in. */
+function indexKeys(keys: Keys, d: Deployment): { add: string[]; remove: string[] } {
+  const add = [keys.deploymentsAll(), keys.deploymentsByStack(d.stackKey)];
+  if (d.blueprintId) add.push(keys.deploymentsByBlueprint(d.blueprintId));
+  if (d.environment) add.push(keys.deploymentsByEnvironment(d.environment));
+  const remove: string[] = [];
+  for (const status of DeploymentStatusSchema.options) (status === d.status ? add : remove).push(keys.deploymentsByStatus(status));
+  return { add, remove };
+}
+
 export async function putDeployment(h: Handles, keys: Keys, sealer: Sealer, deployment: Deployment): Promise<void> {
   checkDeployment(deployment);
   const m = member(deployment);
   // Record first: an index entry never points at a record that was not written.
   await h.records.set(keys.deployment(deployment.id), sealer.seal(deployment));
+  const { add, remove } = indexKeys(keys, deployment);
   const tx = h.redis.multi();
-  tx.zAdd(keys.deploymentsAll(), { score: 0, value: m });
-  tx.zAdd(keys.deploymentsByStack(deployment.stackKey), { score: 0, value: m });
-  if (deployment.blueprintId) tx.zAdd(keys.deploymentsByBlueprint(deployment.blueprintId), { score: 0, value: m });
-  if (deployment.environment) tx.zAdd(keys.deploymentsByEnvironment(deployment.environment), { score: 0, value: m });
-  for (const status of DeploymentStatusSchema.options) {
-    if (status === deployment.status) tx.zAdd(keys.deploymentsByStatus(status), { score: 0, value: m });
-    else tx.zRem(keys.deploymentsByStatus(status), m);
-  }
+  for (const key of add) tx.zAdd(key, { score: 0, value: m });
+  for (const key of remove) tx.zRem(key, m);
   await tx.exec();
+}
+
+export async function replaceDeployment(h: Handles, keys: Keys, sealer: Sealer, deployment: Deployment, expectedRevision: number): Promise<boolean> {
+  checkReplace(deployment, expectedRevision);
+  const recordKey = keys.recordRedisKey(keys.deployment(deployment.id));
+  // The stored value as keyv wrote it; its revision is checked here, its bytes again by the script.
+  const raw = await h.redis.get(recordKey);
+  if (raw === null) return false;
+  const stored = (await h.records.deserializeData<unknown>(raw))?.value;
+  if (stored === undefined) return false;
+  if (((sealer.open(stored) as Deployment).revision ?? 0) !== expectedRevision) return false;
+  const value = await h.records.serializeData({ value: sealer.seal(deployment), expires: undefined });
+  if (typeof value !== 'string') throw new Error('keyv did not serialize the deployment record to a string');
+  const { add, remove } = indexKeys(keys, deployment);
+  const written = await h.redis.eval(REPLACE_DEPLOYMENT, {
+    keys: [recordKey, ...add, ...remove],
+    arguments: [createHash('sha1').update(raw, 'utf8').digest('hex'), value, member(deployment), String(add.length)],
+  });
+  return written === 1;
 }
 
 export async function getDeployment(h: Handles, keys: Keys, sealer: Sealer, id: string): Promise<Deployment | null> {

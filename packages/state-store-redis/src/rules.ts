@@ -86,3 +86,13 @@ export function validateWrite(request: WriteStateVersionRequest): void {
   }
   requireString(request.version.deploymentId, 'version.deploymentId');
 }
+
+/** The arguments of `replaceDeployment`: a bumped revision, so that the next writer's compare sees the change. */
+export function checkReplace(d: Deployment, expectedRevision: number): void {
+  checkDeployment(d);
+  requireInt(expectedRevision, 'expectedRevision', 0);
+  if (d.revision !== expectedRevision + 1) {
+    // Writing the same revision again would let a second writer's stale copy pass the compare.
+    throw new ValidationError(`deployment.revision must be expectedRevision + 1 (${expectedRevision + 1}), got ${String(d.revision)}`, 'revision');
+  }
+}

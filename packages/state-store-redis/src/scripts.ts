@@ -84,3 +84,28 @@ if floor > oldFloor then
 end
 return {'OK', version}
 `;
+
+/**
+ * Compare-and-set of a deployment record together with its index entries.
+ * KEYS: the record's Redis key, then `ARGV[4]` index keys to add the record's member to, then index
+ * keys to remove it from (the statuses it no longer has).
+ * ARGV: SHA-1 (hex) of the stored value the caller read and checked the revision of, the new stored
+ * value (keyv's serialized form), the index member, the number of index keys to add to.
+ *
+ * The record is sealed when a key is set, so the script cannot read its revision; the caller decodes
+ * it and the script checks that the stored value is still, byte for byte, the one decoded. There is no
+ * separate revision key to drift from the record: whatever wrote the record last (this script,
+ * `putDeployment`, an older version of the store), the next compare-and-set reads that record.
+ * → 1 when written, 0 when the record is gone or changed since it was read.
+ */
+export const REPLACE_DEPLOYMENT = `
+local stored = redis.call('GET', KEYS[1])
+if not stored or redis.sha1hex(stored) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+local adds = tonumber(ARGV[4])
+for i = 2, #KEYS do
+  if i <= adds + 1 then redis.call('ZADD', KEYS[i], 0, ARGV[3])
+  else redis.call('ZREM', KEYS[i], ARGV[3]) end
+end
+return 1
+`;

@@ -84,6 +84,14 @@ export class RedisStateStore implements StateStore {
   putDeployment(deployment: Deployment): Promise<void> {
     return this.run((h) => deployments.putDeployment(h, this.keys, this.sealer, deployment));
   }
+  /**
+   * Compare-and-set on the stored `revision` (0 when an old record has none), atomic across replicas:
+   * record and index entries are written by one Lua script, and only if the record is unchanged since
+   * its revision was read. False when the record moved or does not exist.
+   */
+  replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
+    return this.run((h) => deployments.replaceDeployment(h, this.keys, this.sealer, deployment, expectedRevision));
+  }
   getDeployment(id: string): Promise<Deployment | null> {
     return this.run((h) => deployments.getDeployment(h, this.keys, this.sealer, requireId(id)));
   }
