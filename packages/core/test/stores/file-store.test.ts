@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,5 +208,20 @@ describe('FileStateStore on disk', () => {
     await expect(store.appendLogs('dep-1', [logEntry('fine'), { nope: true } as never])).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     expect((await readdir(join(dataDir, 'deployments')))).toEqual([]);
     expect((await store.readLogs('dep-1')).entries.map((e) => e.message)).toEqual(['kept']);
+  });
+
+  it('replaceDeployment: gets past a deployment mutex left by a killed process, and refuses an unbumped revision', async () => {
+    const store = new FileStateStore({ dataDir, encryptionKey: KEY });
+    const d = makeDeployment({ id: 'dep-cas' });
+    await store.putDeployment(d);
+    const mutex = join(dataDir, 'mutex', `deployment-${createHash('sha256').update(d.id).digest('hex').slice(0, 32)}.lock`);
+    await writeFile(mutex, JSON.stringify({ pid: await deadPid(), host: (await import('node:os')).hostname(), nonce: 'dead', at: new Date().toISOString() }));
+    expect(await store.replaceDeployment({ ...d, status: 'planning', revision: 1 }, 0)).toBe(true);
+    await expect(readFile(mutex)).rejects.toMatchObject({ code: 'ENOENT' });
+    // The same revision again, or a skipped one, would defeat the next writer's compare: refused outright.
+    await expect(store.replaceDeployment({ ...d, status: 'failed', revision: 1 }, 1)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(store.replaceDeployment({ ...d, status: 'failed', revision: 3 }, 1)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    await expect(store.replaceDeployment({ ...d, status: 'failed', revision: 0 }, -1)).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(await store.getDeployment(d.id)).toEqual({ ...d, status: 'planning', revision: 1 });
   });
 });
