@@ -40,8 +40,13 @@ export interface ExecutorUnderTest {
   failing?: ConformanceBundle;
   /** An apply slow enough to be cancelled. */
   slow?: SlowFixture;
-  /** Why an optional fixture is missing; printed when the suite skips the checks that need it. */
-  unsupported?: Partial<Record<'output' | 'sensitiveOutput' | 'failing' | 'slow', string>>;
+  /**
+   * Why a fixture or a platform behaviour is missing; printed when the suite skips the checks that need it.
+   * `inProgressEvents`: the endpoint reports no per-resource progress, so `created` may come without a
+   * `creating` before it. `partialState`: the endpoint cannot list a stack's resources after a failed
+   * apply, so the returned state cannot hold them.
+   */
+  unsupported?: Partial<Record<'output' | 'sensitiveOutput' | 'failing' | 'slow' | 'inProgressEvents' | 'partialState', string>>;
   /** Releases whatever the factory started (called once per factory call). */
   cleanup?: () => Promise<void>;
 }

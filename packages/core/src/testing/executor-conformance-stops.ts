@@ -20,7 +20,9 @@ export function stopConformance(it: ExecutorConformanceIt, factory: ExecutorFact
       assert.equal(result.outcome, 'failed', `apply of failing: expected outcome "failed", got "${result.outcome}"`);
       assert.ok(typeof result.error === 'string' && result.error.trim().length > 0, 'apply of failing: a failed apply must say why (error)');
       assertSnapshot(result.state, 'apply of failing');
-      assert.ok(result.state.resources.length > 0, 'apply of failing: the fixture creates a resource before failing, but the state holds none');
+      const unreadable = run.under.unsupported?.partialState;
+      if (unreadable) console.warn(`[skipped] partial-state check after a failure: ${unreadable}`);
+      else assert.ok(result.state.resources.length > 0, 'apply of failing: the fixture creates a resource before failing, but the state holds none');
       assertNothingForgotten(applyCtx.events, result.state, 'apply of failing');
       assertResourceEvents(applyCtx.events, 'apply of failing');
       await recoverFrom(run, applyCtx, failing, '-failing', 'after a failed apply');

@@ -35,7 +35,9 @@ export type {
  * - `cleanup()` never throws (also for a deployment that never planned); `recoverState()` of an empty work
  *   dir returns null or a snapshot.
  * Checks on optional methods, and on fixtures the factory omits (`failing`, `slow`, `create.output`,
- * `create.sensitiveOutput`), are skipped with a printed reason (`unsupported` says why).
+ * `create.sensitiveOutput`), are skipped with a printed reason (`unsupported` says why); so are the
+ * creating-before-created order and the non-empty partial state where `unsupported` names an endpoint
+ * (an emulator) that cannot give them.
  *
  * The factory is called once for the lifecycle (its steps share one stack, in order) and once per other
  * test; `cleanup` is called after each. Tests run against the real tool and take as long as it does.
