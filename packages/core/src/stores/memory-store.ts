@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import type { AuditEntry, Bundle, Deployment, Lock, LogEntry, StateVersion } from '../types/domain.js';
 import type {
   AcquireLockRequest,
@@ -61,6 +62,9 @@ export class MemoryStateStore implements StateStore {
 
   async replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
     checkDeployment(deployment);
+    // Writing the same revision twice would let a stale copy pass the next comparison.
+    if (!Number.isInteger(expectedRevision) || expectedRevision < 0) throw new ValidationError('expectedRevision must be a whole number >= 0', 'expectedRevision');
+    if (deployment.revision !== expectedRevision + 1) throw new ValidationError('deployment.revision must be expectedRevision + 1', 'revision');
     const stored = this.deployments.get(deployment.id);
     if (!stored || (stored.revision ?? 0) !== expectedRevision) return false;
     this.deployments.set(deployment.id, copy(deployment));
