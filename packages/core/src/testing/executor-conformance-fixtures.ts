@@ -51,7 +51,15 @@ export interface ExecutorUnderTest {
   cleanup?: () => Promise<void>;
 }
 
-export type ExecutorFactory = () => Promise<ExecutorUnderTest>;
+/**
+ * Which part of the suite asks: `lifecycle` (create → no-op → update → destroy on one stack), `failing`,
+ * `slow`, or `basics` (check, cleanup, recoverState). Most factories ignore it; one backed by a scripted
+ * stand-in uses it to script the responses that scenario needs.
+ */
+export type ConformanceScenario = 'basics' | 'lifecycle' | 'failing' | 'slow';
+
+/** Called once per scenario (the lifecycle's steps share one call); `cleanup` runs after it. */
+export type ExecutorFactory = (scenario: ConformanceScenario) => Promise<ExecutorUnderTest>;
 
 /** The part of a runner's per-test context the suite uses: vitest's and node:test's both have `skip`. */
 export interface ConformanceTestContext {

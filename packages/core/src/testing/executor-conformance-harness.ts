@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stackKeyOf, makeBundle } from '../stack.js';
 import type { Operation, StackRef } from '../types/domain.js';
 import type { ApplyResult, ExecutorContext, ExecutorEvent, PlanResult } from '../types/executor.js';
-import type { ConformanceBundle, ExecutorFactory, ExecutorUnderTest } from './executor-conformance-fixtures.js';
+import type { ConformanceBundle, ConformanceScenario, ExecutorFactory, ExecutorUnderTest } from './executor-conformance-fixtures.js';
 
 /** An `ExecutorContext` as the orchestrator builds one, recording what the executor emits and registers. */
 export interface RecordingContext {
@@ -39,8 +39,8 @@ export class ConformanceRun {
     private readonly root: string,
   ) {}
 
-  static async open(factory: ExecutorFactory): Promise<ConformanceRun> {
-    const under = await factory();
+  static async open(factory: ExecutorFactory, scenario: ConformanceScenario): Promise<ConformanceRun> {
+    const under = await factory(scenario);
     try {
       const base = under.executor.workRoot ?? tmpdir();
       await mkdir(base, { recursive: true, mode: 0o700 });
@@ -127,8 +127,8 @@ export class ConformanceRun {
 }
 
 /** Runs `fn` on a fresh run from `factory`, always closed afterwards. */
-export async function withRun<T>(factory: ExecutorFactory, fn: (run: ConformanceRun) => Promise<T>): Promise<T> {
-  const run = await ConformanceRun.open(factory);
+export async function withRun<T>(factory: ExecutorFactory, scenario: ConformanceScenario, fn: (run: ConformanceRun) => Promise<T>): Promise<T> {
+  const run = await ConformanceRun.open(factory, scenario);
   try {
     return await fn(run);
   } finally {

@@ -34,7 +34,7 @@ export function lifecycleConformance(it: ExecutorConformanceIt, factory: Executo
     it(`lifecycle: ${name}`, async () => {
       try {
         if (lc.broken) throw new Error(`not run: an earlier lifecycle step failed (${lc.broken})`);
-        lc.run ??= await ConformanceRun.open(factory);
+        lc.run ??= await ConformanceRun.open(factory, 'lifecycle');
         await fn(lc.run);
       } catch (e) {
         lc.broken ??= name;

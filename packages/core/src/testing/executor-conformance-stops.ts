@@ -13,7 +13,7 @@ const DEFAULT_CANCEL_AFTER_MS = 5_000;
  */
 export function stopConformance(it: ExecutorConformanceIt, factory: ExecutorFactory): void {
   it('`failing`: apply returns outcome "failed" with an error and a state holding what it created', async (t) => {
-    await withRun(factory, async (run) => {
+    await withRun(factory, 'failing', async (run) => {
       const failing = run.under.failing;
       if (!failing) return skipTest(t, `failing scenario: ${run.under.unsupported?.failing ?? 'the factory gives no failing fixture'}`);
       const { applyCtx, result } = await run.deploy({ bundle: failing, stackSuffix: '-failing' });
@@ -31,7 +31,7 @@ export function stopConformance(it: ExecutorConformanceIt, factory: ExecutorFact
   });
 
   it('`slow`: an apply cancelled through the signal (CancelledError) returns outcome "cancelled" with its state', async (t) => {
-    await withRun(factory, async (run) => {
+    await withRun(factory, 'slow', async (run) => {
       const slow = run.under.slow;
       if (!slow) return skipTest(t, `cancel scenario: ${run.under.unsupported?.slow ?? 'the factory gives no slow fixture'}`);
       let applying = false;

@@ -5,6 +5,7 @@ import type { ExecutorConformanceIt, ExecutorFactory } from './executor-conforma
 
 export type {
   ConformanceBundle,
+  ConformanceScenario,
   ConformanceTestContext,
   CreateFixture,
   ExecutorConformanceIt,
@@ -39,8 +40,8 @@ export type {
  * creating-before-created order and the non-empty partial state where `unsupported` names an endpoint
  * (an emulator) that cannot give them.
  *
- * The factory is called once for the lifecycle (its steps share one stack, in order) and once per other
- * test; `cleanup` is called after each. Tests run against the real tool and take as long as it does.
+ * The factory is called with the scenario that asks: once for the lifecycle (its steps share one stack,
+ * in order) and once per other test; its `cleanup` is called after each. Tests run against the real tool and take as long as it does.
  *
  * @example
  * ```ts

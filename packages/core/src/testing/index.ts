@@ -9,6 +9,7 @@ export type { ScriptedCode, ScriptedResource } from './scripted-executor.js';
 export { executorConformance } from './executor-conformance.js';
 export type {
   ConformanceBundle,
+  ConformanceScenario,
   ConformanceTestContext,
   CreateFixture,
   ExecutorConformanceIt,
