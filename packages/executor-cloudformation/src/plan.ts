@@ -59,8 +59,9 @@ export async function planConverge(s: Session): Promise<PlanResult> {
   const base = { formatVersion: 1 as const, stackName: s.stackName, stackId: created.StackId ?? stack?.StackId ?? null };
 
   if (described.Status === 'FAILED') {
-    await discardChangeSet(s, created.Id, changeSetType === 'CREATE' ? created.StackId : null, 'failed');
-    if (isNoChangeReason(described.StatusReason)) {
+    const noChanges = isNoChangeReason(described.StatusReason);
+    await discardChangeSet(s, created.Id, changeSetType === 'CREATE' ? created.StackId : null, noChanges ? 'no changes' : 'it failed');
+    if (noChanges) {
       log(s, 'info', `No changes: stack ${s.stackName} already matches the template and parameters`);
       const artifact: CloudFormationArtifact = { ...base, kind: 'no-changes', templateDigest: template.digest, templateFile: template.fileName, parameters: stored, noEchoKeys: params.noEchoKeys };
       return { summary: { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact };

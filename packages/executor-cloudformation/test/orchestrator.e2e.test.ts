@@ -18,6 +18,7 @@ const TERMINAL: DeploymentStatus[] = ['completed', 'failed', 'cancelled', 'plann
 describe.skipIf(!ok)('CloudFormation through the Orchestrator (moto_server, real aws CLI)', { timeout: 300_000 }, () => {
   let moto: Moto;
   let orch: Orchestrator;
+  const store = new MemoryStateStore();
   let workDir: string;
   const approver = { id: 'alice', canApprove: true };
   const resourceEvents: Array<{ deploymentId: string; id: string; status: string }> = [];
@@ -26,7 +27,7 @@ describe.skipIf(!ok)('CloudFormation through the Orchestrator (moto_server, real
     moto = await startMoto();
     workDir = await mkdtemp(join(tmpdir(), 'cfn-orch-'));
     orch = new Orchestrator({
-      store: new MemoryStateStore(),
+      store,
       executors: [new CloudFormationExecutor({ pollIntervalMs: 100 })],
       credentials: moto.env,
       workDir,
@@ -51,12 +52,12 @@ describe.skipIf(!ok)('CloudFormation through the Orchestrator (moto_server, real
     }
   }
 
-  const queueRetention = async () =>
+  const queueWaitTime = async () =>
     (
       await awsJson<{ Attributes: Record<string, string> }>(moto, [
-        'sqs', 'get-queue-attributes', '--queue-url', `${moto.endpoint}/123456789012/shop-production`, '--attribute-names', 'MessageRetentionPeriod',
+        'sqs', 'get-queue-attributes', '--queue-url', `${moto.endpoint}/123456789012/shop-production`, '--attribute-names', 'ReceiveMessageWaitTimeSeconds',
       ])
-    ).Attributes.MessageRetentionPeriod;
+    ).Attributes.ReceiveMessageWaitTimeSeconds;
 
   const input = (template: string) => ({
     blueprintId: 'shop',
@@ -100,19 +101,21 @@ describe.skipIf(!ok)('CloudFormation through the Orchestrator (moto_server, real
     await orch.approve(d.id, {}, approver);
     second = await waitFor(d.id);
     expect(second).toMatchObject({ status: 'completed', stateVersion: 2 });
-    expect(await queueRetention()).toBe('3600');
+    expect(await queueWaitTime()).toBe('20');
     const history = await orch.stateHistory(d.id, { limit: 10 });
     expect(history.map((v) => `${v.version}:${v.reason}`)).toEqual(['2:applied', '1:applied']);
-    expect((history[0].raw as CloudFormationRawState).template?.body).toBe(fixture('bucket-queue-v2.yaml'));
+    // The stored raw state keeps the template that made the version (history itself shows metadata only).
+    const v2 = await store.getStateVersion(second.stackKey, 2);
+    expect((v2?.raw as CloudFormationRawState).template?.body).toBe(fixture('bucket-queue-v2.yaml'));
   });
 
   it('rollback to version 1 redeploys that version’s template and parameters as a change set', async () => {
-    const r = await orch.rollback(second.id, { targetVersion: 1, reason: 'retention change broke consumers' }, approver);
+    const r = await orch.rollback(second.id, { targetVersion: 1, reason: 'long polling change broke consumers' }, approver);
     const rb = await waitFor(r.rollbackDeploymentId);
     expect(rb).toMatchObject({ status: 'completed', operation: 'rollback', targetVersion: 1, stateVersion: 3 });
     expect(rb.plan?.resources).toContainEqual(expect.objectContaining({ id: 'Queue', action: 'update' }));
-    // Back to the queue's default retention (4 days), as template v1 leaves it.
-    expect(await queueRetention()).toBe('345600');
+    // Back to template v1's long-polling wait.
+    expect(await queueWaitTime()).toBe('5');
     expect((await orch.get(second.id)).status).toBe('rolled_back');
     const history = await orch.stateHistory(second.id, { limit: 10 });
     expect(history.map((v) => `${v.version}:${v.reason}`)).toEqual(['3:rollback', '2:applied', '1:applied']);
@@ -123,7 +126,11 @@ describe.skipIf(!ok)('CloudFormation through the Orchestrator (moto_server, real
     const done = await waitFor(d.id);
     expect(done.status).toBe('completed');
     expect(done.plan).toMatchObject({ destroy: 2, hasChanges: true });
-    expect(done.resources).toEqual([]);
+    expect(done.resources.every((r) => r.status === 'deleted')).toBe(true);
+    const [last] = await orch.stateHistory(d.id, { limit: 1 });
+    expect(last).toMatchObject({ reason: 'destroyed', resources: [] });
+    const stored = await store.getStateVersion(d.stackKey, last.version);
+    expect((stored?.raw as CloudFormationRawState).status).toBe('DELETE_COMPLETE');
     const gone = await awsJson(moto, ['cloudformation', 'describe-stacks', '--stack-name', 'iac-shop-production']).catch((e: Error) => e);
     expect(String(gone)).toMatch(/does not exist/);
   });
