@@ -23,7 +23,7 @@ import { buildChildEnv } from './env.js';
 import { discardChangeSet } from './housekeeping.js';
 import { planConverge } from './plan.js';
 import { readState } from './read-state.js';
-import { log, openSession } from './session.js';
+import { log, openSession, type Session } from './session.js';
 import { describeStack } from './stack-api.js';
 import { asRawState } from './state.js';
 import { templateOf, type Template } from './template.js';
@@ -78,12 +78,18 @@ export class CloudFormationExecutor implements Executor {
 
   /** Executes exactly the planned change set (or the stack deletion). Never throws. */
   async apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult> {
+    let s: Session;
     try {
-      const s = openSession(ctx, this.config);
+      s = openSession(ctx, this.config);
+    } catch (e) {
+      // Bad options: no session, so nothing ran.
+      return { outcome: 'failed', state: null, error: (e as Error).message };
+    }
+    try {
       return await applyPlan(s, plan);
     } catch (e) {
-      // Only reached when not even a session could be opened (bad options): nothing ran.
-      return { outcome: 'failed', state: null, error: (e as Error).message };
+      // Anything unexpected still ends with the stack's state as it stands (invariant 1).
+      return { outcome: 'failed', state: await readState(s, { template: asRawState(ctx.priorState)?.template ?? null }), error: (e as Error).message };
     }
   }
 
