@@ -17,3 +17,4 @@ export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
 export { MemoryStateStore } from './stores/memory-store.js';
 export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
 export { Encryption, EncryptionError, type SealedEnvelope } from './encryption.js';
+export * as storeKit from './store-kit.js';

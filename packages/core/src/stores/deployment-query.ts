@@ -7,7 +7,7 @@ import { DeploymentStatusSchema, type Deployment, type DeploymentStatus } from '
 import type { ListDeploymentsQuery, Page } from '../types/state-store.js';
 
 /** Sort key of a deployment: newest first by `createdAt`, then by id (descending), so ties are stable. */
-interface SortKey {
+export interface SortKey {
   createdAt: string;
   id: string;
 }
