@@ -94,7 +94,7 @@ type StateOpts = Parameters<typeof readState>[1];
 async function follow(s: Session, stackId: string, op: Operation, marker: string | null, plan: PlanResult, stateOpts: StateOpts): Promise<ApplyResult> {
   const watched = await watchStack(s, stackId, marker);
   const ok = watched.status !== null && succeeded(op, watched.status);
-  const state = await readState(s, { ...stateOpts, stackId, ...(op === 'DELETE' ? { template: null } : {}) });
+  const state = await readState(s, { ...stateOpts, stackId, stack: watched.stillRunning ? null : watched.stack, ...(op === 'DELETE' ? { template: null } : {}) });
   if (ok) {
     const resources = op === 'DELETE' ? [] : ((state?.raw as CloudFormationRawState | undefined)?.resources ?? []);
     reportUnseen(s, watched.reported, resources, plan.summary);

@@ -43,6 +43,8 @@ export class CloudFormationExecutor implements Executor {
   readonly name = 'cloudformation';
   readonly workRoot?: string;
   private readonly config: ResolvedConfig;
+  /** Deployments whose apply succeeded in this process (their change set ran): cleanup has nothing to do. */
+  private readonly settled = new Set<string>();
 
   constructor(options: CloudFormationExecutorOptions = {}) {
     this.config = resolveConfig(options);
@@ -86,7 +88,9 @@ export class CloudFormationExecutor implements Executor {
       return { outcome: 'failed', state: null, error: (e as Error).message };
     }
     try {
-      return await applyPlan(s, plan);
+      const result = await applyPlan(s, plan);
+      if (result.outcome === 'succeeded') this.settled.add(ctx.deploymentId);
+      return result;
     } catch (e) {
       // Anything unexpected still ends with the stack's state as it stands (invariant 1).
       return { outcome: 'failed', state: await readState(s, { template: asRawState(ctx.priorState)?.template ?? null }), error: (e as Error).message };
@@ -120,6 +124,8 @@ export class CloudFormationExecutor implements Executor {
    * parameter file (it may hold NoEcho values). Never throws. */
   async cleanup(ctx: ExecutorContext, _reason: 'completed' | 'failed' | 'cancelled'): Promise<void> {
     rmSync(join(ctx.workDir, 'parameters.json'), { force: true });
+    // A change set that this process executed successfully is history, not litter: no call needed.
+    if (this.settled.delete(ctx.deploymentId)) return;
     try {
       const s = openSession(ctx, this.config);
       let cs: DescribeChangeSetOutput;

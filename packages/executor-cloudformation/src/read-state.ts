@@ -1,4 +1,5 @@
 import type { StateSnapshot } from '@iac-orchestrator/core';
+import type { StackDescription } from './commands/describe-stacks.js';
 import type { StackParameter } from './parameters.js';
 import { log, type Session } from './session.js';
 import { describeStack, listResources } from './stack-api.js';
@@ -11,6 +12,8 @@ export interface ReadStateOptions {
   template: Template | null;
   parameters?: StackParameter[];
   noEchoKeys?: string[];
+  /** A description read a moment ago (a stable status seen by the watch), to spare a call. */
+  stack?: StackDescription | null;
 }
 
 /**
@@ -27,9 +30,9 @@ export async function readState(s: Session, o: ReadStateOptions): Promise<StateS
     noEchoKeys: o.noEchoKeys ?? prior?.noEchoKeys ?? [],
     secrets: s.secrets,
   };
-  let stack;
+  let stack: StackDescription | null;
   try {
-    stack = await describeStack(s, o.stackId ?? s.stackName);
+    stack = o.stack !== undefined && o.stack !== null ? o.stack : await describeStack(s, o.stackId ?? s.stackName);
   } catch (e) {
     log(s, 'warn', `Could not read stack ${s.stackName}: ${(e as Error).message}`);
     if (!prior) return null;

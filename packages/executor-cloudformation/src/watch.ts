@@ -2,6 +2,7 @@ import type { PlanSummary } from '@iac-orchestrator/core';
 import { abortReason, runAws } from './cli.js';
 import { buildCancelUpdateStackArgs } from './commands/cancel-update-stack.js';
 import type { StackEvent } from './commands/describe-stack-events.js';
+import type { StackDescription } from './commands/describe-stacks.js';
 import type { StackResourceSummary } from './commands/list-stack-resources.js';
 import { mapStackEvent, newEventsSince, resourceStatusOf } from './events.js';
 import { log, type Session } from './session.js';
@@ -14,6 +15,8 @@ const MAX_PAGES_PER_POLL = 10;
 export interface WatchResult {
   /** Last status read; null when the stack could not be read at all. */
   status: string | null;
+  /** Last description read (null once deleted or never read). */
+  stack: StackDescription | null;
   /** Set when the deployment was cancelled or timed out while the stack changed. */
   interruption: Error | null;
   /** Whether the stack still ran when the watch gave up (grace period over). */
@@ -34,18 +37,20 @@ export async function watchStack(s: Session, stackId: string, marker: string | n
   let interruption: Error | null = null;
   let interruptedAt = 0;
   let status: string | null = null;
+  let last: StackDescription | null = null;
   for (;;) {
-    seen = await emitNewEvents(s, stackId, seen, reported);
+    // Status first, events second: once the status is stable, the events read after it are complete.
     const stack = await describeStack(s, stackId).catch((e: Error) => {
       log(s, 'warn', `Could not read stack status: ${e.message}`);
       return undefined;
     });
-    if (stack === null) return { status: 'DELETE_COMPLETE', interruption, stillRunning: false, reported };
-    if (stack) status = stack.StackStatus;
-    if (status && isStable(status)) {
-      seen = await emitNewEvents(s, stackId, seen, reported);
-      return { status, interruption, stillRunning: false, reported };
+    seen = await emitNewEvents(s, stackId, seen, reported);
+    if (stack === null) return { status: 'DELETE_COMPLETE', stack: null, interruption, stillRunning: false, reported };
+    if (stack) {
+      status = stack.StackStatus;
+      last = stack;
     }
+    if (status && isStable(status)) return { status, stack: last, interruption, stillRunning: false, reported };
     if (s.ctx.signal.aborted && !interruption) {
       interruption = abortReason(s.ctx.signal);
       interruptedAt = Date.now();
@@ -53,7 +58,7 @@ export async function watchStack(s: Session, stackId: string, marker: string | n
     }
     if (interruption && Date.now() - interruptedAt >= s.config.cancelGraceMs) {
       log(s, 'warn', `Stack ${s.stackName} is still ${status ?? 'changing'} after the ${s.config.cancelGraceMs} ms grace period; returning its state as it stands`);
-      return { status, interruption, stillRunning: true, reported };
+      return { status, stack: last, interruption, stillRunning: true, reported };
     }
     await sleep(s.config.pollIntervalMs, interruption ? undefined : s.ctx.signal);
   }
