@@ -21,6 +21,7 @@ import { planDestroy } from './destroy.js';
 import { detectDrift } from './drift.js';
 import { buildChildEnv } from './env.js';
 import { discardChangeSet } from './housekeeping.js';
+import { parseDeploymentOptions } from './executor-options.js';
 import { planConverge } from './plan.js';
 import { readState } from './read-state.js';
 import { log, openSession, type Session } from './session.js';
@@ -52,6 +53,11 @@ export class CloudFormationExecutor implements Executor {
   }
 
   /** Finds the AWS CLI and its version. Never throws. */
+  /** Rejects bad `options.executor` (stack name, capabilities, tags...) when the request arrives. */
+  validateOptions(options: Record<string, unknown>): void {
+    parseDeploymentOptions(options);
+  }
+
   async check(): Promise<ExecutorCheck> {
     try {
       const r = await execa(this.config.binary, buildVersionArgs(), {

@@ -3,6 +3,7 @@ import { ValidationError } from '@iac-orchestrator/core';
 import { CFN_NAME, changeSetNameFor, stackNameFor } from '../src/stack-name.js';
 import { parseDeploymentOptions } from '../src/executor-options.js';
 import { optionsFromEnv } from '../src/config.js';
+import { CloudFormationExecutor } from '../src/index.js';
 
 describe('stack name convention', () => {
   const key = (b: string, e: string) => `${b}/${e}/aws/cloudformation`;
@@ -83,5 +84,26 @@ describe('optionsFromEnv (the standalone service)', () => {
       stackNamePrefix: 'acme-',
     });
     expect(optionsFromEnv({})).toEqual({});
+  });
+});
+
+describe('CloudFormationExecutor.validateOptions (checked when the request arrives)', () => {
+  it('accepts known options and refuses bad ones naming the field', () => {
+    const ex = new CloudFormationExecutor();
+    expect(() => ex.validateOptions({ stackName: 'web-prod', capabilities: ['CAPABILITY_IAM'] })).not.toThrow();
+    for (const [options, field] of [
+      [{ capabilities: ['CAPABILITY_EVERYTHING'] }, 'options.executor.capabilities'],
+      [{ stackName: '1-starts-with-digit' }, 'options.executor.stackName'],
+      [{ nonsense: true }, 'options.executor'],
+    ] as const) {
+      let err: unknown = null;
+      try {
+        ex.validateOptions(options as Record<string, unknown>);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe(field);
+    }
   });
 });
