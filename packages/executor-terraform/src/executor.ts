@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import {
   TimeoutError,
   ExecutorError,
+  ValidationError,
   type ApplyResult,
   type DriftReport,
   type Executor,
@@ -71,6 +72,13 @@ export class TerraformExecutor implements Executor {
   }
 
   /** Reports the CLI and its version; never throws. */
+  /** This executor takes no per-request options yet (targets, workspaces, backend config are not
+   * supported): refuse any, rather than ignore what a caller thinks it asked for. */
+  validateOptions(options: Record<string, unknown>): void {
+    const keys = Object.keys(options);
+    if (keys.length > 0) throw new ValidationError(`Unknown terraform option(s): ${keys.join(', ')} (the terraform executor takes none)`, `options.executor.${keys[0]}`);
+  }
+
   async check(): Promise<ExecutorCheck> {
     try {
       const info = await this.available();
