@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentStatus, Lock, LogEntry, LogLevel, Resource, StateVersion } from '../types/domain.js';
+import type { Deployment, DeploymentStatus, Lock, LogLevel, Resource, StateVersion } from '../types/domain.js';
 import type { ApplyResult, Executor, ExecutorContext, ExecutorEvent, PlanResult, StateSnapshot } from '../types/executor.js';
 import { CancelledError, ConflictError, LockLostError, NotFoundError, StateLockedError, TimeoutError } from '../errors.js';
 import type { Caller } from './inputs.js';
@@ -8,6 +8,8 @@ import { buildExecutorContext, finalResources, removeWorkDir } from './run-conte
 import { deferred, errorMessage, nowIso } from './util.js';
 import { detectDrift, markRolledBack, saveSnapshot } from './run-endings.js';
 import { updateDeployment } from './deployment-writes.js';
+import { DeploymentLog } from './run-log.js';
+import { MAX_TIMER_MS, RunTimeout } from './run-timeout.js';
 
 type Decision = 'approved' | 'rejected' | 'cancelled' | 'timeout' | 'detached';
 
@@ -21,9 +23,8 @@ export class DeploymentRun {
   private lease: StackLease | null = null;
   private decision = deferred<Decision>();
   private detached = false;
-  private logChain: Promise<void> = Promise.resolve();
-  private pendingLogs: LogEntry[] = [];
-  private timeoutTimer: NodeJS.Timeout | null = null;
+  private readonly logs: DeploymentLog;
+  private readonly timeout: RunTimeout;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly progress = new Map<string, Resource>();
   private readonly executor: Executor;
@@ -36,6 +37,10 @@ export class DeploymentRun {
     private readonly mode: 'full' | 'approved',
   ) {
     this.executor = host.executorFor(record.format);
+    this.logs = new DeploymentLog(host, record.id);
+    this.timeout = new RunTimeout(Math.min(record.options.timeoutMs ?? Infinity, host.options.maxDeploymentTimeoutMs), (err) => {
+      if (!this.abort.signal.aborted) this.abort.abort(err);
+    });
     this.done = this.execute();
   }
 
@@ -85,7 +90,7 @@ export class DeploymentRun {
         const current = await this.host.store.getStateVersion(this.record.stackKey);
         const baseVersion = current?.version ?? 0;
         await this.save({ status: 'planning', baseVersion, startedAt: nowIso() });
-        this.armTimeout();
+        this.timeout.arm();
         ctx = await this.context(baseVersion);
         this.log('info', `Planning ${this.record.operation} of ${this.record.stackKey} from state version ${baseVersion}`);
         plan = await this.executor.plan(ctx);
@@ -108,7 +113,7 @@ export class DeploymentRun {
         const stored = await this.host.store.getPlan(this.id);
         if (!stored) throw new NotFoundError('The approved plan is no longer stored; deploy again');
         plan = { summary: stored.summary, artifact: stored.artifact };
-        this.armTimeout();
+        this.timeout.arm();
       }
       end = await this.apply(ctx, plan);
     } catch (e) {
@@ -175,16 +180,16 @@ export class DeploymentRun {
       await this.save({ status: 'applying', approval: { decision: 'approved', by: this.caller?.id ?? null, at: nowIso(), comment: 'auto-approved' } });
       return true;
     }
-    this.disarmTimeout();
+    this.timeout.disarm();
     await this.save({ status: 'awaiting_approval' });
     this.log('info', 'Plan saved; waiting for approval');
-    const t = setTimeout(() => this.decision.resolve('timeout'), this.host.options.approvalTimeoutMs);
+    const t = setTimeout(() => this.decision.resolve('timeout'), Math.min(this.host.options.approvalTimeoutMs, MAX_TIMER_MS));
     t.unref();
     const decision = await this.decision.promise;
     clearTimeout(t);
     if (decision === 'approved') {
       if (!this.lease) await this.takeLockNoWait();
-      this.armTimeout();
+      this.timeout.arm();
       this.log('info', `Plan approved by ${this.record.approval?.by ?? 'an approver'}`);
       return true;
     }
@@ -231,7 +236,7 @@ export class DeploymentRun {
     }
     const message =
       result.outcome === 'timed_out' || abortReason instanceof TimeoutError
-        ? `Deployment timed out after ${this.timeoutMs()} ms`
+        ? this.timeout.message
         : abortReason instanceof LockLostError
           ? `Deployment stopped: ${abortReason.message}`
           : (result.error ?? `${this.executor.name} apply failed`);
@@ -277,7 +282,7 @@ export class DeploymentRun {
       e instanceof TimeoutError || reason instanceof TimeoutError
         ? e instanceof TimeoutError && e.message.startsWith('Approval')
           ? e.message
-          : `Deployment timed out after ${this.timeoutMs()} ms`
+          : this.timeout.message
         : e instanceof StateLockedError && e.lock
           ? `State is already locked by ${String(e.lock.who)} (${String(e.lock.operation)}, lock ${String(e.lock.lockId)})`
           : errorMessage(e);
@@ -292,7 +297,7 @@ export class DeploymentRun {
   }
 
   private async teardown(ctx: ExecutorContext | null, end: 'completed' | 'failed' | 'cancelled', releaseSlot: (() => void) | null): Promise<void> {
-    this.disarmTimeout();
+    this.timeout.disarm();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (!this.detached) {
       if (ctx) await this.executor.cleanup?.(ctx, end).catch(() => undefined);
@@ -311,26 +316,8 @@ export class DeploymentRun {
       if (ctx && !this.host.options.keepWorkDirs) await removeWorkDir(ctx.workDir);
     }
     releaseSlot?.();
-    await this.logChain;
+    await this.logs.drained();
     this.host.runEnded(this.id);
-  }
-
-  private timeoutMs(): number {
-    const own = this.record.options.timeoutMs;
-    return Math.min(own ?? Infinity, this.host.options.maxDeploymentTimeoutMs);
-  }
-
-  private armTimeout(): void {
-    this.disarmTimeout();
-    this.timeoutTimer = setTimeout(() => {
-      if (!this.abort.signal.aborted) this.abort.abort(new TimeoutError(`Deployment timed out after ${this.timeoutMs()} ms`));
-    }, this.timeoutMs());
-    this.timeoutTimer.unref();
-  }
-
-  private disarmTimeout(): void {
-    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = null;
   }
 
   /** Sees a cancel asked in another process, or an approval/cancel that another process acted on. */
@@ -358,20 +345,8 @@ export class DeploymentRun {
     if (e.message) this.log(e.status === 'failed' ? 'error' : 'info', e.message, e.id);
   }
 
-  /** Emits at once; stores in batches (one append per flush, in order), since a tool can print thousands
-   * of lines and a durable store syncs every append. */
   log(level: LogLevel, message: string, resource: string | null = null): void {
-    const entry: LogEntry = { timestamp: nowIso(), level, message: this.host.redactor.redact(message), resource };
-    this.pendingLogs.push(entry);
-    if (this.pendingLogs.length === 1) this.logChain = this.logChain.then(() => this.flushLogs());
-    this.host.events.emit('log', { deploymentId: this.id, entry });
-  }
-
-  private async flushLogs(): Promise<void> {
-    const batch = this.pendingLogs;
-    this.pendingLogs = [];
-    if (batch.length === 0) return;
-    await this.host.store.appendLogs(this.id, batch).catch((e) => this.host.logger('warn', 'could not store log lines', { deploymentId: this.id, lines: batch.length, error: errorMessage(e) }));
+    this.logs.write(level, message, resource);
   }
 
   /** Persists a change on top of the stored record (compare-and-set), so what another process wrote
