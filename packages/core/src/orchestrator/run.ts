@@ -79,6 +79,7 @@ export class DeploymentRun {
       releaseSlot = await this.host.semaphore.acquire(this.abort.signal);
       if (this.record.operation === 'drift') {
         await this.save({ status: 'planning', startedAt: nowIso(), owner: this.host.options.instanceId });
+        this.timeout.arm();
         const current = await this.host.store.getStateVersion(this.record.stackKey);
         ctx = await this.context(current?.version ?? 0);
         end = await this.drift(ctx);

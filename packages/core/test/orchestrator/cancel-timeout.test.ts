@@ -101,3 +101,18 @@ describe('cancellation and timeouts', () => {
     expect(await unlocked(h.store, d.stackKey)).toBeNull();
   });
 });
+
+describe('drift checks', () => {
+  it('are bounded by the deployment time budget too', async () => {
+    const { ScriptedExecutor } = await import('../../src/testing/index.js');
+    class HangingDrift extends ScriptedExecutor {
+      override detectDrift(ctx: Parameters<ScriptedExecutor['detectDrift']>[0]) {
+        return new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+      }
+    }
+    h = await harness({ executors: [new HangingDrift()], maxDeploymentTimeoutMs: 300 });
+    const d = await waitFor(h.orch, (await h.orch.deploy(deployInput({ resources: [res('a')] }))).id);
+    const drift = await waitFor(h.orch, (await h.orch.detectDrift(d.id)).id);
+    expect(drift).toMatchObject({ status: 'failed', error: 'Deployment timed out after 300 ms' });
+  });
+});
