@@ -129,7 +129,8 @@ export class StackFiles {
   /**
    * Compare-and-set write of the next version, then trimming of what fell out of retention. The new
    * version file is written first: a crash before the trim leaves extra raw state, never lost state,
-   * and the next write trims it (it walks down until it meets an already trimmed version).
+   * and the next write trims it (it walks down until it meets an already trimmed version, then trims
+   * oldest first).
    */
   write(request: WriteStateVersionRequest): Promise<StateVersion> {
     return this.exclusive(request.stackKey, async () => {
@@ -139,12 +140,16 @@ export class StackFiles {
       const written = newStateVersion(request);
       await this.writeVersion(written);
       const floor = retentionFloor(written.version, request.retention);
+      const stale: StateVersion[] = [];
       for (const n of numbers.filter((x) => x <= floor).reverse()) {
         const old = await this.readVersion(request.stackKey, n);
         if (!old) continue;
         if (!old.retained) break;
-        await this.writeVersion(trimmed(old));
+        stale.push(old);
       }
+      // Oldest first: a crash part-way leaves the trimmed versions below the retained ones, so the next
+      // write's walk down from its floor still reaches every version left with raw state.
+      for (const old of stale.reverse()) await this.writeVersion(trimmed(old));
       return written;
     });
   }
