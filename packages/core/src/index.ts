@@ -7,6 +7,7 @@ export * from './types/domain.js';
 export type * from './types/executor.js';
 export type * from './types/state-store.js';
 export type * from './types/code-source.js';
+export type * from './types/job-queue.js';
 export * from './errors.js';
 export * from './redaction.js';
 export * from './stack.js';
