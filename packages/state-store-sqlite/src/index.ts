@@ -5,3 +5,4 @@
  */
 export { SqliteStateStore } from './store.js';
 export { DATABASE_FILE, type SqliteStateStoreOptions } from './options.js';
+export { importFileStore, isFileStoreDir, type ImportFileStoreOptions, type ImportReport } from './import-file-store.js';
