@@ -7,6 +7,7 @@ import { ServiceMetrics } from './metrics.js';
 import type { EventedOrchestrator } from './orchestrator-port.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
+import { meRoutes } from './routes/me.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
 import { LiveStreams } from './sse.js';
@@ -81,6 +82,7 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   deploymentRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
+  meRoutes(app);
 
   app.addHook('preClose', async () => {
     streams.closeAll();
