@@ -125,7 +125,7 @@ export const MeSchema = z.object({
 export const HealthSchema = z.object({ status: z.string() }).loose();
 export const ReadinessSchema = z.object({ status: z.enum(['ready', 'not_ready']) }).loose();
 
-export type ApiError = z.output<typeof ErrorSchema>;
+export type ApiErrorBody = z.output<typeof ErrorSchema>;
 export type Started = z.output<typeof StartedSchema>;
 export type RollbackResult = z.output<typeof RollbackResultSchema>;
 export type LogsResponse = z.output<typeof LogsResponseSchema>;
