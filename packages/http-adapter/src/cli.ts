@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { TokenConfigError } from './auth.js';
 import type { RunningService } from './service.js';
-import { CLIENT_COMMANDS } from './cli/commands.js';
+import { isClientInvocation } from './cli/commands.js';
 
 const USAGE = `Usage: iac-orchestrator serve
 
@@ -22,7 +22,7 @@ Client commands (to a running service; --url/ORCHESTRATOR_URL, --token/ORCHESTRA
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage. */
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
-  if (command !== undefined && (CLIENT_COMMANDS as readonly string[]).includes(command)) {
+  if (isClientInvocation(argv)) {
     // Loaded only for client commands: they need neither the executors nor a store.
     const { runClientCli } = await import('./cli/client-cli.js');
     return runClientCli(argv);

@@ -18,7 +18,12 @@ interface Io {
   tty: boolean;
 }
 
+/** Commander passes positional arguments, then the options, then the command. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander's action arguments are untyped by design
 type Action = (...args: any[]) => Promise<number>;
+/** Parsed options of a command with the global ones (commander's values are untyped). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandOptions = GlobalOptions & Record<string, any>;
 
 /** Runs a client command; resolves with its exit code (0 completed, 1 failed, 2 usage, 3 awaiting approval). */
 export async function runClientCli(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, tty: !!process.stdout.isTTY && !!process.stdin.isTTY }): Promise<number> {
@@ -45,8 +50,8 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
 
-  const opts = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, any>;
-  const run = (fn: Action) => async (...args: any[]) => setCode(await fn(...args));
+  const opts = (cmd: Command) => cmd.optsWithGlobals() as CommandOptions;
+  const run = (fn: Action) => async (...args: unknown[]) => setCode(await fn(...args));
   const rendererFor = (o: GlobalOptions): RunRenderer => (o.json ? new JsonRenderer(io.stdout) : io.tty ? new TtyRenderer(io.stdout) : new PlainRenderer(io.stdout));
   const follow = (o: GlobalOptions & { wait?: boolean }, id: string, what: string) => {
     const renderer = rendererFor(o);
@@ -249,4 +254,4 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
   return program;
 }
 
-export type { Io as ClientIo };
+export type { Io as ClientIo, Action };

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { LogEntry } from '@iac-orchestrator/core';
-import { clientOf, EXIT, exitCodeOf, type GlobalOptions } from './connection.js';
+import type { Action, CommandOptions } from './client-cli.js';
+import { clientOf, EXIT, exitCodeOf } from './connection.js';
 
 interface Deps {
   io: { stdout: NodeJS.WriteStream };
-  opts: (cmd: Command) => GlobalOptions & Record<string, any>;
-  run: (fn: (...args: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
+  opts: (cmd: Command) => CommandOptions;
+  run: (fn: Action) => (...args: unknown[]) => Promise<void>;
   print: (lines: string[] | string) => void;
 }
 

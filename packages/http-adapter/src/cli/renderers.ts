@@ -47,7 +47,7 @@ export class TtyRenderer implements RunRenderer {
   private readonly spinner = cliSpinners.dots;
   private frame = 0;
   private timer: NodeJS.Timeout | null = null;
-  private status: DeploymentStatus | null = null;
+  private phase: DeploymentStatus | null = null;
   private readonly startedAt = Date.now();
 
   constructor(private readonly out: NodeJS.WriteStream) {
@@ -73,7 +73,7 @@ export class TtyRenderer implements RunRenderer {
       const ms = running ? Date.now() - r.localStart : (r.endedAt ?? r.startedAt) - r.startedAt;
       return `${mark} ${r.id}  ${running ? r.status : r.status === 'failed' ? c.red(r.status) : c.green(r.status)}  ${c.dim(formatElapsed(ms))}`;
     });
-    if (this.status && PHASE[this.status]) lines.push(c.dim(`${this.spinner.frames[this.frame]} ${PHASE[this.status]}… ${formatElapsed(Date.now() - this.startedAt)}`));
+    if (this.phase && PHASE[this.phase]) lines.push(c.dim(`${this.spinner.frames[this.frame]} ${PHASE[this.phase]}… ${formatElapsed(Date.now() - this.startedAt)}`));
     this.live(lines.join('\n'));
   }
 
@@ -81,7 +81,7 @@ export class TtyRenderer implements RunRenderer {
     this.print([`${this.c.bold('Deployment')} ${id}  ${this.c.dim(what)}`]);
   }
   status(status: DeploymentStatus): void {
-    this.status = status;
+    this.phase = status;
     if (PHASE[status]) this.print([this.c.bold(this.c.blue(`── ${PHASE[status]} ──`))]);
   }
   plan(d: DeploymentView): void {
@@ -111,7 +111,7 @@ export class TtyRenderer implements RunRenderer {
     this.timer.unref();
   }
   end(d: DeploymentView, elapsedMs: number): void {
-    this.status = null;
+    this.phase = null;
     if (this.timer) clearInterval(this.timer);
     this.render();
     this.live.done();
