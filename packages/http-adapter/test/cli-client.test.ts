@@ -110,8 +110,12 @@ describe.runIf(terraformAvailable())('iac-orchestrator client commands (plain ou
     const dry = await cli(url, 'deployer', basicArgs('dev', ['--dry-run', '--var', 'name=second']));
     expect(dry.exitCode, dry.all).toBe(0);
     expect(dry.stdout).toMatch(/^✓ planned in/m);
-    expect(dry.stdout).toMatch(/^ {2}(~|-\/\+) terraform_data\.app$/m);
-    expect(dry.stdout).toContain('Plan: 0 to add');
+    expect(dry.stdout).toMatch(/^ {2}~ terraform_data\.app$/m);
+    // The changed attributes, the sensitive part masked.
+    expect(dry.stdout).toContain('      input: {"name":"first","password":"***"} → {"name":"second","password":"***"}');
+    expect(dry.stdout).toContain('      input: "net-first" → "net-second"');
+    expect(dry.stdout).toContain('Plan: 0 to add, 2 to change, 0 to destroy.');
+    expect(dry.stdout).not.toContain(SECRET);
 
     const hist = await cli(url, 'viewer', ['history', id!]);
     expect(hist.stdout).toMatch(/^v1 {2}applied/m);

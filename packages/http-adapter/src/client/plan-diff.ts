@@ -60,7 +60,10 @@ function attributeChange(c: unknown): AttributeChange | null {
   const o = c as { name?: unknown; path?: unknown; before?: unknown; after?: unknown; sensitive?: unknown };
   const name = typeof o.name === 'string' ? o.name : typeof o.path === 'string' ? o.path : null;
   if (!name) return null;
-  const secret = o.sensitive === true || SECRET_NAME.test(name);
+  // Executors mask the sensitive parts themselves (`***`): shown as given. A value flagged sensitive that
+  // arrives unmasked, or a secret-named one, is masked whole here.
+  const premasked = (JSON.stringify([o.before, o.after]) ?? '').includes(MASKED);
+  const secret = SECRET_NAME.test(name) || (o.sensitive === true && !premasked);
   return { name, before: secret ? MASKED : show(o.before), after: secret ? MASKED : show(o.after) };
 }
 
