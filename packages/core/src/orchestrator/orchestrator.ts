@@ -1,4 +1,4 @@
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, Deployment, Format, StackState, StateVersion } from '../types/domain.js';
