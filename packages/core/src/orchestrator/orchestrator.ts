@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEntry, Deployment, Format, StackState, StateVersion } from '../types/domain.js';
+import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
@@ -40,6 +40,7 @@ import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
+import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -122,6 +123,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
+  }
+
+  /** The events of one deployment (status, resource, log, state version) with a sequence number, first its
+   * current record, so nothing between `deploy()` and the first event is missed. Ends after a terminal status. */
+  watch(id: string, options?: WatchOptions): AsyncGenerator<DeploymentEvent, void, undefined> {
+    return watchDeployment(this, id, options);
+  }
+
+  /** Resolves with the record once the deployment reaches one of `statuses`; rejects if it ends otherwise,
+   * after `timeoutMs`, or when `signal` aborts. */
+  waitFor(id: string, statuses: DeploymentStatus | readonly DeploymentStatus[], options?: WaitForOptions): Promise<Deployment> {
+    return waitForDeployment(this, id, statuses, options);
   }
 
   async get(id: string): Promise<Deployment> {
