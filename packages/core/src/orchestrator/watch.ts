@@ -1,6 +1,7 @@
 import type { Deployment, DeploymentStatus, LogEntry, ResourceStatus, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import { InvalidStateError, TimeoutError } from '../errors.js';
+import type { EventEmitter } from 'eventemitter3';
 import type { OrchestratorEvents } from './types.js';
 
 /**
@@ -41,10 +42,8 @@ export interface WaitForOptions {
 }
 
 /** What a watch needs from the Orchestrator: its record reader and its typed events. */
-export interface WatchSource {
+export interface WatchSource extends Pick<EventEmitter<OrchestratorEvents>, 'on' | 'off'> {
   get(id: string): Promise<Deployment>;
-  on<E extends keyof OrchestratorEvents>(event: E, fn: OrchestratorEvents[E]): unknown;
-  off<E extends keyof OrchestratorEvents>(event: E, fn: OrchestratorEvents[E]): unknown;
 }
 
 type Unnumbered = DeploymentEvent extends infer E ? (E extends DeploymentEvent ? Omit<E, 'seq'> : never) : never;
@@ -61,15 +60,11 @@ export async function* watchDeployment(source: WatchSource, id: string, options:
     wake?.();
   };
   const mine = (e: { deploymentId: string | null }) => e.deploymentId === id;
-  const listeners: { [E in keyof OrchestratorEvents]?: OrchestratorEvents[E] } = {
-    status: (e) => mine(e) && push({ type: 'status', ...e }),
-    resource: (e) => mine(e) && push({ type: 'resource', ...e }),
-    log: (e) => mine(e) && push({ type: 'log', ...e }),
-    stateVersion: (e) => mine(e) && push({ type: 'stateVersion', ...e }),
-  };
-  const on = <E extends keyof OrchestratorEvents>(event: E) => source.on(event, listeners[event] as OrchestratorEvents[E]);
-  const off = <E extends keyof OrchestratorEvents>(event: E) => source.off(event, listeners[event] as OrchestratorEvents[E]);
-  (['status', 'resource', 'log', 'stateVersion'] as const).forEach(on);
+  const onStatus: OrchestratorEvents['status'] = (e) => mine(e) && push({ type: 'status', ...e });
+  const onResource: OrchestratorEvents['resource'] = (e) => mine(e) && push({ type: 'resource', ...e });
+  const onLog: OrchestratorEvents['log'] = (e) => mine(e) && push({ type: 'log', ...e });
+  const onStateVersion: OrchestratorEvents['stateVersion'] = (e) => mine(e) && push({ type: 'stateVersion', ...e });
+  source.on('status', onStatus).on('resource', onResource).on('log', onLog).on('stateVersion', onStateVersion);
 
   const onAbort = () => wake?.();
   options.signal?.addEventListener('abort', onAbort);
@@ -110,7 +105,7 @@ export async function* watchDeployment(source: WatchSource, id: string, options:
   } finally {
     clearInterval(poll);
     options.signal?.removeEventListener('abort', onAbort);
-    (['status', 'resource', 'log', 'stateVersion'] as const).forEach(off);
+    source.off('status', onStatus).off('resource', onResource).off('log', onLog).off('stateVersion', onStateVersion);
   }
 }
 
