@@ -18,6 +18,7 @@ import {
   ListQuerySchema,
   LogsQuerySchema,
   REQUIRED_IDS_MESSAGE,
+  CODE_REQUIRED_MESSAGE,
   RollbackInputSchema,
   type ApprovalInput,
   type Caller,
@@ -112,7 +113,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.assertOpen();
     const raw = (input ?? {}) as Record<string, unknown>;
     if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
-      throw new ValidationError(REQUIRED_IDS_MESSAGE, raw.blueprintId ? 'generationJobId' : 'blueprintId');
+      throw raw.blueprintId ? new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId') : new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
     }
     const req = parseInput(DeployInputSchema, input, 'deployment request');
     this.executorFor(req.format).validateOptions?.(req.options.executor);
