@@ -5,7 +5,7 @@
  */
 import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStateStore, type Deployment, type DeploymentStatus, type ListDeploymentsQuery, type StateStore } from '@iac-orchestrator/core';
+import { MemoryStateStore, type DeploymentStatus, type ListDeploymentsQuery, type StateStore } from '@iac-orchestrator/core';
 import { at, auditEntry, logEntry, makeDeployment } from '../../core/src/testing/store-conformance-fixtures.js';
 import type { RedisConnection } from '../src/connection.js';
 import { RedisStateStore } from '../src/index.js';
