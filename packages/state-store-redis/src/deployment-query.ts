@@ -42,8 +42,12 @@ export async function listDeployments(h: Handles, w: DeploymentWriter, query: Li
   const index = await narrowestIndex(h, w.keys, q);
   const found: Deployment[] = [];
   let from = rangeFrom(q);
+  // The first read asks for one page (plus one, to know whether there is more): enough whenever the index
+  // is exact for the query; later reads, needed only when filters drop records, take larger batches.
+  let count = q.limit + 1;
   while (found.length <= q.limit) {
-    const members = await h.redis.zRange(index, from, '-', { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: BATCH } });
+    const members = await h.redis.zRange(index, from, '-', { BY: 'LEX', REV: true, LIMIT: { offset: 0, count } });
+    count = BATCH;
     if (members.length === 0) break;
     const sortKeys = members.map(parseMember);
     (await records(h, w, sortKeys.map((k) => k.id))).forEach((d, i) => {
