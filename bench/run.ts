@@ -84,3 +84,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
+await import('./stores.js'); // SQLite and Redis stores at 10k deployments (BENCH_STORES_N=100000 for 100k), beside bare SQLite / Redis

@@ -49,6 +49,8 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
+  /** Redis store: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
@@ -79,7 +81,7 @@ export interface ServiceConfig {
   store:
     | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
-    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
@@ -117,7 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
-    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
     : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
