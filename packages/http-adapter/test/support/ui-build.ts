@@ -29,6 +29,8 @@ export async function ensureUiBuilt(): Promise<string> {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock left by a test process that died mid-build is stale after 5 minutes.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
       if (Date.now() > deadline) throw new Error(`the console build lock ${lock} is held for too long`);
       await new Promise((r) => setTimeout(r, 250));
     }
