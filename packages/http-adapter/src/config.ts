@@ -54,6 +54,11 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** The web console at /ui; on unless set to false/0/no. */
+  ORCHESTRATOR_UI: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
 });
@@ -79,6 +84,8 @@ export interface ServiceConfig {
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
   maxBodyBytes: number;
+  /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
+  ui: boolean;
   shutdownGraceMs: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
@@ -133,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokens,
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
+    ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     credentials: collectCredentials(env),
   };
