@@ -321,7 +321,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
 
   private executorFor(format: Format): Executor {
     const e = this.executors.get(format);
-    if (!e) throw new ValidationError(`No executor is registered for format "${format}"`, 'format');
+    if (!e) throw new ValidationError(`No executor is registered for format "${format}" (available: ${[...this.executors.keys()].join(', ') || 'none'})`, 'format');
     return e;
   }
 
