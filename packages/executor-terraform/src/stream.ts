@@ -89,16 +89,18 @@ export function interpretLine(line: string): StreamItem {
         events: [log('info')],
         ...(addr ? { drift: { id: addr, ...(res.resource_type ? { type: res.resource_type } : {}), action: hook.action ?? 'update' } } : {}),
       };
+    // A resource event carries its line as `message`, which the orchestrator stores as the log line
+    // (at error level for a failure): a log event as well would store every such line twice.
     case 'apply_start': {
       const status = addr ? STARTED[hook.action ?? ''] : undefined;
-      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+      return { events: [status ? resourceEvent(status) : log('info')] };
     }
     case 'apply_complete': {
       const status = addr ? COMPLETED[hook.action ?? ''] : undefined;
-      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+      return { events: [status ? resourceEvent(status) : log('info')] };
     }
     case 'apply_errored':
-      return { events: addr ? [log('error'), resourceEvent('failed')] : [log('error')] };
+      return { events: [addr ? resourceEvent('failed') : log('error')] };
     case 'provision_errored':
       return { events: [log('error')] };
     case 'outputs':
