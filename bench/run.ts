@@ -84,3 +84,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
+await import('./terraform.js'); // 20 S3 buckets on moto: the spec's CLI workflow vs the minimum vs the service
