@@ -11,7 +11,7 @@
  * Same CLI config and shared plugin cache for all three; a fresh dir and fresh bucket names per run.
  * Prints the medians of the counted rounds and the ratios orch/spec and orch/min beside their goals
  * (≤ 0.60 and ≤ 0.95), the service's own CPU share, and an unchanged redeploy against `terraform plan`.
- * BENCH_TF_ROUNDS (default 3) counted rounds after one warm-up. Skips with a printed reason when
+ * BENCH_TF_ROUNDS (default 3) counted rounds after BENCH_TF_WARMUP (default 1) warm-up rounds. Skips with a printed reason when
  * terraform, moto_server or the provider mirror is missing.
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +25,7 @@ import { findCommand } from '../test-support/prerequisites.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_TF_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_TF_WARMUP ?? 1);
 const BUCKETS = 20;
 const report = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'terraform/20-buckets', ...fields }));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -155,13 +156,14 @@ if (missing) {
     const times: Record<'spec' | 'min' | 'one' | 'orch', number[]> = { spec: [], min: [], one: [], orch: [] };
     let cpu = 0;
     let orchWall = 0;
-    for (let round = 0; round <= ROUNDS; round++) {
+    for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
       const spec = await cli(bed, SPEC);
       const min = await cli(bed, MIN);
       const one = await cli(bed, ONE);
       const cpu0 = await ownCpuMs(svc.pid);
       const orch = await deploy(svc.url, `o${round}-${Date.now().toString(36)}`);
-      if (round === 0) continue; // warm-up
+      report({ round: round < 1 ? 'warm-up' : round, seconds: { spec: secs(spec), min: secs(min), oneProcess: secs(one), orch: secs(orch) } });
+      if (round < 1) continue;
       cpu += (await ownCpuMs(svc.pid)) - cpu0;
       orchWall += orch;
       times.spec.push(spec);
