@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { ToolStopper } from '../types/sandbox.js';
 
 /** Sends a signal; a process that is already gone (ESRCH) or not ours is not an error. */
-export function sendSignal(pid: number, signal: NodeJS.Signals): void {
-  if (!pid) return;
+export function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
+  if (!pid) return false;
   try {
     process.kill(pid, signal);
+    return true;
   } catch {
-    /* already exited */
+    return false; /* already exited */
   }
 }
 
@@ -64,7 +65,9 @@ function scanChildren(parent: number): number[] {
  */
 export const bwrapStopper: ToolStopper = {
   interrupt(pid, signal = 'SIGINT') {
-    for (const init of childrenOf(pid)) for (const tool of childrenOf(init)) sendSignal(tool, signal);
+    let reached = false;
+    for (const init of childrenOf(pid)) for (const tool of childrenOf(init)) reached = sendSignal(tool, signal) || reached;
+    return reached;
   },
   kill(pid) {
     for (const init of childrenOf(pid)) {
@@ -84,12 +87,20 @@ export class AbortStop {
   interrupted = false;
   killed = false;
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => {
     if (this.interrupted) return;
     this.interrupted = true;
-    this.stopper.interrupt(this.pid, this.interruptSignal);
+    // A tool still starting inside its sandbox cannot be found yet: try again until it can.
+    if (!this.stopper.interrupt(this.pid, this.interruptSignal)) {
+      this.retry = setInterval(() => {
+        if (this.stopper.interrupt(this.pid, this.interruptSignal)) clearInterval(this.retry);
+      }, 100);
+      this.retry.unref();
+    }
     this.timer = setTimeout(() => {
       this.killed = true;
+      clearInterval(this.retry);
       this.stopper.kill(this.pid);
     }, this.graceMs);
     this.timer.unref();
@@ -110,6 +121,7 @@ export class AbortStop {
   dispose(): void {
     this.signal?.removeEventListener('abort', this.onAbort);
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.retry);
     if (this.interrupted && this.pid) this.stopper.kill(this.pid);
   }
 }

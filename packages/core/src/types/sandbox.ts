@@ -23,8 +23,9 @@ export interface ToolInvocation {
  * (which may be the sandbox's own launcher rather than the tool).
  */
 export interface ToolStopper {
-  /** Sends `signal` (default SIGINT, the graceful stop of terraform, aws and az) to the tool itself. */
-  interrupt(pid: number, signal?: NodeJS.Signals): void;
+  /** Sends `signal` (default SIGINT, the graceful stop of terraform, aws and az) to the tool itself.
+   * Returns false when the tool could not be found yet (still starting): the caller tries again. */
+  interrupt(pid: number, signal?: NodeJS.Signals): boolean;
   /** Kills the tool and everything it started (its whole process group or namespace). */
   kill(pid: number): void;
 }
