@@ -4,12 +4,13 @@ import { TokenConfigError } from './auth.js';
 import type { RunningService } from './service.js';
 
 const USAGE = `Usage: iac-orchestrator serve
+       iac-orchestrator import-file-store <file-store-dir>
 
 Starts the orchestrator REST service. Configuration comes from the environment:
   PORT (3004), HOST (127.0.0.1 without tokens, else 0.0.0.0), LOG_LEVEL (info), NODE_ENV,
   IAC_GENERATOR_URL, TERRAFORM_WORK_DIR, BICEP_WORK_DIR, CFN_WORK_DIR,
   MAX_DEPLOYMENT_TIMEOUT_MS (1800000), STATE_BACKUP_RETENTION (10),
-  ORCHESTRATOR_DATA_DIR (./.orchestrator-data), STATE_ENCRYPTION_KEY, REDIS_URL,
+  ORCHESTRATOR_DATA_DIR (./.orchestrator-data), ORCHESTRATOR_STORE (sqlite | file), STATE_ENCRYPTION_KEY, REDIS_URL,
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
   SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
 See the README of @iac-orchestrator/http-adapter.`;
@@ -21,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (command === 'import-file-store') {
+    const { importFileStoreCommand } = await import('./import-command.js');
+    return importFileStoreCommand(argv.slice(1), process.env);
+  }
   if (command !== 'serve') {
     process.stderr.write(`${command ? `Unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
@@ -30,9 +35,9 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfig(process.env);
     // Loaded only to serve: the executors and the store are not needed to print usage or a config error.
     const { startService } = await import('./service.js');
-    const { MissingStorePackageError } = await import('./store-factory.js');
+    const { FileStoreNeedsImportError, MissingStorePackageError } = await import('./store-factory.js');
     service = await startService(config).catch((e: unknown) => {
-      if (e instanceof MissingStorePackageError) throw new ConfigError(e.message);
+      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError) throw new ConfigError(e.message);
       throw e;
     });
   } catch (e) {

@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   STATE_BACKUP_RETENTION: z.coerce.number().int().min(1).max(1000).default(10),
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
+  /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
   ORCHESTRATOR_API_TOKENS: optionalString,
@@ -74,7 +76,10 @@ export interface ServiceConfig {
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
-  store: { kind: 'file'; dataDir: string; encryptionKey?: string } | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+  store:
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'file'; dataDir: string; encryptionKey?: string }
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
@@ -129,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
-    : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
