@@ -5,6 +5,7 @@ import {
   ExecutorError,
   ExecutorUnavailableError,
   OrchestratorError,
+  ValidationError,
   type ExecutorContext,
   type ResourceStatus,
   type Sandbox,
@@ -18,7 +19,7 @@ import { withPluginCacheLock } from './plugin-lock.js';
 import { runTerraform, type RunResult } from './run.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
-import { hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
+import { hasLocalBackend, hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
 
 /** The executor's resolved settings that one session needs. */
 export interface SessionConfig {
@@ -118,6 +119,11 @@ export class TerraformSession {
    * file if there is one, and runs `init`. Throws a typed error; the work dir may be fresh or reused.
    */
   async prepare(opts: { lockFile?: string | null } = {}): Promise<void> {
+    if (this.backend && this.cfg.sandbox.describe().isolated && hasLocalBackend(this.ctx.bundle)) {
+      // Inside the sandbox its file could only live in the run's dir, which goes with the deployment:
+      // the state would be lost. Refused before anything is created.
+      throw new ValidationError('A backend "local" block cannot be used inside the sandbox (its state file would be lost with the run\'s dir): remove the backend block, the orchestrator keeps the state', 'files');
+    }
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
     // Terraform ignores a cache dir that does not exist; create the shared one on first use.
     if (this.cfg.pluginCacheDir) await mkdir(this.cfg.pluginCacheDir, { recursive: true, mode: 0o700 }).catch(() => undefined);

@@ -103,6 +103,15 @@ export function hasOwnBackend(bundle: Bundle): boolean {
   return false;
 }
 
+/** Whether the bundle's own backend is `local`: a state file on this machine's disk. */
+export function hasLocalBackend(bundle: Bundle): boolean {
+  return Object.entries(bundle.files).some(([path, content]) =>
+    path.endsWith('.tf.json')
+      ? /"backend"\s*:\s*\{\s*"local"/.test(content)
+      : /(^|\n)\s*backend\s+"local"\s*\{/.test(content.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)(#|\/\/).*$/gm, '$1')),
+  );
+}
+
 /** Reads a JSON file, or null if it is missing or unreadable. */
 export async function readJson<T>(path: string): Promise<T | null> {
   try {

@@ -6,7 +6,7 @@ import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
 import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
-import { resolveSandbox } from '../sandbox/detect.js';
+import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import { Redactor } from '../redaction.js';
@@ -104,6 +104,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       runEnded: (id) => this.runs.delete(id),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
+    // Detected now, so that no deployment waits for it (and a `bwrap` that cannot work shows in readiness).
+    void this.sandbox().catch(() => undefined);
   }
 
   /** Registers (or replaces) the executor of a format. Third-party executors plug in the same way. */
@@ -285,7 +287,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
 
   /** The sandbox of this orchestrator's tool processes, resolved once; `none` is logged as a warning. */
   sandbox(): Promise<Sandbox> {
-    this.sandboxPromise ??= resolveSandbox(this.sandboxSetting).then(
+    const setting = this.sandboxSetting ?? 'auto';
+    this.sandboxPromise ??= (setting === 'auto' ? autoSandbox() : resolveSandbox(setting)).then(
       (s) => {
         if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
         return s;

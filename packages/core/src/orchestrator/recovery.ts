@@ -86,7 +86,7 @@ async function recoverOne(host: RunHost, d: Deployment): Promise<boolean> {
         if (snap && head.ours && JSON.stringify(snap.raw) === JSON.stringify(head.raw)) {
           await log('warn', `The state the interrupted run left was already saved as version ${head.version}`);
         } else if (snap) {
-          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: head.version, lockId: lock.lockId, token: lock.token, retention: retentionFor(host, d, head.version + 1), version: { ...versionBody(host, d, snap), reason: 'recovered' } });
+          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: head.version, lockId: lock.lockId, token: lock.token, retention: retentionFor(host, d, head.version), version: { ...versionBody(host, d, snap), reason: 'recovered' } });
           stateVersion = v.version;
           await log('warn', `Recovered the state the interrupted run left as version ${v.version}`);
         }

@@ -27,7 +27,7 @@ export async function saveSnapshot(
   const base = await chainHead(host.store, d).then((h) => h.version, () => d.baseVersion ?? 0);
   const body = versionBody(host, d, snap);
   const write = (lockId: string, token: number) =>
-    host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: retentionFor(host, d, base + 1), version: { ...body, reason } });
+    host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: retentionFor(host, d, base), version: { ...body, reason } });
   const written = (v: StateVersion) => {
     run.log('info', `Saved state version ${v.version} (${v.reason})`);
     host.events.emit('stateVersion', { deploymentId: d.id, stackKey: v.stackKey, version: v.version, reason: v.reason });

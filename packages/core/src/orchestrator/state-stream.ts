@@ -25,8 +25,8 @@ export async function chainHead(store: StateStore, d: Deployment): Promise<{ ver
   return { version: base, raw: null, ours: false };
 }
 
-/** Retention for a write of this deployment: its own earlier versions do not push older ones out of
- * retention while it runs (they count from the next deployment on). */
+/** Retention for a write of this deployment on top of `head`: its own earlier (intermediate) versions
+ * do not push older ones out of retention while it runs (they count from the next deployment on). */
 export function retentionFor(host: RunHost, d: Deployment, head: number): number {
   return host.options.stateRetention + Math.max(0, head - (d.baseVersion ?? 0));
 }
@@ -49,7 +49,7 @@ export function intermediateStateWriter(host: RunHost, d: Deployment, run: RunSt
         expectedVersion: head.version,
         lockId: lease.lockId,
         token: lease.token,
-        retention: retentionFor(host, d, head.version + 1),
+        retention: retentionFor(host, d, head.version),
         version: { ...versionBody(host, d, snap), reason: 'partial' },
       });
       run.log('info', `Saved intermediate state version ${v.version} (${snap.resources.length} resource(s) so far)`);
