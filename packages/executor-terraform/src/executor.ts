@@ -162,9 +162,14 @@ export class TerraformExecutor implements Executor {
       if (artifact.bundleDigest !== ctx.bundle.digest) throw new ExecutorError('The saved plan was made from other code than this deployment\'s bundle');
       await this.available(ctx);
       s = await this.session(ctx);
-      // Every state Terraform persists during the apply becomes a state version right away.
+      // Every state Terraform persists during the apply becomes a state version right away, except the
+      // one it writes once every planned change is done: that final state is this apply's result, saved
+      // by the orchestrator as the apply's own version (and spooled in the work dir until then).
       const marks = sensitive;
-      await s.open(ctx.persistState ? (raw: TfState) => ctx.persistState!(normaliseState({ raw, sensitive: marks, statuses: stream.statuses, secret: (v) => ctx.secret(v) })) : undefined);
+      const planned = plan.summary.resources.filter((r) => r.action !== 'no-op' && r.action !== 'read').map((r) => r.id);
+      const allDone = () => planned.every((id) => ['created', 'updated', 'deleted', 'failed'].includes(stream.statuses.get(id) ?? ''));
+      const persist = ctx.persistState;
+      await s.open(persist ? async (raw: TfState) => (allDone() ? undefined : persist(normaliseState({ raw, sensitive: marks, statuses: stream.statuses, secret: (v) => ctx.secret(v) }))) : undefined);
       if (await this.preparedFor(ctx, artifact.planSha256)) {
         // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
         if (!s.backend && ctx.priorState !== null) await restoreState(s.layout, ctx.priorState);

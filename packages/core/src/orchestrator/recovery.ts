@@ -6,7 +6,7 @@ import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { flushSpool } from './spool.js';
-import { chainHead, retentionFor } from './state-stream.js';
+import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
 
@@ -83,7 +83,7 @@ async function recoverOne(host: RunHost, d: Deployment): Promise<boolean> {
               emit: () => undefined, secret: (v) => host.redactor.add(v), sandbox,
             })
           : null;
-        if (snap && head.ours && JSON.stringify(snap.raw) === JSON.stringify(head.raw)) {
+        if (snap && sameAsHead(head, snap.raw)) {
           await log('warn', `The state the interrupted run left was already saved as version ${head.version}`);
         } else if (snap) {
           const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: head.version, lockId: lock.lockId, token: lock.token, retention: retentionFor(host, d, head.version), version: { ...versionBody(host, d, snap), reason: 'recovered' } });

@@ -8,7 +8,7 @@ import { versionBody } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { isTerminal } from '../types/domain.js';
-import { chainHead, retentionFor } from './state-stream.js';
+import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 /**
  * Saves a snapshot as version base+1 under the run's lock. When the lease lapsed while the tool ran, the
@@ -23,8 +23,11 @@ export async function saveSnapshot(
   reason: StateVersion['reason'],
   run: { lease: () => StackLease | null; relock: (lock: Lock) => void; log: (level: LogLevel, message: string) => void },
 ): Promise<StateVersion | null> {
-  // On top of the deployment's own intermediate versions, if the tool persisted any while it applied.
-  const base = await chainHead(host.store, d).then((h) => h.version, () => d.baseVersion ?? 0);
+  // On top of the deployment's own intermediate versions, if the tool persisted any while it applied; a
+  // partial end that is exactly the last one saved is that version, not a copy of it.
+  const head = await chainHead(host.store, d).catch(() => null);
+  if (head?.ours && reason === 'partial' && sameAsHead(head, snap.raw)) return head.ours;
+  const base = head?.version ?? d.baseVersion ?? 0;
   const body = versionBody(host, d, snap);
   const write = (lockId: string, token: number) =>
     host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: retentionFor(host, d, base), version: { ...body, reason } });

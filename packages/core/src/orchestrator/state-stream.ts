@@ -1,4 +1,4 @@
-import type { Deployment, LogLevel } from '../types/domain.js';
+import type { Deployment, LogLevel, StateVersion } from '../types/domain.js';
 import type { StateSnapshot } from '../types/executor.js';
 import type { StateStore } from '../types/state-store.js';
 import { ConflictError, LockLostError } from '../errors.js';
@@ -18,11 +18,16 @@ export interface RunStateHandle {
  * wrote itself (intermediate snapshots during its apply). Versions chain: each write of the deployment is
  * a compare-and-set on its own previous one, so a writer that is not this deployment still conflicts.
  */
-export async function chainHead(store: StateStore, d: Deployment): Promise<{ version: number; raw: unknown; ours: boolean }> {
+export async function chainHead(store: StateStore, d: Deployment): Promise<{ version: number; raw: unknown; ours: StateVersion | null }> {
   const base = d.baseVersion ?? 0;
   const current = await store.getStateVersion(d.stackKey);
-  if (current && current.deploymentId === d.id && current.version > base) return { version: current.version, raw: current.raw, ours: true };
-  return { version: base, raw: null, ours: false };
+  if (current && current.deploymentId === d.id && current.version > base) return { version: current.version, raw: current.raw, ours: current };
+  return { version: base, raw: null, ours: null };
+}
+
+/** Whether a snapshot is exactly the deployment's last saved version (nothing new to write). */
+export function sameAsHead(head: { raw: unknown; ours: StateVersion | null }, raw: unknown): boolean {
+  return head.ours !== null && JSON.stringify(head.raw) === JSON.stringify(raw);
 }
 
 /** Retention for a write of this deployment on top of `head`: its own earlier (intermediate) versions
@@ -43,7 +48,7 @@ export function intermediateStateWriter(host: RunHost, d: Deployment, run: RunSt
     if (!lease) throw new LockLostError('No stack lock is held');
     try {
       const head = await chainHead(host.store, d);
-      if (head.ours && JSON.stringify(head.raw) === JSON.stringify(snap.raw)) return;
+      if (sameAsHead(head, snap.raw)) return;
       const v = await host.store.writeStateVersion({
         stackKey: d.stackKey,
         expectedVersion: head.version,
