@@ -83,4 +83,5 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+await import('./sandbox.js'); // 4 parallel first terraform deployments: inside bwrap vs bare terraform
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
