@@ -8,6 +8,8 @@ export type * from './types/executor.js';
 export type * from './types/state-store.js';
 export type * from './types/code-source.js';
 export type * from './types/job-queue.js';
+export type * from './types/sandbox.js';
+export * from './sandbox/index.js';
 export * from './errors.js';
 export * from './redaction.js';
 export * from './stack.js';

@@ -63,6 +63,11 @@ export const EnvSchema = z.object({
     .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
+   * start, `none` = no isolation (development). */
+  ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
+  /** Accept running tools without a sandbox on a non-loopback address. */
+  ORCHESTRATOR_ALLOW_UNSANDBOXED: flag,
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -89,6 +94,11 @@ export interface ServiceConfig {
   /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
   ui: boolean;
   shutdownGraceMs: number;
+  /** `ORCHESTRATOR_SANDBOX`. */
+  sandbox: 'auto' | 'bwrap' | 'none';
+  /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
+   * other machines. */
+  allowUnsandboxed: boolean;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -99,6 +109,16 @@ export class ConfigError extends Error {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether an address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+/** Why the service will not run tools unsandboxed on `host`, and how to say it really should. */
+export function unsandboxedRefusal(host: string, why: string): string {
+  return `Refusing to run tool processes without a sandbox (${why}) while listening on ${host}: user IaC code could read the service's credentials and data. Install bubblewrap, listen on 127.0.0.1, or set ORCHESTRATOR_ALLOW_UNSANDBOXED=true`;
+}
 
 /** Parses the environment into a {@link ServiceConfig}; throws a {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
@@ -116,6 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `Refusing to listen on ${host} without authentication: set ORCHESTRATOR_API_TOKENS, or ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true to accept anyone who can reach the port`,
     );
+  }
+  if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
+    throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
   }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
@@ -144,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    sandbox: e.ORCHESTRATOR_SANDBOX,
+    allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
     credentials: collectCredentials(env),
   };
 }
