@@ -11,6 +11,8 @@ export type * from './types/job-queue.js';
 export * from './errors.js';
 export * from './redaction.js';
 export * from './stack.js';
+export * from './variable-limits.js';
+export { assertNotReserved } from './reserved-files.js';
 export * from './orchestrator/inputs.js';
 export type * from './orchestrator/types.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';

@@ -52,6 +52,10 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** Without tokens: host names accepted besides loopback ones (Host / Origin), comma-separated. */
+  ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
+  /** Most variables one deploy request may declare sensitive. */
+  ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
 });
@@ -75,6 +79,8 @@ export interface ServiceConfig {
   unauthenticated: boolean;
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
+  guards: { allowedHosts: string[]; maxSensitiveValues: number };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -129,6 +135,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    guards: {
+      allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
+    },
     credentials: collectCredentials(env),
   };
 }

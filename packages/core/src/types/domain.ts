@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkVariables } from '../variable-limits.js';
 
 /** IaC formats the SDK deploys. An executor registers for exactly one. */
 export const FormatSchema = z.enum(['terraform', 'bicep', 'cloudformation']);
@@ -118,7 +119,7 @@ export const DeploymentOptionsSchema = z
     dryRun: z.boolean().default(false),
     parallelism: z.number().int().min(1).max(256).default(10),
     /** Input variables / template parameters. Values are passed to the tool, never string-built into code. */
-    variables: z.record(z.string(), z.unknown()).default({}),
+    variables: z.record(z.string(), z.unknown()).superRefine(checkVariables).default({}),
     /** Names of variables whose values are secrets: masked everywhere. */
     sensitiveVariables: z.array(z.string()).default([]),
     /** Format-specific settings (resource group, capabilities, tags...), validated by the executor. */
