@@ -83,3 +83,4 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+await import('./masking.js');
