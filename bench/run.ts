@@ -84,3 +84,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 await import('./masking.js');
+await import('./start.js'); // npm start → /health on a built checkout, beside the bare server

@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   STATE_BACKUP_RETENTION: z.coerce.number().int().min(1).max(1000).default(10),
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
+  /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
   ORCHESTRATOR_API_TOKENS: optionalString,
@@ -56,6 +58,11 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
   /** Most variables one deploy request may declare sensitive. */
   ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
+  /** The web console at /ui; on unless set to false/0/no. */
+  ORCHESTRATOR_UI: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
 });
@@ -73,11 +80,16 @@ export interface ServiceConfig {
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
-  store: { kind: 'file'; dataDir: string; encryptionKey?: string } | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+  store:
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'file'; dataDir: string; encryptionKey?: string }
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
   maxBodyBytes: number;
+  /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
+  ui: boolean;
   shutdownGraceMs: number;
   /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
   guards: { allowedHosts: string[]; maxSensitiveValues: number };
@@ -112,7 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
-    : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
@@ -134,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokens,
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
+    ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     guards: {
       allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),

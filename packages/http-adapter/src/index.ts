@@ -12,5 +12,5 @@ export { loadConfig, collectCredentials, EnvSchema, ConfigError, type ServiceCon
 export { ServiceMetrics } from './metrics.js';
 export { buildOpenApiDocument } from './openapi.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
-export { createStore, MissingStorePackageError, REDIS_STORE_PACKAGE } from './store-factory.js';
+export { createStore, FileStoreNeedsImportError, MissingStorePackageError, REDIS_STORE_PACKAGE, SQLITE_STORE_PACKAGE } from './store-factory.js';
 export { startService, createExecutors, createCodeSource, type RunningService } from './service.js';

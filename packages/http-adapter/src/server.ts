@@ -11,6 +11,8 @@ import { ServiceMetrics } from './metrics.js';
 import type { EventedOrchestrator } from './orchestrator-port.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
+import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './routes/ui.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
 import { LiveStreams } from './sse.js';
@@ -40,6 +42,8 @@ export interface HttpAdapterOptions {
   allowedHosts?: readonly string[];
   /** Per-request bounds of deploy requests. */
   deployLimits?: Partial<DeployLimits>;
+  /** The web console at /ui: on by default when built; `false` turns it off; `{ dir }` serves another build. */
+  ui?: boolean | { dir: string };
 }
 
 /** What every route module gets. */
@@ -93,6 +97,8 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   deploymentRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
+  meRoutes(app);
+  if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);
 
   app.addHook('preClose', async () => {
     streams.closeAll();
