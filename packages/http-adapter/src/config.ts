@@ -56,6 +56,10 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** Without tokens: host names accepted besides loopback ones (Host / Origin), comma-separated. */
+  ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
+  /** Most variables one deploy request may declare sensitive. */
+  ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
   /** The web console at /ui; on unless set to false/0/no. */
   ORCHESTRATOR_UI: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -99,6 +103,8 @@ export interface ServiceConfig {
   /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
    * other machines. */
   allowUnsandboxed: boolean;
+  /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
+  guards: { allowedHosts: string[]; maxSensitiveValues: number };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -169,6 +175,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sandbox: e.ORCHESTRATOR_SANDBOX,
     allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
+    guards: {
+      allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
+    },
     credentials: collectCredentials(env),
   };
 }

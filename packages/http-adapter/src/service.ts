@@ -83,7 +83,16 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   // Replicas sharing a Redis store also pick up what a crashed peer left, once its leases expire.
   if (config.store.kind === 'redis') orchestrator.startRecoveryLoop();
 
-  const app = buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes, ui: config.ui });
+  const app = buildServer({
+    orchestrator,
+    tokens: config.tokens,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    // The address it was told to listen on is a name its callers use, unless it is a wildcard.
+    allowedHosts: [...config.guards.allowedHosts, ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host])],
+    deployLimits: { maxSensitiveValues: config.guards.maxSensitiveValues },
+    ui: config.ui,
+  });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

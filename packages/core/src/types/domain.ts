@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkVariables } from '../variable-limits.js';
 
 /** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
 export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
@@ -154,7 +155,7 @@ export const DeploymentOptionsSchema = z
     dryRun: z.boolean().default(false),
     parallelism: z.number().int().min(1).max(256).default(10),
     /** Input variables / template parameters. Values are passed to the tool, never string-built into code. */
-    variables: z.record(z.string(), z.unknown()).default({}),
+    variables: z.record(z.string(), z.unknown()).superRefine(checkVariables).default({}),
     /** Names of variables whose values are secrets: masked everywhere. */
     sensitiveVariables: z.array(z.string()).default([]),
     /** Format-specific settings (resource group, capabilities, tags...), validated by the executor. */
