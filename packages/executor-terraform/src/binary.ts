@@ -24,6 +24,16 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /**
+ * Whether this CLI's state records every sensitive attribute, the provider schema's included, in each
+ * instance's `sensitive_attributes` (checked on Terraform 1.11: a literal written to a schema-sensitive
+ * attribute is listed there). Then the state alone masks the applied resources and no `show -json` of the
+ * saved plan is needed. Older Terraform and other CLIs (OpenTofu) keep that step.
+ */
+export function statesRecordSchemaSensitivity(info: BinaryInfo): boolean {
+  return info.name === 'terraform' && compareVersions(info.version, '1.11.0') >= 0;
+}
+
+/**
  * Runs `<binary> version -json` once and checks the minimum version. Throws ExecutorUnavailableError
  * naming the binary and the minimum version when the CLI is missing, unreadable or too old.
  */

@@ -19,13 +19,13 @@ import {
   type TargetCloud,
 } from '@iac-orchestrator/core';
 import { decodeArtifact, encodeArtifact } from './artifact.js';
-import { probeBinary, type BinaryInfo } from './binary.js';
+import { probeBinary, statesRecordSchemaSensitivity, type BinaryInfo } from './binary.js';
 import { buildApplyArgs } from './commands/apply.js';
 import { buildDestroyPlanArgs } from './commands/destroy.js';
 import { buildPlanArgs } from './commands/plan.js';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { terraformCredentialEnv } from './env.js';
-import { planSecrets, sensitiveMarks, summarisePlan, type ShownPlan } from './plan-summary.js';
+import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
 import { abortError, stderrSummary, TerraformSession } from './session.js';
 import { normaliseState, type TfState } from './state.js';
@@ -94,7 +94,6 @@ export class TerraformExecutor implements Executor {
     ];
   }
 
-  /** Reports the CLI and its version; never throws. */
   /** This executor takes no per-request options yet (targets, workspaces, backend config are not
    * supported): refuse any, rather than ignore what a caller thinks it asked for. */
   validateOptions(options: Record<string, unknown>): void {
@@ -102,6 +101,7 @@ export class TerraformExecutor implements Executor {
     if (keys.length > 0) throw new ValidationError(`Unknown terraform option(s): ${keys.join(', ')} (the terraform executor takes none)`, `options.executor.${keys[0]}`);
   }
 
+  /** Reports the CLI and its version; never throws. */
   async check(): Promise<ExecutorCheck> {
     try {
       const info = await this.available();
@@ -139,13 +139,23 @@ export class TerraformExecutor implements Executor {
     if (r.interrupted) throw abortError(ctx.signal);
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform plan failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
 
-    const shown = (await s.showJson(s.layout.planFile)) as ShownPlan | null;
-    if (!shown) throw new ExecutorError('Terraform could not show the saved plan');
-    for (const v of planSecrets(shown)) ctx.secret(v);
-    const summary = summarisePlan(shown);
+    // The summary comes from the plan's own stream. `show -json` is still paid for in two cases: a CLI whose
+    // state may lack the provider schema's sensitivity (see statesRecordSchemaSensitivity), whose marks and
+    // sensitive planned outputs mask the applied state there; and a plan that updates or replaces something,
+    // whose changed attributes (which the stream does not carry) are what its reviewer reads in the diff.
+    let sensitive: Record<string, unknown> = {};
+    let summary = summariseStreamedPlan(stream.planned, stream.outputActions);
+    const changesExisting = summary.resources.some((r) => r.action === 'update' || r.action === 'replace');
+    if (!statesRecordSchemaSensitivity(info) || changesExisting) {
+      const shown = (await s.showJson(s.layout.planFile)) as ShownPlan | null;
+      if (!shown) throw new ExecutorError('Terraform could not show the saved plan');
+      for (const v of planSecrets(shown)) ctx.secret(v);
+      summary = summarisePlan(shown);
+      sensitive = sensitiveMarks(shown);
+    }
     const plan = await readFile(s.layout.planFile);
     const artifact = encodeArtifact(
-      { lockFile: await s.lockFile(), backend: s.backend, sensitive: sensitiveMarks(shown), operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
+      { lockFile: await s.lockFile(), backend: s.backend, sensitive, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
       plan,
     );
     await writeFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }), { mode: 0o600 });

@@ -49,11 +49,18 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
+  /** Redis store: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** The web console at /ui; on unless set to false/0/no. */
+  ORCHESTRATOR_UI: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
@@ -79,11 +86,13 @@ export interface ServiceConfig {
   store:
     | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
-    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
   maxBodyBytes: number;
+  /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
+  ui: boolean;
   shutdownGraceMs: number;
   /** `ORCHESTRATOR_SANDBOX`. */
   sandbox: 'auto' | 'bwrap' | 'none';
@@ -133,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
-    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
     : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
@@ -156,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokens,
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
+    ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sandbox: e.ORCHESTRATOR_SANDBOX,
     allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
