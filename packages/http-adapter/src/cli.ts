@@ -47,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only to serve: the executors and the store are not needed to print usage or a config error.
     const { startService } = await import('./service.js');
     const { FileStoreNeedsImportError, MissingStorePackageError } = await import('./store-factory.js');
+    const { MissingExecutorPackageError } = await import('./executor-packages.js');
     service = await startService(config).catch((e: unknown) => {
-      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError) throw new ConfigError(e.message);
+      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError || e instanceof MissingExecutorPackageError) throw new ConfigError(e.message);
       throw e;
     });
   } catch (e) {

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
@@ -46,6 +47,15 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
   /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  /** Executors to load, e.g. `terraform,bicep`; each must be installed. Unset: every installed one. */
+  ORCHESTRATOR_EXECUTORS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(',').map((f) => f.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['terraform', 'cloudformation', 'bicep'])).min(1))
+      .optional(),
+  ),
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
@@ -84,6 +94,8 @@ export interface ServiceConfig {
   terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
+  /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
+  executors: KnownFormat[] | null;
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
@@ -164,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },
+    executors: e.ORCHESTRATOR_EXECUTORS ?? null,
     maxDeploymentTimeoutMs: e.MAX_DEPLOYMENT_TIMEOUT_MS,
     stateRetention: e.STATE_BACKUP_RETENTION,
     concurrency: e.ORCHESTRATOR_CONCURRENCY,
