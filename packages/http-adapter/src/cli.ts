@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { TokenConfigError } from './auth.js';
 import type { RunningService } from './service.js';
+import { isClientInvocation } from './cli/commands.js';
 
 const USAGE = `Usage: iac-orchestrator serve
        iac-orchestrator import-file-store <file-store-dir>
@@ -14,11 +15,20 @@ Starts the orchestrator REST service. Configuration comes from the environment:
   RETENTION_DAYS (days terminal deployments and audit entries are kept),
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
   SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
-See the README of @iac-orchestrator/http-adapter.`;
+See the README of @iac-orchestrator/http-adapter.
+
+Client commands (to a running service; --url/ORCHESTRATOR_URL, --token/ORCHESTRATOR_TOKEN):
+  deploy, status, list, logs, plan, approve, reject, cancel, rollback, destroy, state, history, lock, unlock, me
+  iac-orchestrator <command> --help for each.`;
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage. */
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
+  if (isClientInvocation(argv)) {
+    // Loaded only for client commands: they need neither the executors nor a store.
+    const { runClientCli } = await import('./cli/client-cli.js');
+    return runClientCli(argv);
+  }
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REQUIRED_IDS_MESSAGE, ValidationError } from '@iac-orchestrator/core';
+import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE, ValidationError } from '@iac-orchestrator/core';
 
 /**
  * Validates `value` with one of core's input schemas and returns the parsed value (defaults applied), or
@@ -18,8 +18,18 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     throw new ValidationError(`Unknown field "${key}"`, [...issue.path, key].join('.'));
   }
   const field = issue.path.map(String).join('.');
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
+  const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
   throw new ValidationError(field ? `${field}: ${missing ? 'is required' : issue.message}` : issue.message, field || undefined);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (!v || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }
 
 /**
@@ -33,7 +43,7 @@ export function requireDeployIds(body: unknown): void {
   const b = (body ?? {}) as Record<string, unknown>;
   const present = (v: unknown) => v !== undefined && v !== null && v !== '';
   if (!present(b.blueprintId)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
-  if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'generationJobId');
+  if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId');
 }
 
 /** A route parameter that must be a plain id (deployment ids are never paths). */

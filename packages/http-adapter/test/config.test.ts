@@ -79,6 +79,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
   });
 
+  it('ORCHESTRATOR_SANDBOX: auto by default; none is refused beyond loopback unless explicitly allowed', () => {
+    expect(loadConfig({}).sandbox).toBe('auto');
+    expect(loadConfig({ ORCHESTRATOR_SANDBOX: 'bwrap' }).sandbox).toBe('bwrap');
+    expect(loadConfig({ ORCHESTRATOR_SANDBOX: 'none' })).toMatchObject({ sandbox: 'none', host: '127.0.0.1' });
+    const open = { HOST: '0.0.0.0', ORCHESTRATOR_API_TOKENS: `ci:deployer:${TOKEN}`, ORCHESTRATOR_SANDBOX: 'none' };
+    expect(() => loadConfig(open)).toThrow(/ORCHESTRATOR_ALLOW_UNSANDBOXED/);
+    expect(loadConfig({ ...open, ORCHESTRATOR_ALLOW_UNSANDBOXED: 'true' })).toMatchObject({ sandbox: 'none', allowUnsandboxed: true });
+    expect(() => loadConfig({ ORCHESTRATOR_SANDBOX: 'docker' })).toThrow(/ORCHESTRATOR_SANDBOX/);
+  });
+
   it('listens on every interface by default once tokens are configured', () => {
     const c = loadConfig({ ORCHESTRATOR_API_TOKENS: `ci:deployer:${TOKEN}` });
     expect(c.host).toBe('0.0.0.0');

@@ -95,8 +95,9 @@ export class DeploymentRun {
         ctx = await this.context(baseVersion);
         this.log('info', `Planning ${this.record.operation} of ${this.record.stackKey} from state version ${baseVersion}`);
         plan = await this.executor.plan(ctx);
-        await this.host.store.putPlan({ deploymentId: this.id, baseVersion, summary: plan.summary, artifact: plan.artifact, createdAt: nowIso() });
-        const s = plan.summary;
+        // A plan may carry attribute values (an update's before/after): secrets of the run are masked in it too.
+        const s = this.host.redactor.redactValue(plan.summary);
+        await this.host.store.putPlan({ deploymentId: this.id, baseVersion, summary: s, artifact: plan.artifact, createdAt: nowIso() });
         await this.save({ plan: s });
         this.log('info', `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
         if (this.record.options.dryRun) {
@@ -171,7 +172,7 @@ export class DeploymentRun {
   }
 
   private context(baseVersion: number): Promise<ExecutorContext> {
-    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e));
+    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e), { lease: () => this.lease, log: (l, m) => this.log(l, m) });
   }
 
   /** Applies per policy, or waits for a human. Returns false when the plan was rejected or cancelled. */
