@@ -59,7 +59,7 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
-  /** Redis store: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  /** SQLite and Redis stores: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
@@ -100,7 +100,7 @@ export interface ServiceConfig {
   stateRetention: number;
   concurrency: number;
   store:
-    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string; retentionDays?: number }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
     | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
@@ -161,7 +161,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
-    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    : e.ORCHESTRATOR_STORE === 'sqlite'
+      ? { kind: 'sqlite', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+      : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
