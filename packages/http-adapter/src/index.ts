@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { buildServer, type HttpAdapterOptions, type RouteContext } from './server.js';
+export { orchestratorRoutes, orchestratorHandler, type OrchestratorRoutesOptions, type OrchestratorHandlerOptions, type OrchestratorHandler } from './mount.js';
 export type { EventedOrchestrator } from './orchestrator-port.js';
 export { HttpGeneratorCodeSource, filesOf, MAIN_FILE_BY_FORMAT, GenerationJobSchema, type GenerationJob, type HttpGeneratorCodeSourceOptions } from './generator-code-source.js';
 export { ROLES, parseApiTokens, authenticate, bearerToken, hasRole, callerOf, MIN_TOKEN_LENGTH, TokenConfigError, type Role, type ApiToken, type Principal } from './auth.js';
