@@ -49,9 +49,10 @@ describe('the web console at /ui', () => {
   describe.runIf(terraformAvailable() && chromiumAvailable())('in a real browser against a real service and real terraform', () => {
     const h = new ApiHarness();
     let browser: Browser;
+    let uiDir = '';
     beforeAll(async () => {
-      await ensureUiBuilt();
-      await h.start();
+      uiDir = await ensureUiBuilt();
+      await h.start({ ui: { dir: uiDir } });
       browser = await launchChromium();
     }, 180_000);
     afterAll(async () => {
@@ -80,7 +81,7 @@ describe('the web console at /ui', () => {
 
     it('works under a mount prefix: assets are relative and the page finds the API beside it', async () => {
       const app = Fastify();
-      await app.register(orchestratorRoutes, { orchestrator: h.orchestrator, prefix: '/iac', tokens: [] });
+      await app.register(orchestratorRoutes, { orchestrator: h.orchestrator, prefix: '/iac', tokens: [], ui: { dir: uiDir } });
       const bare = await app.inject({ url: '/iac/ui' });
       expect(bare.statusCode).toBe(302);
       expect(bare.headers.location).toBe('/iac/ui/');
