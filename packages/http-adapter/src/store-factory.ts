@@ -9,7 +9,7 @@ export const REDIS_STORE_PACKAGE = '@iac-orchestrator/state-store-redis';
 export const SQLITE_STORE_PACKAGE = '@iac-orchestrator/state-store-sqlite';
 
 interface RedisStoreModule {
-  RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string }) => StateStore;
+  RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string; retentionDays?: number }) => StateStore;
 }
 
 /** What the service uses of the SQLite package (its store, and the import of a file-store data dir). */
@@ -75,5 +75,5 @@ export async function createStore(config: Pick<ServiceConfig, 'store'>, load: Lo
     return new mod.SqliteStateStore({ dataDir: s.dataDir, encryptionKey: s.encryptionKey });
   }
   const mod = await loadStorePackage<RedisStoreModule>(REDIS_STORE_PACKAGE, 'REDIS_URL is set', 'RedisStateStore', load);
-  return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey });
+  return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey, retentionDays: s.retentionDays });
 }
