@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TfState } from './state.js';
+import { writeRunnerFile } from './tool-files.js';
 
 /** A state bigger than this is refused (Terraform then keeps `errored.tfstate` in the work dir). */
 const MAX_STATE_BYTES = 512 * 1024 * 1024;
@@ -117,7 +118,7 @@ export class StateBackend {
     }
     // On this machine first (0600, atomically), so a runner killed during the store write loses nothing.
     const tmp = `${this.spoolFile}.tmp`;
-    await writeFile(tmp, body, { mode: 0o600 });
+    await writeRunnerFile(tmp, body);
     await rename(tmp, this.spoolFile);
     this.current = { state, body };
     this.writes++;
