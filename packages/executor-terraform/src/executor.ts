@@ -44,6 +44,8 @@ export interface TerraformExecutorOptions {
   pluginCacheDir?: string;
   /** Grace after SIGINT before the process group is killed (default 30 s). */
   cancelGraceMs?: number;
+  /** Largest state Terraform may write to the backend the runner serves (default 64 MiB); larger gets 413. */
+  maxStateBytes?: number;
   /** Oldest CLI version accepted (default 1.4.0). */
   minVersion?: string;
   /** Keep work dirs after cleanup, for debugging (they hold state and plans in clear). */
@@ -77,6 +79,7 @@ export class TerraformExecutor implements Executor {
   private ownSandbox?: Promise<Sandbox>;
   private readonly readablePaths: string[];
   private probe?: Promise<BinaryInfo>;
+  private readonly maxStateBytes: number | undefined;
 
   constructor(options: TerraformExecutorOptions = {}) {
     this.binary = options.binary ?? TERRAFORM_DEFAULTS.binary;
@@ -84,6 +87,7 @@ export class TerraformExecutor implements Executor {
     if (options.cliConfigFile) this.cliConfigFile = options.cliConfigFile;
     this.pluginCacheDir = options.pluginCacheDir ?? join(options.workRoot ?? tmpdir(), options.workRoot ? '.plugin-cache' : 'iac-orchestrator-terraform-plugin-cache');
     this.cancelGraceMs = options.cancelGraceMs ?? TERRAFORM_DEFAULTS.cancelGraceMs;
+    this.maxStateBytes = options.maxStateBytes;
     this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
     this.keepWorkDir = options.keepWorkDir ?? false;
     this.sandboxSetting = options.sandbox;
@@ -250,6 +254,7 @@ export class TerraformExecutor implements Executor {
         binary: this.binary,
         pluginCacheDir: this.pluginCacheDir,
         cancelGraceMs: this.cancelGraceMs,
+        ...(this.maxStateBytes ? { maxStateBytes: this.maxStateBytes } : {}),
         sandbox: await this.sandboxFor(ctx),
         readablePaths: this.readablePaths,
         ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}),

@@ -31,6 +31,8 @@ export interface SessionConfig {
   sandbox: Sandbox;
   /** Read-only inside the sandbox: the CLI config, provider mirrors, the plugin cache. */
   readablePaths: string[];
+  /** Largest state the served backend accepts. */
+  maxStateBytes?: number;
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -83,7 +85,7 @@ export class TerraformSession {
   async open(onSnapshot?: SnapshotHandler): Promise<void> {
     if (this.backend || this.served) return;
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
-    this.served = new StateBackend(this.ctx.priorState, this.layout.receivedState, onSnapshot);
+    this.served = new StateBackend(this.ctx.priorState, this.layout.receivedState, onSnapshot, this.cfg.maxStateBytes);
     this.servedEnv = { ...(await this.served.start()) };
     // Terraform's children inherit it (a local-exec could print it): masked like any secret.
     this.ctx.secret(this.servedEnv.TF_HTTP_PASSWORD!);
