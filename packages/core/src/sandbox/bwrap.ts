@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
@@ -99,9 +99,9 @@ export class BwrapSandbox implements Sandbox {
     return out;
   }
 
-  /** A minimal passwd/group (the running user only, home in the sandbox), written once per sandbox. */
+  /** A minimal passwd/group (the running user only, home in the sandbox); written again if a tmp cleaner removed it. */
   private etc(): string {
-    if (this.etcDir) return this.etcDir;
+    if (this.etcDir && existsSync(join(this.etcDir, 'passwd')) && existsSync(join(this.etcDir, 'group'))) return this.etcDir;
     const dir = mkdtempSync(join(tmpdir(), 'iac-sandbox-etc-'));
     const { uid, gid } = userInfo();
     const name = uid === 0 ? 'root' : 'sandbox';

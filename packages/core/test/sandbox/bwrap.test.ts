@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortStop, BwrapSandbox, detectSandbox, NoSandbox, resolveSandbox, type IsolatedInvocation, type Sandbox, type ToolInvocation } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../../test-support/prerequisites.js';
@@ -123,6 +123,31 @@ describe.skipIf(!ok)('BwrapSandbox (real bubblewrap)', () => {
       expect(r.out).toContain('done');
       expect(readFileSync(join(ro, 'host.txt'), 'utf8')).toBe('original');
     }
+  });
+
+  it("a tool binary in the service's HOME exposes that file only, not HOME's other files", async () => {
+    const home = join(root, 'home-of-service');
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, 'credentials'), CANARY);
+    await writeFile(join(home, 'tool'), '#!/bin/sh\necho tool-ran; cat "$1" 2>&1\n', { mode: 0o755 });
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const r = await start(sandbox.wrap(sh('', { command: join(home, 'tool'), args: [join(home, 'credentials')] }))).done;
+      expect(r.out).toContain('tool-ran');
+      expect(r.out).not.toContain(CANARY);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
+  it('writes the sandbox passwd/group again when a tmp cleaner removed them', async () => {
+    const own = new BwrapSandbox();
+    const first = own.wrap(sh('true'));
+    const passwd = first.args[first.args.indexOf('/etc/passwd') - 1]!;
+    await rm(dirname(passwd), { recursive: true, force: true });
+    const r = await start(own.wrap(sh('grep -c sandbox /etc/passwd'))).done;
+    expect(r.code).toBe(0);
   });
 
   it('writes only into the run dir (not the host /tmp, not another run)', async () => {
