@@ -13,6 +13,8 @@ export * from './sandbox/index.js';
 export * from './errors.js';
 export * from './redaction.js';
 export * from './stack.js';
+export * from './variable-limits.js';
+export { assertNotReserved } from './reserved-files.js';
 export * from './orchestrator/inputs.js';
 export type * from './orchestrator/types.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';

@@ -44,6 +44,7 @@ import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from '
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
+import { runScopedHost } from '../masking/run-scope.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -127,7 +128,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
     const { options, secrets } = splitSecretVariables(req.options);
-    for (const v of Object.values(secrets)) this.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+    // The secrets join the run's own masking scope when it loads them, never this process-wide registry.
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
@@ -218,7 +219,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       return deployment;
     }
     this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: this.redactor.redactValue(deployment) });
-    this.track(new DeploymentRun(this.host, deployment, caller ?? null, 'approved'));
+    this.track(new DeploymentRun(runScopedHost(this.host), deployment, caller ?? null, 'approved'));
     return deployment;
   }
 
@@ -359,7 +360,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     await this.store.putDeployment(d);
     await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
     this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
-    this.track(new DeploymentRun(this.host, d, caller ?? null, 'full'));
+    this.track(new DeploymentRun(runScopedHost(this.host), d, caller ?? null, 'full'));
     return d;
   }
 

@@ -1,6 +1,7 @@
 import type { Deployment } from '../types/domain.js';
 import type { ListDeploymentsQuery } from '../types/state-store.js';
 import type { RunHost } from './host.js';
+import { runScopedHost } from '../masking/run-scope.js';
 import { ownerProcessIsDead, stackRefOf } from './records.js';
 import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
@@ -52,7 +53,8 @@ async function isAbandoned(host: RunHost, d: Deployment): Promise<boolean> {
   return Date.now() - Date.parse(d.updatedAt) > host.options.lockWaitMs + 2 * host.options.lockTtlMs;
 }
 
-async function recoverOne(host: RunHost, d: Deployment): Promise<boolean> {
+async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean> {
+  const host = runScopedHost(serviceHost);
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     host.store.appendLogs(d.id, [{ timestamp: nowIso(), level, message: host.redactor.redact(message), resource: null }]);
   let stateVersion = d.stateVersion;
