@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, KnownTargetCloud, StackRef, TargetCloud } from './types/domain.js';
 import { ValidationError } from './errors.js';
+import { assertNotReserved } from './reserved-files.js';
 
 /** The stack key: every deployment of the same blueprint, environment, cloud and format shares it. */
 export function stackKeyOf(ref: StackRef): string {
@@ -35,6 +36,7 @@ export function validateBundlePath(path: string): void {
   if (!/^[A-Za-z0-9_.\-/]+$/.test(path)) {
     throw new ValidationError(`Invalid file name "${path}": only letters, digits, "_", "-", "." and "/" are allowed`, field);
   }
+  assertNotReserved(path);
 }
 
 /** Builds a content-addressed bundle after validating names and sizes. */

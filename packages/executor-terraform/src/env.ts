@@ -1,9 +1,9 @@
 import type { KnownTargetCloud, TargetCloud } from '@iac-orchestrator/core';
 
-/** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else. */
+/** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else:
+ * not HOME, whose `~/.aws`, `~/.azure` and gcloud files hold the service's own credentials. */
 export const PARENT_ENV_ALLOWLIST = [
   'PATH',
-  'HOME',
   'TMPDIR',
   'LANG',
   'LC_ALL',

@@ -12,6 +12,7 @@ Starts the orchestrator REST service. Configuration comes from the environment:
   IAC_GENERATOR_URL, TERRAFORM_WORK_DIR, BICEP_WORK_DIR, CFN_WORK_DIR,
   MAX_DEPLOYMENT_TIMEOUT_MS (1800000), STATE_BACKUP_RETENTION (10),
   ORCHESTRATOR_DATA_DIR (./.orchestrator-data), ORCHESTRATOR_STORE (sqlite | file), STATE_ENCRYPTION_KEY, REDIS_URL,
+  RETENTION_DAYS (days terminal deployments and audit entries are kept),
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
   SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
 See the README of @iac-orchestrator/http-adapter.

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { InlineCodeSource, Orchestrator, type CodeSource, type StateStore } from '@iac-orchestrator/core';
-import type { ServiceConfig } from './config.js';
+import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
+import { ConfigError, isLoopback, unsandboxedRefusal, type ServiceConfig } from './config.js';
 import { createExecutors } from './executor-packages.js';
 import { HttpGeneratorCodeSource } from './generator-code-source.js';
 import { createLogger, orchestratorLogger } from './logger.js';
@@ -40,6 +40,15 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   if (config.terraform.pluginCacheDir) await mkdir(config.terraform.pluginCacheDir, { recursive: true });
+  // Resolved before anything starts: `bwrap` that cannot work here, or `auto` that found no sandbox on an
+  // address other machines reach, refuses to start instead of running hostile code unisolated.
+  const sandbox = await resolveSandbox(config.sandbox).catch((e: unknown) => {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  });
+  if (sandbox.kind === 'none') {
+    if (!isLoopback(config.host) && !config.allowUnsandboxed) throw new ConfigError(unsandboxedRefusal(config.host, sandbox.describe().detail));
+    logger.warn({ sandbox: sandbox.describe() }, `Tool processes run WITHOUT a sandbox: ${sandbox.describe().detail}`);
+  } else logger.info({ sandbox: sandbox.describe() }, `Tool processes run in the ${sandbox.kind} sandbox`);
   const store = await createStore(config);
   await store.init?.();
   const orchestrator = new Orchestrator({
@@ -51,13 +60,23 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,
     stateRetention: config.stateRetention,
     logger: orchestratorLogger(logger),
+    sandbox,
   });
   const { recovered } = await orchestrator.recover();
   if (recovered.length > 0) logger.warn({ recovered }, `recovered ${recovered.length} deployment(s) left running by a previous process`);
   // Replicas sharing a Redis store also pick up what a crashed peer left, once its leases expire.
   if (config.store.kind === 'redis') orchestrator.startRecoveryLoop();
 
-  const app = buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes, ui: config.ui });
+  const app = buildServer({
+    orchestrator,
+    tokens: config.tokens,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    // The address it was told to listen on is a name its callers use, unless it is a wildcard.
+    allowedHosts: [...config.guards.allowedHosts, ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host])],
+    deployLimits: { maxSensitiveValues: config.guards.maxSensitiveValues },
+    ui: config.ui,
+  });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

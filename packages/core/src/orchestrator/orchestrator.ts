@@ -5,6 +5,8 @@ import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, Stat
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
+import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
+import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import { Redactor } from '../redaction.js';
@@ -42,6 +44,7 @@ import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from '
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
+import { runScopedHost } from '../masking/run-scope.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -64,6 +67,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
   readonly options: ResolvedOptions;
+  private readonly sandboxSetting: SandboxSetting | undefined;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -71,6 +75,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.codeSource = options.codeSource ?? new InlineCodeSource();
     this.redactor = options.redactor ?? new Redactor();
     const credentials = options.credentials ?? {};
+    this.sandboxSetting = options.sandbox;
     this.redactor.addEnv(credentials);
     this.options = {
       concurrency: options.concurrency ?? 4,
@@ -97,10 +102,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       events: this,
       logger: (level, message, fields) => logger(level, this.redactor.redact(message), fields && this.redactor.redactValue(fields)),
       executorFor: (f) => this.executorFor(f),
+      sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
       runEnded: (id) => this.runs.delete(id),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
+    // Detected now, so that no deployment waits for it (and a `bwrap` that cannot work shows in readiness).
+    void this.sandbox().catch(() => undefined);
   }
 
   /** Registers (or replaces) the executor of a format. Third-party executors plug in the same way. */
@@ -120,7 +128,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
     const { options, secrets } = splitSecretVariables(req.options);
-    for (const v of Object.values(secrets)) this.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+    // The secrets join the run's own masking scope when it loads them, never this process-wide registry.
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
@@ -211,7 +219,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       return deployment;
     }
     this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: this.redactor.redactValue(deployment) });
-    this.track(new DeploymentRun(this.host, deployment, caller ?? null, 'approved'));
+    this.track(new DeploymentRun(runScopedHost(this.host), deployment, caller ?? null, 'approved'));
     return deployment;
   }
 
@@ -290,7 +298,29 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.recoveryTimer.unref();
   }
 
+  private sandboxPromise?: Promise<Sandbox>;
+
+  /** The sandbox of this orchestrator's tool processes, resolved once; `none` is logged as a warning. */
+  sandbox(): Promise<Sandbox> {
+    const setting = this.sandboxSetting ?? 'auto';
+    this.sandboxPromise ??= (setting === 'auto' ? autoSandbox() : resolveSandbox(setting)).then(
+      (s) => {
+        if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
+        return s;
+      },
+      (e: unknown) => {
+        this.sandboxPromise = undefined;
+        throw e;
+      },
+    );
+    return this.sandboxPromise;
+  }
+
   async readiness(): Promise<ReadinessReport> {
+    const sandbox = await this.sandbox().then(
+      (s) => ({ ok: true, ...s.describe() }),
+      (e) => ({ ok: false, kind: String(this.sandboxSetting ?? 'auto'), isolated: false, detail: errorMessage(e) }),
+    );
     const store = await (this.store.ping?.() ?? Promise.resolve()).then(
       () => ({ ok: true }),
       (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
@@ -298,7 +328,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const executors = await Promise.all(
       [...this.executors.values()].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
     );
-    return { ok: store.ok && executors.every((e) => e.ok), store, executors };
+    return { ok: store.ok && executors.every((e) => e.ok) && sandbox.ok, store, executors, sandbox };
   }
 
   /** Running deployments in this process, by status. */
@@ -330,7 +360,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     await this.store.putDeployment(d);
     await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
     this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
-    this.track(new DeploymentRun(this.host, d, caller ?? null, 'full'));
+    this.track(new DeploymentRun(runScopedHost(this.host), d, caller ?? null, 'full'));
     return d;
   }
 

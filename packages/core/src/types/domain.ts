@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkVariables } from '../variable-limits.js';
 
 /** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
 export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
@@ -154,7 +155,7 @@ export const DeploymentOptionsSchema = z
     dryRun: z.boolean().default(false),
     parallelism: z.number().int().min(1).max(256).default(10),
     /** Input variables / template parameters. Values are passed to the tool, never string-built into code. */
-    variables: z.record(z.string(), z.unknown()).default({}),
+    variables: z.record(z.string(), z.unknown()).superRefine(checkVariables).default({}),
     /** Names of variables whose values are secrets: masked everywhere. */
     sensitiveVariables: z.array(z.string()).default([]),
     /** Format-specific settings (resource group, capabilities, tags...), validated by the executor. */
@@ -166,7 +167,8 @@ export const DeploymentOptionsSchema = z
 export type DeploymentOptions = z.infer<typeof DeploymentOptionsSchema>;
 
 export const LockSummarySchema = z.object({
-  lockId: z.string(),
+  /** The secret that releases a manual lock: shown only to its holder and to admins. */
+  lockId: z.string().optional(),
   operation: z.string(),
   who: z.string(),
   createdAt: z.string(),
@@ -274,5 +276,6 @@ export interface StackState {
   outputs: Record<string, unknown>;
   lastModified: string | null;
   locked: boolean;
-  lock: Omit<Lock, 'token'> | null;
+  /** The holder's lock; `lockId` only when the caller holds it or is an admin. */
+  lock: (Omit<Lock, 'token' | 'lockId'> & { lockId?: string }) | null;
 }
