@@ -6,26 +6,14 @@ import { MemoryStateStore, Orchestrator } from '@iac-orchestrator/core';
 import { executorConformance } from '@iac-orchestrator/core/testing';
 import { TerraformExecutor } from '@iac-orchestrator/executor-terraform';
 import { buildServer } from '@iac-orchestrator/http-adapter';
-import { KvExecutor, type KvCode } from './kv-executor.js';
+import { kvConformanceFactory, kvFiles } from './conformance-factory.js';
+import { KvExecutor } from './kv-executor.js';
 
-const files = (code: KvCode) => ({ 'stack.kv.json': JSON.stringify(code) });
-const outputs = { endpoint: 'kv://app', token: 'kv-secret-token-1234' };
 
-// A format core has never heard of passes the same suite as ours (the tool is a real process).
-describe('executorConformance: KvExecutor (format "kv", plugged in from outside core)', () =>
-  executorConformance(it, async () => {
-    const worldDir = await mkdtemp(join(tmpdir(), 'kv-world-'));
-    return {
-      executor: new KvExecutor({ worldDir }),
-      env: {},
-      stack: { blueprintId: 'conformance', environment: 'dev', targetCloud: 'local', format: 'kv' },
-      create: { files: files({ entries: { a: { value: '1' }, b: { value: '2' } }, outputs, sensitiveOutputs: ['token'] }), output: { name: 'endpoint', value: 'kv://app' }, sensitiveOutput: { name: 'token', value: outputs.token } },
-      update: { files: files({ entries: { a: { value: '1' }, b: { value: '3' } }, outputs, sensitiveOutputs: ['token'] }) },
-      failing: { files: files({ entries: { first: { value: 'x' }, breaks: { value: 'y', fail: true } } }) },
-      slow: { files: files({ entries: { fast: { value: 'x' }, slow: { value: 'y', sleepMs: 60_000 }, after: { value: 'z' } } }) },
-      cleanup: () => rm(worldDir, { recursive: true, force: true }),
-    };
-  }));
+
+// A format core has never heard of passes the same suite as ours (the tool is a real process). The same
+// factory runs against the packed packages with node:test in test/published/third-party-executor.test.ts.
+describe('executorConformance: KvExecutor (format "kv", plugged in from outside core)', () => executorConformance(it, kvConformanceFactory));
 
 describe('a "kv" deployment through the REST API', () => {
   let worldDir: string;
@@ -51,7 +39,7 @@ describe('a "kv" deployment through the REST API', () => {
   };
 
   it('deploys, reports its resources and state, and really creates them', async () => {
-    const r = await post({ blueprintId: 'kv-app', environment: 'dev', targetCloud: 'local', format: 'kv', options: { autoApprove: true }, files: files({ entries: { greeting: { value: 'hello' } } }) });
+    const r = await post({ blueprintId: 'kv-app', environment: 'dev', targetCloud: 'local', format: 'kv', options: { autoApprove: true }, files: kvFiles({ entries: { greeting: { value: 'hello' } } }) });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     const id = r.body.deploymentId as string;
     await orchestrator.waitFor(id, 'completed', { timeoutMs: 30_000 });

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
@@ -46,10 +47,19 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
   /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  /** Executors to load, e.g. `terraform,bicep`; each must be installed. Unset: every installed one. */
+  ORCHESTRATOR_EXECUTORS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(',').map((f) => f.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['terraform', 'cloudformation', 'bicep'])).min(1))
+      .optional(),
+  ),
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
-  /** Redis store: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  /** SQLite and Redis stores: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
@@ -84,11 +94,13 @@ export interface ServiceConfig {
   terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
+  /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
+  executors: KnownFormat[] | null;
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
   store:
-    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string; retentionDays?: number }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
     | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
@@ -149,7 +161,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
-    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    : e.ORCHESTRATOR_STORE === 'sqlite'
+      ? { kind: 'sqlite', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+      : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
@@ -164,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },
+    executors: e.ORCHESTRATOR_EXECUTORS ?? null,
     maxDeploymentTimeoutMs: e.MAX_DEPLOYMENT_TIMEOUT_MS,
     stateRetention: e.STATE_BACKUP_RETENTION,
     concurrency: e.ORCHESTRATOR_CONCURRENCY,

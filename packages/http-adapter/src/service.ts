@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type Executor, type StateStore } from '@iac-orchestrator/core';
-import { BicepExecutor } from '@iac-orchestrator/executor-bicep';
-import { CloudFormationExecutor } from '@iac-orchestrator/executor-cloudformation';
-import { TerraformExecutor } from '@iac-orchestrator/executor-terraform';
+import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
 import { ConfigError, isLoopback, unsandboxedRefusal, type ServiceConfig } from './config.js';
+import { createExecutors } from './executor-packages.js';
 import { HttpGeneratorCodeSource } from './generator-code-source.js';
 import { createLogger, orchestratorLogger } from './logger.js';
 import { buildServer } from './server.js';
@@ -23,20 +21,6 @@ export interface RunningService {
   /** Stops accepting requests, lets running deployments save state and release locks (bounded by
    * `shutdownGraceMs`; the orchestrator then closes the store). Idempotent. */
   close(): Promise<void>;
-}
-
-/** The three executors of this repository, configured from the service configuration. */
-export function createExecutors(config: ServiceConfig): Executor[] {
-  return [
-    new TerraformExecutor({
-      binary: config.terraform.binary,
-      workRoot: config.terraform.workRoot,
-      cliConfigFile: config.terraform.cliConfigFile,
-      pluginCacheDir: config.terraform.pluginCacheDir,
-    }),
-    new CloudFormationExecutor({ binary: config.cloudformation.binary, workRoot: config.cloudformation.workRoot }),
-    new BicepExecutor({ azBinary: config.bicep.azBinary, workRoot: config.bicep.workRoot }),
-  ];
 }
 
 /** `IAC_GENERATOR_URL` when set; without it only inline `files` can be deployed. */
@@ -69,7 +53,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   await store.init?.();
   const orchestrator = new Orchestrator({
     store,
-    executors: createExecutors(config),
+    executors: await createExecutors(config),
     codeSource: createCodeSource(config),
     credentials: config.credentials,
     concurrency: config.concurrency,

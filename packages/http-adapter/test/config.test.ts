@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ORCHESTRATOR_STORE: 'file' }).store.kind).toBe('file');
     expect(() => loadConfig({ ORCHESTRATOR_STORE: 'postgres' })).toThrow(/ORCHESTRATOR_STORE/);
     expect(loadConfig({ REDIS_URL: 'redis://r:6379', RETENTION_DAYS: '30' }).store).toMatchObject({ kind: 'redis', retentionDays: 30 });
+    expect(loadConfig({ RETENTION_DAYS: '7' }).store).toMatchObject({ kind: 'sqlite', retentionDays: 7 });
     expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', RETENTION_DAYS: '-1' })).toThrow(/RETENTION_DAYS/);
     expect(c.generator).toBeNull();
     expect(c.terraform.binary).toBe('terraform');

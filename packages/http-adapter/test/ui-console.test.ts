@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { orchestratorRoutes } from '../src/mount.js';
 import { buildServer } from '../src/server.js';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { chromiumAvailable, launchChromium, signedInPage } from './support/browser.js';
@@ -47,9 +49,10 @@ describe('the web console at /ui', () => {
   describe.runIf(terraformAvailable() && chromiumAvailable())('in a real browser against a real service and real terraform', () => {
     const h = new ApiHarness();
     let browser: Browser;
+    let uiDir = '';
     beforeAll(async () => {
-      await ensureUiBuilt();
-      await h.start();
+      uiDir = await ensureUiBuilt();
+      await h.start({ ui: { dir: uiDir } });
       browser = await launchChromium();
     }, 180_000);
     afterAll(async () => {
@@ -58,7 +61,9 @@ describe('the web console at /ui', () => {
     });
 
     it('serves the built page with a content-security policy and no third-party resources', async () => {
-      expect((await fetch(`${h.url}/ui`)).status).toBe(200);
+      const bare = await fetch(`${h.url}/ui`, { redirect: 'manual' });
+      expect(bare.status).toBe(302);
+      expect(bare.headers.get('location')).toBe('/ui/');
       const res = await fetch(`${h.url}/ui/`);
       expect(res.status).toBe(200);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -68,6 +73,23 @@ describe('the web console at /ui', () => {
       const html = await res.text();
       expect(html).not.toMatch(/https?:\/\//);
       expect(html).not.toMatch(/<script>(?!<\/script>)/);
+      const script = /src="(\.\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeTruthy();
+      const js = await fetch(new URL(script!, `${h.url}/ui/`));
+      expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    });
+
+    it('works under a mount prefix: assets are relative and the page finds the API beside it', async () => {
+      const app = Fastify();
+      await app.register(orchestratorRoutes, { orchestrator: h.orchestrator, prefix: '/iac', tokens: [], ui: { dir: uiDir } });
+      const bare = await app.inject({ url: '/iac/ui' });
+      expect(bare.statusCode).toBe(302);
+      expect(bare.headers.location).toBe('/iac/ui/');
+      const page = await app.inject({ url: '/iac/ui/' });
+      expect(page.statusCode).toBe(200);
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+      expect((await app.inject({ url: `/iac/ui/${script}` })).statusCode).toBe(200);
+      await app.close();
     });
 
     it('lists deployments with filters and follows a deployment live to completed', async () => {
@@ -132,8 +154,8 @@ describe('the web console at /ui', () => {
 
       // Keyboard only: Tab to Approve, Enter opens the confirmation, Escape closes it without deciding.
       const approve = approver.getByRole('button', { name: 'Approve' });
-      for (let i = 0; i < 30 && !(await approve.evaluate((b) => b === document.activeElement)); i++) await approver.keyboard.press('Tab');
-      expect(await approve.evaluate((b) => b === document.activeElement)).toBe(true);
+      for (let i = 0; i < 30 && !(await approve.evaluate((b) => b === b.ownerDocument.activeElement)); i++) await approver.keyboard.press('Tab');
+      expect(await approve.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
       await approver.keyboard.press('Enter');
       const dialog = approver.getByRole('dialog', { name: 'Approve and apply to production?' });
       await dialog.waitFor();

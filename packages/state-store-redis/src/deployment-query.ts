@@ -78,8 +78,9 @@ async function byStatuses(h: Handles, w: DeploymentWriter, q: NormalisedQuery): 
 async function narrowestIndex(h: Handles, keys: Keys, q: NormalisedQuery): Promise<string> {
   const candidates: string[] = [];
   if (q.stackKey !== undefined) candidates.push(keys.deploymentsByStack(q.stackKey));
-  if (q.blueprintId !== undefined) candidates.push(keys.deploymentsByBlueprint(q.blueprintId));
-  if (q.environment !== undefined) candidates.push(keys.deploymentsByEnvironment(q.environment));
+  if (q.blueprintId !== undefined && q.environment !== undefined) candidates.push(keys.deploymentsByBlueprintEnvironment(q.blueprintId, q.environment));
+  else if (q.blueprintId !== undefined) candidates.push(keys.deploymentsByBlueprint(q.blueprintId));
+  if (q.environment !== undefined && q.blueprintId === undefined) candidates.push(keys.deploymentsByEnvironment(q.environment));
   if (q.statuses?.size === 1) candidates.push(keys.deploymentsByStatus([...q.statuses][0]));
   else if (q.statuses && [...q.statuses].every((s) => !isTerminal(s))) candidates.push(keys.deploymentsActive());
   if (candidates.length === 0) return keys.deploymentsAll();

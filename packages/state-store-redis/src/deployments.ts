@@ -39,6 +39,7 @@ export function indexKeysOf(keys: Keys, h: Header): string[] {
   const out = [keys.deploymentsAll(), keys.deploymentsByStack(h.stackKey), keys.deploymentsByStatus(h.status)];
   if (h.blueprintId) out.push(keys.deploymentsByBlueprint(h.blueprintId));
   if (h.environment) out.push(keys.deploymentsByEnvironment(h.environment));
+  if (h.blueprintId && h.environment) out.push(keys.deploymentsByBlueprintEnvironment(h.blueprintId, h.environment));
   if (!isTerminal(h.status)) out.push(keys.deploymentsActive());
   return out;
 }

@@ -49,6 +49,8 @@ export class Keys {
   deploymentsExpiry = () => `${this.d}expiry`;
   deploymentsByBlueprint = (blueprintId: string) => `${this.d}by-blueprint:${blueprintId}`;
   deploymentsByEnvironment = (environment: string) => `${this.d}by-environment:${environment}`;
+  /** The spec's usual query (blueprint and environment together), exact rather than filtered. */
+  deploymentsByBlueprintEnvironment = (blueprintId: string, environment: string) => `${this.d}by-blueprint-environment:${JSON.stringify([blueprintId, environment])}`;
   deploymentsByStack = (stackKey: string) => `${this.d}by-stack:${stackKey}`;
   deploymentsByStatus = (status: string) => `${this.d}by-status:${status}`;
 

@@ -62,13 +62,14 @@ describe.skipIf(!ok)('RedisStateStore indexes, retention and cluster slots (real
     expect(await members(keys.deploymentsAll())).toEqual(['idx-1']);
     expect(await members(keys.deploymentsByBlueprint('bp-a'))).toEqual(['idx-1']);
     expect(await members(keys.deploymentsByEnvironment('dev'))).toEqual(['idx-1']);
+    expect(await members(keys.deploymentsByBlueprintEnvironment('bp-a', 'dev'))).toEqual(['idx-1']);
     expect(await members(keys.deploymentsByStack(d.stackKey))).toEqual(['idx-1']);
     expect(await members(keys.deploymentsByStatus('pending'))).toEqual(['idx-1']);
     expect(await members(keys.deploymentsActive())).toEqual(['idx-1']);
     // Overwritten with other filter values (as an import or a repair might): every old entry goes.
     const moved = { ...d, blueprintId: 'bp-b', environment: 'prod', stackKey: 'bp-b/prod/aws/terraform', status: 'completed' as const };
     await store.putDeployment(moved);
-    for (const key of [keys.deploymentsByBlueprint('bp-a'), keys.deploymentsByEnvironment('dev'), keys.deploymentsByStack(d.stackKey), keys.deploymentsByStatus('pending'), keys.deploymentsActive()]) {
+    for (const key of [keys.deploymentsByBlueprint('bp-a'), keys.deploymentsByBlueprintEnvironment('bp-a', 'dev'), keys.deploymentsByEnvironment('dev'), keys.deploymentsByStack(d.stackKey), keys.deploymentsByStatus('pending'), keys.deploymentsActive()]) {
       expect(await members(key), key).toEqual([]);
     }
     for (const key of [keys.deploymentsByBlueprint('bp-b'), keys.deploymentsByEnvironment('prod'), keys.deploymentsByStack(moved.stackKey), keys.deploymentsByStatus('completed')]) {

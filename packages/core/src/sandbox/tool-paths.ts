@@ -1,5 +1,5 @@
-import { accessSync, closeSync, constants, openSync, readSync, realpathSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ExecutorUnavailableError } from '../errors.js';
 
 /** Finds an executable: a path as given, else the first match on `pathList`. Never spawns anything. */
@@ -20,6 +20,33 @@ function canExecute(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A pyenv shim (`~/.pyenv/shims/aws`) runs `pyenv exec`, which needs pyenv's whole tree and HOME: the
+ * sandbox runs the installed tool it stands for instead (`<PYENV_ROOT>/versions/<version>/bin/<name>`,
+ * the version from `PYENV_VERSION` or pyenv's global `version` file). Null when it is no shim.
+ */
+function pyenvTarget(file: string): string | null {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8').slice(0, 2000);
+  } catch {
+    return null;
+  }
+  const root = /export PYENV_ROOT="([^"]+)"/.exec(text)?.[1];
+  if (!root || !text.includes('/libexec/pyenv" exec')) return null;
+  let versions = (process.env.PYENV_VERSION ?? '').split(':');
+  try {
+    versions = [...versions, ...readFileSync(join(root, 'version'), 'utf8').split(/[\s:]+/)];
+  } catch {
+    /* no global version file */
+  }
+  for (const v of versions.filter(Boolean)) {
+    const candidate = join(root, 'versions', v, 'bin', basename(file));
+    if (canExecute(candidate)) return candidate;
+  }
+  return null;
 }
 
 /** The interpreter of a script (`#!/path/python`, `#!/usr/bin/env python3`), or null for a binary. */
@@ -49,8 +76,9 @@ function interpreterOf(file: string, pathList: string | undefined): string | nul
  * (a pyenv or venv Python: `<prefix>/bin/python` → `<prefix>`).
  */
 export function toolPaths(command: string, pathList: string | undefined): { path: string; readable: string[] } {
-  const found = findExecutable(command, pathList) ?? findExecutable(command, process.env.PATH);
-  if (!found) throw new ExecutorUnavailableError(`${command} was not found on PATH`);
+  const onPath = findExecutable(command, pathList) ?? findExecutable(command, process.env.PATH);
+  if (!onPath) throw new ExecutorUnavailableError(`${command} was not found on PATH`);
+  const found = pyenvTarget(onPath) ?? onPath;
   const readable = new Set<string>([dirname(found)]);
   let real = found;
   try {

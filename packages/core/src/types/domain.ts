@@ -167,7 +167,8 @@ export const DeploymentOptionsSchema = z
 export type DeploymentOptions = z.infer<typeof DeploymentOptionsSchema>;
 
 export const LockSummarySchema = z.object({
-  lockId: z.string(),
+  /** The secret that releases a manual lock: shown only to its holder and to admins. */
+  lockId: z.string().optional(),
   operation: z.string(),
   who: z.string(),
   createdAt: z.string(),
@@ -275,5 +276,6 @@ export interface StackState {
   outputs: Record<string, unknown>;
   lastModified: string | null;
   locked: boolean;
-  lock: Omit<Lock, 'token'> | null;
+  /** The holder's lock; `lockId` only when the caller holds it or is an admin. */
+  lock: (Omit<Lock, 'token' | 'lockId'> & { lockId?: string }) | null;
 }

@@ -46,8 +46,10 @@ export class TmuxTerminal {
   async exitStatus(): Promise<number | null> {
     const r = await this.tmux(['display-message', '-p', '-t', this.session, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}']);
     const [dead, status, signal] = r.stdout.trim().split(':');
-    if (dead !== '1') return null;
-    if (!status) throw new Error(`the command was killed by signal ${signal || '?'}:\n${await this.screen()}`);
+    // tmux marks the pane dead when the terminal closes and learns the status when the process is reaped,
+    // a moment later: until then both are empty, so read again.
+    if (dead !== '1' || (!status && !signal)) return null;
+    if (!status) throw new Error(`the command was killed by signal ${signal}:\n${await this.screen()}`);
     return Number(status);
   }
 
