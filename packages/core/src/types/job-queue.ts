@@ -55,8 +55,12 @@ export interface ProcessOptions {
   /** How many jobs this process runs at once (across all groups). */
   concurrency: number;
   /** Called once (in some live process) for a job whose runner disappeared. The engine never re-runs it
-   * on its own: the callback decides (an interrupted apply ends `failed`; a plan may be enqueued again). */
-  onStalled?: (stalled: StalledJob) => Promise<void>;
+   * on its own: the callback decides. Resolving with nothing drops the job and its group moves on (an
+   * interrupted apply ends `failed`); resolving `'retry'` runs the same job again in place, still first in
+   * its group, with `attempt + 1` (a stalled plan's one retry). */
+  onStalled?: (stalled: StalledJob) => Promise<void | 'retry'>;
+  /** Called when a handler rejects (the job is not retried). Default: `console.warn` of the message. */
+  onError?: (job: PhaseJob, error: unknown) => void;
 }
 
 /** Where a job waits, for `queuePosition` in a deployment's status. */
