@@ -19,7 +19,7 @@ import type { Handles } from './connection.js';
 import { encodeCursor, matchesFilters, normaliseQuery, type SortKey } from './deployment-query.js';
 import type { Keys } from './keys.js';
 import type { Sealer } from './sealing.js';
-import { checkDeployment, checkReplace } from './rules.js';
+import { assertTransition, checkDeployment, checkReplace } from './rules.js';
 import { REPLACE_DEPLOYMENT } from './scripts.js';
 
 const SEPARATOR = '\u0000';
@@ -62,7 +62,10 @@ export async function replaceDeployment(h: Handles, keys: Keys, sealer: Sealer, 
   if (raw === null) return false;
   const stored = (await h.records.deserializeData<unknown>(raw))?.value;
   if (stored === undefined) return false;
-  if (((sealer.open(stored) as Deployment).revision ?? 0) !== expectedRevision) return false;
+  const previous = sealer.open(stored) as Deployment;
+  if ((previous.revision ?? 0) !== expectedRevision) return false;
+  // Checked on the exact bytes the script compares again, so the rule holds for the write that lands.
+  assertTransition(previous, deployment);
   const value = await h.records.serializeData({ value: sealer.seal(deployment), expires: undefined });
   if (typeof value !== 'string') throw new Error('keyv did not serialize the deployment record to a string');
   const { add, remove } = indexKeys(keys, deployment);
