@@ -174,7 +174,12 @@ export class BullMqJobQueue implements JobQueue {
       await this.#worker?.close();
     } finally {
       if (grace) clearTimeout(grace);
-      await Promise.allSettled([this.#queue.close(), this.#subscriber?.quit(), this.#redis.quit()]);
+      // A graceful QUIT waits for Redis; with Redis gone it would wait forever, so it gets a few seconds.
+      const closing = Promise.allSettled([this.#queue.close(), this.#subscriber?.quit(), this.#redis.quit()]);
+      await withTimeout(closing, 3000, 'close').catch(() => undefined);
+      this.#subscriber?.disconnect();
+      this.#redis.disconnect();
+      await this.#queue.disconnect().catch(() => undefined);
     }
   }
 
