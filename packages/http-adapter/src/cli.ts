@@ -11,7 +11,10 @@ Starts the orchestrator REST service. Configuration comes from the environment:
   MAX_DEPLOYMENT_TIMEOUT_MS (1800000), STATE_BACKUP_RETENTION (10),
   ORCHESTRATOR_DATA_DIR (./.orchestrator-data), STATE_ENCRYPTION_KEY, REDIS_URL,
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
-  SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
+  SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials,
+  ORCHESTRATOR_ROLE (all | api | worker; api and worker need REDIS_URL: jobs go through BullMQ).
+A worker serves only /health, /ready and /metrics; on SIGTERM it stops taking jobs and lets running
+ones finish within SHUTDOWN_GRACE_MS.
 See the README of @iac-orchestrator/http-adapter.`;
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage. */

@@ -54,6 +54,8 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** `api`: REST only, enqueues jobs; `worker`: runs jobs, serves only /health, /ready, /metrics; `all`: both. */
+  ORCHESTRATOR_ROLE: z.preprocess(emptyAsUndefined, z.enum(['api', 'worker', 'all']).default('all')),
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -75,6 +77,10 @@ export interface ServiceConfig {
   unauthenticated: boolean;
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** What this process does: serve the REST API (`api`), run jobs (`worker`), or both (`all`). */
+  role: 'api' | 'worker' | 'all';
+  /** Where phase jobs wait: this process's memory, or BullMQ on the same Redis as the store (`REDIS_URL`). */
+  queue: { kind: 'in-process' } | { kind: 'bullmq'; url: string; prefix?: string };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -103,6 +109,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Refusing to listen on ${host} without authentication: set ORCHESTRATOR_API_TOKENS, or ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true to accept anyone who can reach the port`,
     );
   }
+  if (e.ORCHESTRATOR_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError(`ORCHESTRATOR_ROLE=${e.ORCHESTRATOR_ROLE} needs REDIS_URL: API and worker processes share jobs through BullMQ on Redis (without it, run ORCHESTRATOR_ROLE=all)`);
+  }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
@@ -129,6 +138,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    role: e.ORCHESTRATOR_ROLE,
+    queue: e.REDIS_URL ? { kind: 'bullmq', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { kind: 'in-process' },
     credentials: collectCredentials(env),
   };
 }

@@ -1,4 +1,4 @@
-import { FileStateStore, type StateStore } from '@iac-orchestrator/core';
+import { FileStateStore, InProcessJobQueue, type JobQueue, type StateStore } from '@iac-orchestrator/core';
 import type { ServiceConfig } from './config.js';
 
 /** The package that holds the Redis store; loaded only when `REDIS_URL` is set. */
@@ -8,7 +8,14 @@ interface RedisStoreModule {
   RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string }) => StateStore;
 }
 
-/** Raised when REDIS_URL is set but the Redis store is not installed. */
+/** The package that holds the BullMQ job queue; loaded only when `REDIS_URL` is set. */
+export const BULLMQ_QUEUE_PACKAGE = '@iac-orchestrator/queue-bullmq';
+
+interface BullMqQueueModule {
+  BullMqJobQueue: new (opts: { url: string; prefix?: string }) => JobQueue;
+}
+
+/** Raised when REDIS_URL is set but the Redis store or the BullMQ queue is not installed. */
 export class MissingStorePackageError extends Error {
   override readonly name = 'MissingStorePackageError';
 }
@@ -34,4 +41,29 @@ export async function createStore(config: Pick<ServiceConfig, 'store'>, load: (n
     throw new MissingStorePackageError(`REDIS_URL is set but ${REDIS_STORE_PACKAGE} has no RedisStateStore: install @iac-orchestrator/state-store-redis`);
   }
   return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey });
+}
+
+const isModuleNotFound = (e: unknown) => {
+  const code = (e as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String((e as Error).message));
+};
+
+/**
+ * The job queue of the configuration: core's in-process queue, or (with `REDIS_URL`) BullMQ on that Redis,
+ * imported lazily so that a single-process service never needs BullMQ.
+ */
+export async function createQueue(config: Pick<ServiceConfig, 'queue'>, load: (name: string) => Promise<unknown> = (n) => import(n)): Promise<JobQueue> {
+  const q = config.queue;
+  if (q.kind === 'in-process') return new InProcessJobQueue();
+  let mod: BullMqQueueModule;
+  try {
+    mod = (await load(BULLMQ_QUEUE_PACKAGE)) as BullMqQueueModule;
+  } catch (e) {
+    if (isModuleNotFound(e)) throw new MissingStorePackageError(`REDIS_URL is set: install ${BULLMQ_QUEUE_PACKAGE} (npm install ${BULLMQ_QUEUE_PACKAGE})`);
+    throw e;
+  }
+  if (typeof mod.BullMqJobQueue !== 'function') {
+    throw new MissingStorePackageError(`REDIS_URL is set but ${BULLMQ_QUEUE_PACKAGE} has no BullMqJobQueue: install ${BULLMQ_QUEUE_PACKAGE}`);
+  }
+  return new mod.BullMqJobQueue({ url: q.url, prefix: q.prefix });
 }

@@ -67,6 +67,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private readonly host: RunHost;
   /** Where phase jobs wait for a runner. */
   readonly queue: JobQueue;
+  /** Whether this process takes jobs (see {@link OrchestratorOptions.runner}). */
+  readonly runner: boolean;
   private readonly locks: StateLocks;
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
@@ -108,7 +110,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       audit: (entry) => this.audit_(entry),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
-    if (options.runner !== false) {
+    this.runner = options.runner !== false;
+    if (this.runner) {
       this.queue
         .process((job, ctx) => runJob(this.host, job, ctx), { concurrency: this.options.concurrency, onStalled: (stalled) => onStalledJob(this.host, stalled) })
         .catch((e) => this.host.logger('error', 'the runner could not start taking jobs', { error: errorMessage(e) }));
@@ -256,8 +259,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       () => ({ ok: true }),
       (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
     );
+    // An API-only process runs no tool: its readiness does not hang on the tools being installed.
     const executors = await Promise.all(
-      [...this.executors.values()].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
+      [...(this.runner ? this.executors.values() : [])].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
     );
     const queue = await this.queue.health().catch((e) => ({ ok: false, engine: this.queue.engine, detail: this.redactor.redact(errorMessage(e)) }));
     return { ok: store.ok && queue.ok && executors.every((e) => e.ok), store, queue, executors };
