@@ -81,4 +81,5 @@ EXPOSE 3004
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3004)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
+# `iac-orchestrator serve` from the built packages: the same command as `npm start` (packages/http-adapter/test/quick-start.test.ts checks they match).
 CMD ["node", "packages/http-adapter/dist/cli.js", "serve"]

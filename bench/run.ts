@@ -83,3 +83,4 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+await import('./start.js'); // npm start → /health on a built checkout, beside the bare server

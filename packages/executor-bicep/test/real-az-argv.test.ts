@@ -8,7 +8,8 @@
  * subscription, for `az login --identity` at the managed-identity endpoint, for `az bicep build` at
  * the Bicep download (no network here).
  *
- * Skipped, with the reason printed, when `az` is not installed; not required under CI.
+ * Skipped, with the reason printed, when `az` is not installed; under CI=true a missing `az` fails
+ * (`.ci/run` installs azure-cli).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TimeoutError } from '@iac-orchestrator/core';
-import { findCommand } from '../../../test-support/prerequisites.js';
+import { findCommand, prerequisite } from '../../../test-support/prerequisites.js';
 import { BicepExecutor, type BicepExecutorOptions } from '../src/index.js';
 import { baseResponses, fixtureBundle, makeContext, resourceEventsOf, Standin, type Call } from './helpers/standin.js';
 
 const az = findCommand('az');
-if (!az) console.warn('[skipped] real-az argv check: `az` is not on PATH (apt-get install azure-cli); the stand-in tests still run');
+const ok = prerequisite('az', az !== null, 'the real-az argv check needs `az` on PATH (apt-get install azure-cli); the stand-in tests still run');
 
 /** Runs the executor through every kind of call against the stand-in and returns what it sent. */
 async function recordEveryArgv(): Promise<Call[]> {
@@ -75,7 +76,7 @@ async function recordEveryArgv(): Promise<Call[]> {
   return calls;
 }
 
-describe.skipIf(!az)('real az accepts every argv the executor builds', () => {
+describe.skipIf(!ok)('real az accepts every argv the executor builds', () => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
