@@ -14,8 +14,11 @@ export interface ReplicaSettings {
   prefix: string;
   workDir: string;
   lockTtlMs: number;
-  cancelPollMs: number;
   lockWaitMs: number;
+  /** Share jobs with the other replicas through BullMQ (this queue name) instead of each its own in-process queue. */
+  queueName?: string;
+  /** False: an API-only replica (stores and enqueues, takes no jobs). */
+  runner?: boolean;
   /** Runs `recover()` this often, as a replica of the service does. */
   recoveryEveryMs?: number;
 }
@@ -62,9 +65,10 @@ export class Replica {
         REDIS_PREFIX: s.prefix,
         WORK_DIR: s.workDir,
         LOCK_TTL_MS: String(s.lockTtlMs),
-        CANCEL_POLL_MS: String(s.cancelPollMs),
         LOCK_WAIT_MS: String(s.lockWaitMs),
         ...(s.recoveryEveryMs ? { RECOVERY_EVERY_MS: String(s.recoveryEveryMs) } : {}),
+        ...(s.queueName ? { QUEUE_NAME: s.queueName } : {}),
+        ...(s.runner === false ? { RUNNER: 'false' } : {}),
       },
       stdin: 'pipe',
       stdout: 'pipe',
