@@ -23,8 +23,12 @@ export interface BullMqJobQueueOptions {
   /** Finished jobs kept by BullMQ for inspection. Defaults: the last 1 000 for a day / 5 000 for a week. */
   removeOnComplete?: KeepJobs;
   removeOnFail?: KeepJobs;
-  /** How often a runner re-adds line heads a dead process promoted but never handed to BullMQ. Default 60 s. */
+  /** How often a runner repairs what a dead process left half done (a promoted head never handed to
+   * BullMQ, a stalled job whose onStalled never finished). Default 60 s. */
   repairIntervalMs?: number;
+  /** A stalled job whose onStalled has not decided after this long (its process died) is reported again.
+   * Default 5 minutes. */
+  stalledDecisionTimeoutMs?: number;
 }
 
 interface Running {
@@ -133,6 +137,8 @@ export class BullMqJobQueue implements JobQueue {
       if (!local) await this.#redis.publish(this.#channel, jobId);
       return true;
     }
+    // Reported stalled and being decided on (or its decider died): the cancel ends it, the group moves on.
+    if (state === 'stalled') await this.#release(jobId, bull!);
     if (state === 'ready' || state === 'delayed') {
       // Still in BullMQ: remove it there; if a worker took it meanwhile, it sees the cancel flag and skips it.
       const removed = await this.#queue.remove(bull!);
@@ -193,7 +199,7 @@ export class BullMqJobQueue implements JobQueue {
     signal?.addEventListener('abort', () => controller.abort(signal.reason === 'cancelled' ? 'cancelled' : 'shutdown'), { once: true });
     this.#running.set(id, { bull, controller });
     try {
-      const [verdict, json, attempt] = await this.#script('START', [id, bull]);
+      const [verdict, json, attempt] = await this.#script('START', [id, bull, Date.now()]);
       if (verdict === 'cancelled') return await this.#release(id, bull);
       if (verdict === 'stalled') return await this.#stalled(id, bull, String(json), Number(attempt));
       if (verdict !== 'run') return;
@@ -220,7 +226,7 @@ export class BullMqJobQueue implements JobQueue {
     const id = String(bullJob.data.id);
     const bull = String(bullJob.id);
     if (error.message !== STALLED_REASON) return this.#release(id, bull);
-    const [verdict, json, attempt] = await this.#script('STALL', [id, bull]);
+    const [verdict, json, attempt] = await this.#script('STALL', [id, bull, Date.now()]);
     if (verdict === 'join') return this.#join(id, bull);
     if (verdict === 'add') return this.#add(id, String(json), 'run', 0);
     if (verdict === 'stalled') return this.#stalled(id, bull, String(json), Number(attempt));
@@ -253,8 +259,13 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async #repair(): Promise<void> {
-    const found = (await this.#script('ORPHANS', [this.#bullKeys])).map(String);
-    for (let i = 0; i + 1 < found.length; i += 2) await this.#add(found[i]!, found[i + 1]!, 'run', 0);
+    const staleMs = this.#options.stalledDecisionTimeoutMs ?? 5 * 60_000;
+    const found = (await this.#script('ORPHANS', [this.#bullKeys, Date.now(), staleMs])).map(String);
+    for (let i = 0; i + 4 < found.length; i += 5) {
+      const [id, bull, what, json, attempt] = found.slice(i, i + 5) as [string, string, string, string, string];
+      if (what === 'add') await this.#add(id, bull, 'run', 0);
+      else await this.#stalled(id, bull, json, Number(attempt));
+    }
   }
 
   #script(name: ScriptName, args: (string | number)[]): Promise<(string | number)[]> {

@@ -92,9 +92,9 @@ if head then return {'add', head} end
 return {'queued'}
 `;
 
-/** A delivery reaches a runner. ARGV: prefix, id, bull. */
+/** A delivery reaches a runner. ARGV: prefix, id, bull, now. */
 const START = `
-local prefix, id, bull = unpack(ARGV)
+local prefix, id, bull, now = unpack(ARGV)
 local key = prefix .. 'job:' .. id
 if not current(prefix, id, bull) then return {'gone'} end
 if redis.call('HGET', key, 'cancel') == '1' then return {'cancelled'} end
@@ -103,7 +103,7 @@ if state == 'stalled' then return {'gone'} end
 local job, attempt = redis.call('HGET', key, 'job'), redis.call('HGET', key, 'attempt')
 -- Delivered again while marked running: its runner is gone (BullMQ's lock lapsed). Never run it twice.
 if state == 'active' then
-  redis.call('HSET', key, 'state', 'stalled')
+  redis.call('HSET', key, 'state', 'stalled', 'stalled_at', now)
   return {'stalled', job, attempt}
 end
 redis.call('HSET', key, 'state', 'active')
@@ -121,9 +121,9 @@ if group then return leave_line(prefix, id, group) end
 return {}
 `;
 
-/** BullMQ failed a delivery whose runner disappeared. ARGV: prefix, id, bull. */
+/** BullMQ failed a delivery whose runner disappeared. ARGV: prefix, id, bull, now. */
 const STALL = `
-local prefix, id, bull = unpack(ARGV)
+local prefix, id, bull, now = unpack(ARGV)
 local key = prefix .. 'job:' .. id
 if not current(prefix, id, bull) then return {'gone'} end
 local state = redis.call('HGET', key, 'state')
@@ -131,7 +131,7 @@ if state == 'delayed' then return {'join'} end
 -- Taken but never started: nothing ran, so a fresh delivery is safe.
 if state == 'ready' then return {'add', promote(prefix, id)} end
 if state ~= 'active' then return {'gone'} end
-redis.call('HSET', key, 'state', 'stalled')
+redis.call('HSET', key, 'state', 'stalled', 'stalled_at', now)
 return {'stalled', redis.call('HGET', key, 'job'), redis.call('HGET', key, 'attempt')}
 `;
 
@@ -174,19 +174,24 @@ end
 return {state, position}
 `;
 
-/** Heads of lines that are ready but missing from BullMQ (a process died between a promotion and its
- * add). ARGV: prefix, BullMQ job key prefix. Returns id, bull pairs. */
+/** Line heads left behind by a dead process: ready but missing from BullMQ (it died between a promotion
+ * and its add), or stalled and never decided on (it died inside onStalled; claimed again here so that one
+ * live process reports it anew). ARGV: prefix, BullMQ job key prefix, now, stalled-undecided age.
+ * Returns quads: id, bull, what ('add' | 'stalled'), job JSON, attempt. */
 const ORPHANS = `
-local prefix, bull_keys = unpack(ARGV)
+local prefix, bull_keys, now, stale_ms = unpack(ARGV)
 local found = {}
 for _, group in ipairs(redis.call('SMEMBERS', prefix .. 'groups')) do
   local head = redis.call('LINDEX', prefix .. 'line:' .. group, 0)
   if head then
     local key = prefix .. 'job:' .. head
+    local state = redis.call('HGET', key, 'state')
     local bull = redis.call('HGET', key, 'bull')
-    if redis.call('HGET', key, 'state') == 'ready' and bull and redis.call('EXISTS', bull_keys .. bull) == 0 then
-      table.insert(found, head)
-      table.insert(found, bull)
+    if state == 'ready' and bull and redis.call('EXISTS', bull_keys .. bull) == 0 then
+      for _, v in ipairs({head, bull, 'add', '', 0}) do table.insert(found, v) end
+    elseif state == 'stalled' and tonumber(redis.call('HGET', key, 'stalled_at') or 0) < tonumber(now) - tonumber(stale_ms) then
+      redis.call('HSET', key, 'stalled_at', now)
+      for _, v in ipairs({head, bull, 'stalled', redis.call('HGET', key, 'job'), redis.call('HGET', key, 'attempt')}) do table.insert(found, v) end
     end
   end
 end

@@ -92,6 +92,29 @@ describe.skipIf(!runnable)('BullMqJobQueue on BullMQ', () => {
     expect([...ran].sort()).toEqual([lost.id, lostHead.id].sort());
   });
 
+  it('reports again a stalled job whose onStalled died with its process, and its stack moves on', async () => {
+    const name = `undecided-${randomUUID().slice(0, 8)}`;
+    const client = new Redis(redis.url);
+    defineLineScripts(client);
+    const [stuck, next] = [job('s'), job('s')];
+    const lines = `bull:${name}:iac:`;
+    const enc = Buffer.from(stuck.id).toString('base64url');
+    // The job was delivered, started, found stalled, and the process deciding on it died long ago.
+    const [, bull] = await runLineScript(client, 'ENQUEUE', [lines, stuck.id, JSON.stringify(stuck), 's', '1', 0, enc, `bull:${name}:`, Date.now()]);
+    await runLineScript(client, 'START', [lines, stuck.id, String(bull), 0]);
+    expect(await runLineScript(client, 'STALL', [lines, stuck.id, String(bull), 0])).toEqual(['stalled', JSON.stringify(stuck), '1']);
+    await client.quit();
+    const queue = open(name, { stalledDecisionTimeoutMs: 1000 });
+    await queue.enqueue(next);
+    expect(await queue.position(next.id)).toEqual({ state: 'waiting', groupPosition: 1 });
+    const stalled: string[] = [];
+    const ran: string[] = [];
+    await queue.process(async (j) => void ran.push(j.id), { concurrency: 1, onStalled: async (s) => void stalled.push(s.job.id) });
+    await until(() => ran.length === 1, 'the next job of the stack to run');
+    expect(stalled).toEqual([stuck.id]);
+    expect(ran).toEqual([next.id]);
+  });
+
   it('reports itself unhealthy when Redis is gone, and healthy on a live one', async () => {
     const own = await startRedisServer();
     const queue = new BullMqJobQueue({ url: own.url, queueName: 'health' });

@@ -9,7 +9,7 @@ import { BullMqJobQueue } from '../../src/index.js';
 
 const [url, queueName, mode, jobJson] = process.argv.slice(2);
 // Each line carries the time, so a test can check that jobs of one group never overlapped across processes.
-const say = (line: string) => process.stdout.write(`${line} @${Date.now()}\n`);
+const say = (line: string): void => void process.stdout.write(`${line} @${Date.now()}\n`);
 const queue = new BullMqJobQueue({ url: url!, queueName, lockDurationMs: 2000, stalledIntervalMs: 1000 });
 
 await queue.process(
