@@ -19,6 +19,11 @@ export interface ReplicaSettings {
   queueName?: string;
   /** False: an API-only replica (stores and enqueues, takes no jobs). */
   runner?: boolean;
+  /** Jobs a runner takes at once (default 4). */
+  concurrency?: number;
+  /** BullMQ's job lock and stalled-check interval, ms (when `queueName` is set). */
+  queueLockMs?: number;
+  queueStalledMs?: number;
   /** Runs `recover()` this often, as a replica of the service does. */
   recoveryEveryMs?: number;
 }
@@ -69,6 +74,9 @@ export class Replica {
         ...(s.recoveryEveryMs ? { RECOVERY_EVERY_MS: String(s.recoveryEveryMs) } : {}),
         ...(s.queueName ? { QUEUE_NAME: s.queueName } : {}),
         ...(s.runner === false ? { RUNNER: 'false' } : {}),
+        ...(s.concurrency ? { CONCURRENCY: String(s.concurrency) } : {}),
+        ...(s.queueLockMs ? { QUEUE_LOCK_MS: String(s.queueLockMs) } : {}),
+        ...(s.queueStalledMs ? { QUEUE_STALLED_MS: String(s.queueStalledMs) } : {}),
       },
       stdin: 'pipe',
       stdout: 'pipe',
