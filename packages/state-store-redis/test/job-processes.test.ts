@@ -153,4 +153,24 @@ describe.skipIf(!ok)('API processes and worker processes sharing jobs through Bu
     // Never run twice: no apply of the killed deployment started anywhere after the kill.
     expect(survivor.events.filter((e) => e.event === 'apply-start' && e.deploymentId === d.id)).toEqual([]);
   });
+
+  it('kill -9 of a worker mid-plan: the plan runs again once on another worker and the deployment completes', async () => {
+    await fresh('plan');
+    const api = await start('api', { runner: false });
+    const workers = await Promise.all([start('worker-a', { concurrency: 1 }), start('worker-b', { concurrency: 1 })]);
+    const d = await api.call<Deployment>('deploy', {
+      ...request(`plan-stack-${process.pid}`, [{ id: 'p1', value: 'v1', type: 'scripted_thing' }]),
+      files: scriptedFiles({ resources: [{ id: 'p1', value: 'v1', type: 'scripted_thing' }], planSleepMs: 3000 }),
+    });
+    const victim = await Promise.any(workers.map((w) => w.waitForEvent((e) => e.event === 'status' && e.deploymentId === d.id && e.status === 'planning', 60_000).then(() => w)));
+    const survivor = workers.find((w) => w !== victim)!;
+    victim.signal('SIGKILL');
+    await victim.exited();
+    const done = await statusIn(observer, d.id);
+    expect(done).toMatchObject({ status: 'completed', error: null, stateVersion: 1 });
+    // The second attempt ran on the survivor; the apply ran once, there.
+    expect(survivor.events.filter((e) => e.event === 'apply-start' && e.deploymentId === d.id)).toHaveLength(1);
+    expect(victim.events.filter((e) => e.event === 'apply-start' && e.deploymentId === d.id)).toEqual([]);
+    expect(await observer.getLock(done.stackKey)).toBeNull();
+  });
 });
