@@ -84,3 +84,4 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
+await import('./queue.js'); // JobQueue engines: jobs/s and enqueue→start p50/p99 beside a bare BullMQ Queue + Worker
