@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidStateError, type Deployment } from '../../src/index.js';
+import { InvalidStateError, Orchestrator, type Deployment } from '../../src/index.js';
 import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -129,5 +129,27 @@ describe('issue 13 fixes in the run flow', () => {
     expect(requeued).toEqual(['orphan-1']);
     expect(recovered).toEqual([]);
     expect(await waitFor(h.orch, 'orphan-1')).toMatchObject({ status: 'completed', stateVersion: 1 });
+  });
+});
+
+describe('a runner shutting down', () => {
+  it('stops taking jobs and lets a running apply finish within the grace; what it had not started stays pending for the next runner', async () => {
+    h = await harness({ concurrency: 1 });
+    const running = await h.orch.deploy(deployInput({ resources: [res('slow', 'v', { sleepMs: 600 })] }, { blueprintId: 'running' }));
+    const waiting = await h.orch.deploy(deployInput({ resources: [res('later')] }, { blueprintId: 'waiting' }));
+    await waitFor(h.orch, running.id, ['applying']);
+    await h.orch.close(10_000);
+    expect(await h.store.getDeployment(running.id)).toMatchObject({ status: 'completed', stateVersion: 1 });
+    expect((await h.store.getDeployment(waiting.id))?.status).toBe('pending');
+    expect(h.executor.calls).not.toContain(`plan:${waiting.id}`);
+    // The next life of the process picks it up: its job was lost with the in-process queue, recover()
+    // enqueues it again. (Same instance id: in one test process a pid cannot be seen to die.)
+    const next = new Orchestrator({ store: h.store, executors: [h.executor], workDir: h.workDir, lockTtlMs: 2000, instanceId: h.orch.options.instanceId });
+    try {
+      expect((await next.recover()).requeued).toEqual([waiting.id]);
+      expect((await waitFor(next, waiting.id)).status).toBe('completed');
+    } finally {
+      await next.close(1000);
+    }
   });
 });
