@@ -127,9 +127,9 @@ local prefix, id, bull, now = unpack(ARGV)
 local key = prefix .. 'job:' .. id
 if not current(prefix, id, bull) then return {'gone'} end
 local state = redis.call('HGET', key, 'state')
-if state == 'delayed' then return {'join'} end
+if state == 'delayed' and redis.call('HGET', key, 'kind') == 'join' then return {'join'} end
 -- Taken but never started: nothing ran, so a fresh delivery is safe.
-if state == 'ready' then return {'add', promote(prefix, id)} end
+if state == 'ready' or state == 'delayed' then return {'add', promote(prefix, id)} end
 if state ~= 'active' then return {'gone'} end
 redis.call('HSET', key, 'state', 'stalled', 'stalled_at', now)
 return {'stalled', redis.call('HGET', key, 'job'), redis.call('HGET', key, 'attempt')}

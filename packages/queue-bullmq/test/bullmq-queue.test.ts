@@ -71,6 +71,29 @@ describe.skipIf(!runnable)('BullMqJobQueue on BullMQ', () => {
     expect([...ran].sort()).toEqual(jobs.map((j) => j.id).sort());
   });
 
+  it('pushes a cancel from a process that is not running the job on the Redis channel the runners listen to', async () => {
+    const name = `push-${randomUUID().slice(0, 8)}`;
+    const runner = open(name);
+    const api = open(name);
+    const listener = new Redis(redis.url);
+    const heard: string[] = [];
+    listener.on('message', (_channel: string, id: string) => heard.push(id));
+    await listener.subscribe(`bull:${name}:iac:cancel`);
+    const running = job('g');
+    let reason: unknown = null;
+    await runner.process(async (_j, { signal }) => {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      reason = signal.reason;
+    }, { concurrency: 1 });
+    await api.enqueue(running);
+    await until(async () => (await api.position(running.id))?.state === 'active', 'the job to start');
+    expect(await api.cancel(running.id)).toBe(true);
+    await until(() => reason !== null, 'the runner to see the cancel');
+    expect(reason).toBe('cancelled');
+    expect(heard).toEqual([running.id]);
+    await listener.quit();
+  });
+
   it('re-adds a job whose enqueuer died between the line script and the BullMQ add', async () => {
     const name = `heal-${randomUUID().slice(0, 8)}`;
     const client = new Redis(redis.url);

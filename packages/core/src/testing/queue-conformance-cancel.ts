@@ -65,8 +65,9 @@ export function cancelConformance(it: QueueConformanceIt, factory: JobQueueFacto
       }
       assert.deepEqual(await api.position(job.id), { state: 'active', groupPosition: 0 });
       assert.equal(await api.cancel(job.id), true);
-      // "At once" means pushed, not polled: well under the engines' one-second polling of old.
-      await until(() => rec.aborted.has(job.id), 'the running job to see the cancel', 900);
+      // "At once" means pushed, not found at the next lock renewal or stalled check (30 s by default); the
+      // bound leaves room for a loaded machine. Engines check their push mechanism in their own tests.
+      await until(() => rec.aborted.has(job.id), 'the running job to see the cancel', 2000);
       assert.equal(rec.aborted.get(job.id), 'cancelled');
     });
   });
