@@ -85,3 +85,4 @@ try {
 }
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
 await import('./queue.js'); // JobQueue engines: jobs/s and enqueue→start p50/p99 beside a bare BullMQ Queue + Worker
+await import('./runs.js'); // runs as jobs: deploy() → applying p50/p99 on both engines; recover() with 100k stored deployments
