@@ -94,7 +94,7 @@ export class BullMqJobQueue implements JobQueue {
     const snapshot: PhaseJob = { id: job.id, deploymentId: job.deploymentId, phase: job.phase, group: job.group };
     const reply = await this.#script('ENQUEUE', [
       job.id, JSON.stringify(snapshot), job.group ?? '', job.group === null ? '0' : '1', delayMs,
-      Buffer.from(job.id).toString('base64url'), this.#bullKeys, Date.now(),
+      Buffer.from(job.id).toString('base64url'), this.#bullKeys, Date.now(), options.rerunIfActive ? '1' : '0',
     ]);
     if (reply[0] === 'add') await this.#add(job.id, String(reply[1]), String(reply[2]), Number(reply[3]));
   }
@@ -249,8 +249,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async #release(id: string, bull: string): Promise<void> {
-    const [nextId, nextBull] = await this.#script('RELEASE', [id, bull]);
-    if (nextId !== undefined) await this.#add(String(nextId), String(nextBull), 'run', 0);
+    const adds = (await this.#script('RELEASE', [id, bull])).map(String);
+    for (let i = 0; i + 1 < adds.length; i += 2) await this.#add(adds[i]!, adds[i + 1]!, 'run', 0);
   }
 
   /** Hands a delivery to BullMQ; the deterministic job id makes a repeated add a no-op. */

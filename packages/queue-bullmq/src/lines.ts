@@ -46,12 +46,16 @@ local function current(prefix, id, bull)
 end
 `;
 
-/** ARGV: prefix, id, job JSON, group ('' = none), grouped 0|1, delayMs, enc, BullMQ job key prefix, now. */
+/** ARGV: prefix, id, job JSON, group ('' = none), grouped 0|1, delayMs, enc, BullMQ job key prefix, now,
+ * rerun-if-active 0|1. */
 const ENQUEUE = `
-local prefix, id, json, group, grouped, delay, enc, bull_keys, now = unpack(ARGV)
+local prefix, id, json, group, grouped, delay, enc, bull_keys, now, rerun = unpack(ARGV)
 local key = prefix .. 'job:' .. id
 if redis.call('EXISTS', key) == 1 then
   local state = redis.call('HGET', key, 'state')
+  if state == 'active' and rerun == '1' and redis.call('HGET', key, 'cancel') ~= '1' then
+    redis.call('HSET', key, 'rerun', '1')
+  end
   local bull = redis.call('HGET', key, 'bull')
   -- A caller that died between this script and its BullMQ add left a job nobody will run: add it again.
   if (state == 'ready' or state == 'delayed') and redis.call('EXISTS', bull_keys .. bull) == 0 then
@@ -110,15 +114,29 @@ redis.call('HSET', key, 'state', 'active')
 return {'run', job, attempt}
 `;
 
-/** A job ends (done, failed, cancelled, or dropped after a stall): its group moves on. ARGV: prefix, id, bull. */
+/** A job ends (done, failed, cancelled, or dropped after a stall): its group moves on; a job asked for
+ * again while it ran joins the end of its line. ARGV: prefix, id, bull. Returns id, bull pairs to add. */
 const RELEASE = `
 local prefix, id, bull = unpack(ARGV)
 local key = prefix .. 'job:' .. id
 if not current(prefix, id, bull) then return {} end
 local group = redis.call('HGET', key, 'group')
-redis.call('DEL', key)
-if group then return leave_line(prefix, id, group) end
-return {}
+local rerun = redis.call('HGET', key, 'rerun') == '1'
+local adds = {}
+if group then adds = leave_line(prefix, id, group) end
+if not rerun then
+  redis.call('DEL', key)
+  return adds
+end
+redis.call('HDEL', key, 'rerun', 'cancel')
+redis.call('HSET', key, 'attempt', 1)
+local again = false
+if group then again = join_line(prefix, id, group) else again = promote(prefix, id) end
+if again then
+  table.insert(adds, id)
+  table.insert(adds, again)
+end
+return adds
 `;
 
 /** BullMQ failed a delivery whose runner disappeared. ARGV: prefix, id, bull, now. */
@@ -157,6 +175,7 @@ if state == 'queued' then
   return {'removed'}
 end
 redis.call('HSET', key, 'cancel', '1')
+redis.call('HDEL', key, 'rerun')
 return {state, redis.call('HGET', key, 'bull')}
 `;
 

@@ -102,7 +102,7 @@ describe.skipIf(!runnable)('BullMqJobQueue on BullMQ', () => {
     const lostHead = job('h');
     // What an enqueue does before its BullMQ add, as if the process died right after.
     for (const j of [lost, lostHead]) {
-      await runLineScript(client, 'ENQUEUE', [`bull:${name}:iac:`, j.id, JSON.stringify(j), j.group!, '1', 0, Buffer.from(j.id).toString('base64url'), `bull:${name}:`, Date.now()]);
+      await runLineScript(client, 'ENQUEUE', [`bull:${name}:iac:`, j.id, JSON.stringify(j), j.group!, '1', 0, Buffer.from(j.id).toString('base64url'), `bull:${name}:`, Date.now(), '0']);
     }
     await client.quit();
     const queue = open(name);
@@ -123,7 +123,7 @@ describe.skipIf(!runnable)('BullMqJobQueue on BullMQ', () => {
     const lines = `bull:${name}:iac:`;
     const enc = Buffer.from(stuck.id).toString('base64url');
     // The job was delivered, started, found stalled, and the process deciding on it died long ago.
-    const [, bull] = await runLineScript(client, 'ENQUEUE', [lines, stuck.id, JSON.stringify(stuck), 's', '1', 0, enc, `bull:${name}:`, Date.now()]);
+    const [, bull] = await runLineScript(client, 'ENQUEUE', [lines, stuck.id, JSON.stringify(stuck), 's', '1', 0, enc, `bull:${name}:`, Date.now(), '0']);
     await runLineScript(client, 'START', [lines, stuck.id, String(bull), 0]);
     expect(await runLineScript(client, 'STALL', [lines, stuck.id, String(bull), 0])).toEqual(['stalled', JSON.stringify(stuck), '1']);
     await client.quit();

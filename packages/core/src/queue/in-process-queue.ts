@@ -17,6 +17,8 @@ interface Entry {
   timer?: NodeJS.Timeout;
   controller?: AbortController;
   attempt: number;
+  /** Asked again while running (`rerunIfActive`): joins its line again once it ends. */
+  rerun?: boolean;
 }
 
 /**
@@ -39,7 +41,11 @@ export class InProcessJobQueue implements JobQueue {
 
   async enqueue(job: PhaseJob, options: EnqueueOptions = {}): Promise<void> {
     if (this.#closed) throw new Error('The job queue is closed');
-    if (this.#entries.has(job.id)) return;
+    const existing = this.#entries.get(job.id);
+    if (existing) {
+      if (existing.state === 'active' && options.rerunIfActive && !existing.controller?.signal.aborted) existing.rerun = true;
+      return;
+    }
     const entry: Entry = { job: { ...job }, state: 'delayed', attempt: 1 };
     this.#entries.set(job.id, entry);
     const delayMs = Math.max(0, options.delayMs ?? 0);
@@ -60,6 +66,7 @@ export class InProcessJobQueue implements JobQueue {
     const entry = this.#entries.get(jobId);
     if (!entry) return false;
     if (entry.state === 'active') {
+      entry.rerun = false;
       entry.controller?.abort('cancelled');
       return true;
     }
@@ -152,6 +159,11 @@ export class InProcessJobQueue implements JobQueue {
       const run = this.#run(handler, entry).finally(() => {
         this.#running.delete(run);
         this.#leave(entry);
+        if (entry.rerun && !this.#closed && !this.#entries.has(entry.job.id)) {
+          const again: Entry = { job: entry.job, state: 'waiting', attempt: 1 };
+          this.#entries.set(again.job.id, again);
+          this.#join(again);
+        }
       });
       this.#running.add(run);
     }

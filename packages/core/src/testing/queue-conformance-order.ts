@@ -112,6 +112,37 @@ export function orderConformance(it: QueueConformanceIt, factory: JobQueueFactor
     });
   });
 
+  it('queue: rerunIfActive runs a job once more after its running self ends; otherwise the same as a plain enqueue', async () => {
+    await withBackend(factory, async (open) => {
+      const queue = await open();
+      const rec = new RunRecorder();
+      const group = unique('g');
+      const [woken, behind] = [phaseJob(group), phaseJob(group)];
+      rec.held.add(woken.id);
+      await queue.process(rec.handler, { concurrency: 2 });
+      await queue.enqueue(woken);
+      await queue.enqueue(behind);
+      await until(() => rec.active === 1, 'the job to start');
+      await queue.enqueue(woken, { rerunIfActive: true });
+      await queue.enqueue(woken, { rerunIfActive: true });
+      await queue.enqueue(behind, { rerunIfActive: true });
+      rec.release(woken.id);
+      await until(() => rec.ended.length === 3, 'the job, the one behind it, and the rerun to end');
+      await sleep(300);
+      assert.deepEqual(rec.startedIds(), [woken.id, behind.id, woken.id], 'the rerun joins the end of its line, once');
+      assert.deepEqual(rec.attempts.get(woken.id), [1, 1]);
+      const cancelled = phaseJob(group);
+      rec.held.add(cancelled.id);
+      await queue.enqueue(cancelled);
+      await until(() => rec.active === 1, 'the next job to start');
+      await queue.enqueue(cancelled, { rerunIfActive: true });
+      await queue.cancel(cancelled.id);
+      await until(() => rec.ended.includes(cancelled.id), 'the cancelled job to end');
+      await sleep(300);
+      assert.equal(rec.started.filter((j) => j.id === cancelled.id).length, 1, 'a cancel left a rerun behind');
+    });
+  });
+
   it('queue: a handler that rejects is not retried, the error is reported and its group moves on', async () => {
     await withBackend(factory, async (open) => {
       const queue = await open();

@@ -27,6 +27,11 @@ export interface PhaseJob {
 export interface EnqueueOptions {
   /** Run no earlier than this many milliseconds from now (a delayed job: the approval timeout). */
   delayMs?: number;
+  /** When a job with this id is running, run it once more after it ends (joining the end of its group's
+   * line) instead of adding nothing. For wake-ups that must not be lost while the job they wake is still
+   * finishing (a stack freed while its next deployment's plan job is parking). Several such calls during
+   * one run add one run. Waiting or delayed jobs are still not added twice. */
+  rerunIfActive?: boolean;
 }
 
 /** Why a running job's signal was aborted: a cancel asked anywhere, or the runner shutting down. */
