@@ -2,6 +2,7 @@ import type { EnqueueOptions, JobHandler, JobPosition, JobQueue, JobQueueHealth,
 import { Queue, Worker, type Job, type KeepJobs, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { defineLineScripts, runLineScript, type ScriptName } from './lines.js';
+import { retried, withTimeout } from './util.js';
 
 /** BullMQ's reason for a job whose stalled count passed `maxStalledCount` (0 here: the first stall). */
 const STALLED_REASON = 'job stalled more than allowable limit';
@@ -119,7 +120,7 @@ export class BullMqJobQueue implements JobQueue {
     });
     worker.on('error', () => undefined);
     worker.on('failed', (job, error) => {
-      if (job) void this.#failed(job, error).catch((e: unknown) => this.#report(job, e));
+      if (job) void this.#failed(job, error).catch((e: unknown) => console.warn(`job ${String(job.data?.id)}: could not recover a failed delivery: ${String(e)}`));
     });
     this.#worker = worker;
     await this.#repair();
@@ -220,12 +221,13 @@ export class BullMqJobQueue implements JobQueue {
     if (verdict === 'add') await this.#add(id, String(head), 'run', 0);
   }
 
-  /** BullMQ failed a delivery: with our processor that only happens when its runner died (or Redis failed
-   * it mid-step); either way the line must move on. */
+  /** BullMQ failed a delivery. Our processor never throws on the handler's account, so either its runner
+   * died (BullMQ's stalled reason) or Redis failed one of our steps: a job that never started gets a fresh
+   * delivery, one that started is reported stalled (the callback finds its outcome in the store). */
   async #failed(bullJob: Job, error: Error): Promise<void> {
     const id = String(bullJob.data.id);
     const bull = String(bullJob.id);
-    if (error.message !== STALLED_REASON) return this.#release(id, bull);
+    if (error.message !== STALLED_REASON) console.warn(`job ${id}: a queue step failed (${error.message}); recovering it`);
     const [verdict, json, attempt] = await this.#script('STALL', [id, bull, Date.now()]);
     if (verdict === 'join') return this.#join(id, bull);
     if (verdict === 'add') return this.#add(id, String(json), 'run', 0);
@@ -249,7 +251,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async #release(id: string, bull: string): Promise<void> {
-    const adds = (await this.#script('RELEASE', [id, bull])).map(String);
+    // A Redis blip here would leave the group waiting behind a finished job: try a few times first.
+    const adds = (await retried(() => this.#script('RELEASE', [id, bull]))).map(String);
     for (let i = 0; i + 1 < adds.length; i += 2) await this.#add(adds[i]!, adds[i + 1]!, 'run', 0);
   }
 
@@ -272,15 +275,8 @@ export class BullMqJobQueue implements JobQueue {
     return runLineScript(this.#redis, name, [this.#lines, ...args]);
   }
 
-  #report(job: PhaseJob | Job, error: unknown): void {
-    const phaseJob: PhaseJob = 'deploymentId' in job ? job : { id: String(job.data?.id), deploymentId: '', phase: 'plan', group: null };
-    if (this.#processOptions.onError) return this.#processOptions.onError(phaseJob, error);
-    console.warn(`job ${phaseJob.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+  #report(job: PhaseJob, error: unknown): void {
+    if (this.#processOptions.onError) return this.#processOptions.onError(job, error);
+    console.warn(`job ${job.id} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
