@@ -94,6 +94,30 @@ describe.skipIf(!runnable)('BullMqJobQueue on BullMQ', () => {
     await listener.quit();
   });
 
+  it('cancels the head of a line while it waits in BullMQ for a free slot; the next of its line runs', async () => {
+    const name = `head-${randomUUID().slice(0, 8)}`;
+    const queue = open(name);
+    const [busy, head, next] = [job('a'), job('b'), job('b')];
+    const ran: string[] = [];
+    let release: () => void = () => undefined;
+    await queue.process(async (j) => {
+      ran.push(j.id);
+      if (j.id === busy.id) await new Promise<void>((r) => (release = r));
+    }, { concurrency: 1 });
+    await queue.enqueue(busy);
+    await until(() => ran.length === 1, 'the busy job to take the only slot');
+    await queue.enqueue(head);
+    await queue.enqueue(next);
+    expect(await queue.position(head.id)).toEqual({ state: 'waiting', groupPosition: 0 });
+    expect(await queue.cancel(head.id)).toBe(true);
+    expect(await queue.position(head.id)).toBeNull();
+    expect(await queue.position(next.id)).toEqual({ state: 'waiting', groupPosition: 0 });
+    release();
+    await until(() => ran.length === 2, 'the next job of the line to run');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ran).toEqual([busy.id, next.id]);
+  });
+
   it('re-adds a job whose enqueuer died between the line script and the BullMQ add', async () => {
     const name = `heal-${randomUUID().slice(0, 8)}`;
     const client = new Redis(redis.url);
