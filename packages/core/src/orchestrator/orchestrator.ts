@@ -277,7 +277,14 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
-    await this.queue.close({ graceMs }).catch((e) => this.host.logger('warn', 'the job queue did not close cleanly', { error: errorMessage(e) }));
+    // Bounded: jobs cancelled after the grace get 30 s to save what their tool left; a queue whose backend
+    // is gone must not keep the process from stopping.
+    const closed = this.queue.close({ graceMs }).then(
+      () => true,
+      (e) => void this.host.logger('warn', 'the job queue did not close cleanly', { error: errorMessage(e) }),
+    );
+    const late = new Promise<false>((r) => setTimeout(() => r(false), Math.min(graceMs + 30_000, 2 ** 31 - 1)).unref());
+    if ((await Promise.race([closed, late])) === false) this.host.logger('warn', 'the job queue did not close in time; stopping anyway', { graceMs });
     await this.store.close?.();
   }
 
