@@ -62,6 +62,9 @@ export class BullMqJobQueue implements JobQueue {
   #repairTimer: NodeJS.Timeout | null = null;
   #handler: JobHandler | null = null;
   #processOptions: ProcessOptions = { concurrency: 1 };
+  /** Closing: the worker takes no new job. */
+  #closing = false;
+  /** Closed: connections are gone. */
   #closed = false;
 
   constructor(options: BullMqJobQueueOptions) {
@@ -101,7 +104,7 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async process(handler: JobHandler, options: ProcessOptions): Promise<void> {
-    if (this.#closed) throw new Error('The job queue is closed');
+    if (this.#closing) throw new Error('The job queue is closed');
     if (this.#handler) throw new Error('process() was already called on this queue');
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error('concurrency must be a positive integer');
     this.#handler = handler;
@@ -158,7 +161,7 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async health(): Promise<JobQueueHealth> {
-    if (this.#closed) return { ok: false, engine: this.engine, detail: 'closed' };
+    if (this.#closing) return { ok: false, engine: this.engine, detail: 'closed' };
     try {
       await withTimeout(this.#redis.ping(), 2000, 'Redis did not answer PING within 2 s');
       return { ok: true, engine: this.engine };
@@ -168,8 +171,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async close(options: { graceMs?: number } = {}): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#closing) return;
+    this.#closing = true;
     if (this.#repairTimer) clearInterval(this.#repairTimer);
     const grace =
       options.graceMs === undefined
@@ -187,6 +190,7 @@ export class BullMqJobQueue implements JobQueue {
       this.#subscriber?.disconnect();
       this.#redis.disconnect();
       await this.#queue.disconnect().catch(() => undefined);
+      this.#closed = true;
     }
   }
 

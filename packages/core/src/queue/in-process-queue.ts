@@ -37,10 +37,16 @@ export class InProcessJobQueue implements JobQueue {
   readonly #running = new Set<Promise<void>>();
   #handler: JobHandler | null = null;
   #options: ProcessOptions = { concurrency: 1 };
+  /** Closing: no job starts any more. */
   #closed = false;
+  /** Closed: the running jobs have ended too. */
+  #stopped = false;
 
   async enqueue(job: PhaseJob, options: EnqueueOptions = {}): Promise<void> {
-    if (this.#closed) throw new Error('The job queue is closed');
+    if (this.#stopped) throw new Error('The job queue is closed');
+    // A job finishing during close may still hand on work; here it would only be dropped with the process
+    // (the store keeps the deployment, which the next start recovers), so it is accepted and not kept.
+    if (this.#closed) return;
     const existing = this.#entries.get(job.id);
     if (existing) {
       if (existing.state === 'active' && options.rerunIfActive && !existing.controller?.signal.aborted) existing.rerun = true;
@@ -109,6 +115,7 @@ export class InProcessJobQueue implements JobQueue {
       await Promise.all([...this.#running]);
     } finally {
       if (grace) clearTimeout(grace);
+      this.#stopped = true;
     }
   }
 

@@ -92,6 +92,33 @@ export function cancelConformance(it: QueueConformanceIt, factory: JobQueueFacto
     });
   });
 
+  it('queue: a job finishing while its queue closes may still enqueue; a durable engine runs that job later', async () => {
+    await withBackend(factory, async (open, backend) => {
+      const queue = await open();
+      const rec = new RunRecorder();
+      const [finishing, followUp] = [phaseJob(unique('g')), phaseJob(unique('g'))];
+      rec.held.add(finishing.id);
+      let enqueueError: unknown = null;
+      await queue.process(async (job, ctx) => {
+        await rec.handler(job, ctx);
+        await queue.enqueue(followUp).catch((e: unknown) => (enqueueError = e));
+      }, { concurrency: 1 });
+      await queue.enqueue(finishing);
+      await until(() => rec.active === 1, 'the job to start');
+      const closing = queue.close({ graceMs: 10_000 });
+      await sleep(50);
+      rec.release(finishing.id);
+      await closing;
+      assert.equal(enqueueError, null, `enqueue during close threw: ${String(enqueueError)}`);
+      assert.deepEqual(rec.startedIds(), [finishing.id], 'a closing queue started a new job');
+      if (!backend.capabilities.durable) return;
+      const after = await open();
+      const next = new RunRecorder();
+      await after.process(next.handler, { concurrency: 1 });
+      await until(() => next.ended.includes(followUp.id), 'the job enqueued during close to run after the restart');
+    });
+  });
+
   it('queue: reports its engine and health', async () => {
     await withBackend(factory, async (open) => {
       const queue = await open();
