@@ -17,12 +17,15 @@ ARG TERRAFORM_VERSION=1.11.4
 # ---- build: compile every workspace package to dist/ ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
+# better-sqlite3 (the SQLite store) fetches a prebuilt addon, else compiles one: the toolchain for the latter.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json tsup.base.ts ./
 COPY packages/core/package.json packages/core/
 COPY packages/executor-terraform/package.json packages/executor-terraform/
 COPY packages/executor-cloudformation/package.json packages/executor-cloudformation/
 COPY packages/executor-bicep/package.json packages/executor-bicep/
 COPY packages/state-store-redis/package.json packages/state-store-redis/
+COPY packages/state-store-sqlite/package.json packages/state-store-sqlite/
 COPY packages/http-adapter/package.json packages/http-adapter/
 COPY examples/package.json examples/
 RUN npm ci --no-audit --no-fund

@@ -79,6 +79,7 @@ function sourceStamp(pkg, depStamps) {
   const h = createHash('sha256');
   const inputs = [
     ...filesUnder(join(root, pkg.dir, 'src')),
+    ...filesUnder(join(root, pkg.dir, 'ui')), // the http-adapter's web console (built by its postbuild)
     join(root, pkg.dir, 'package.json'),
     join(root, pkg.dir, 'tsup.config.ts'),
     join(root, 'tsup.base.ts'),

@@ -14,6 +14,7 @@ export * from './stack.js';
 export * from './orchestrator/inputs.js';
 export type * from './orchestrator/types.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
+export type { DeploymentEvent, WatchOptions, WaitForOptions, WatchSource } from './orchestrator/watch.js';
 export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
 export { InProcessJobQueue } from './queue/in-process-queue.js';
 export { MemoryStateStore } from './stores/memory-store.js';

@@ -1,5 +1,6 @@
 import type { DriftReport, PlanSummary, PlannedAction } from '@iac-orchestrator/core';
 import { marksAnything, secretStrings } from './mask.js';
+import { attributeChanges, type ShownChange } from './plan-changes.js';
 
 /** The parts of `terraform show -json <planfile>` that we read. */
 export interface ShownPlan {
@@ -7,7 +8,7 @@ export interface ShownPlan {
     address: string;
     type?: string;
     mode?: string;
-    change?: { actions?: string[]; before_sensitive?: unknown; after_sensitive?: unknown };
+    change?: ShownChange;
     action_reason?: string;
   }>;
   resource_drift?: Array<{ address: string; type?: string; mode?: string; change?: { actions?: string[] } }>;
@@ -36,7 +37,15 @@ export function summarisePlan(plan: ShownPlan): PlanSummary {
     if (action === 'delete' || action === 'replace') destroy++;
     if (action === 'update') change++;
     if (action === 'no-op' || (action === 'read' && rc.mode === 'data')) continue;
-    resources.push({ id: rc.address, ...(rc.type ? { type: rc.type } : {}), action, ...(rc.action_reason ? { reason: rc.action_reason } : {}) });
+    // What an update or replace changes, for the reviewer of the plan (creates and deletes show the whole resource).
+    const changes = action === 'update' || action === 'replace' ? attributeChanges(rc.change) : [];
+    resources.push({
+      id: rc.address,
+      ...(rc.type ? { type: rc.type } : {}),
+      action,
+      ...(rc.action_reason ? { reason: rc.action_reason } : {}),
+      ...(changes.length ? { changes } : {}),
+    });
   }
   const outputsChange = Object.values(plan.output_changes ?? {}).some((o) => plannedAction(o.actions) !== 'no-op');
   return { add, change, destroy, hasChanges: add + change + destroy > 0 || outputsChange, resources };

@@ -2,27 +2,42 @@
 import { ConfigError, loadConfig } from './config.js';
 import { TokenConfigError } from './auth.js';
 import type { RunningService } from './service.js';
+import { isClientInvocation } from './cli/commands.js';
 
 const USAGE = `Usage: iac-orchestrator serve
+       iac-orchestrator import-file-store <file-store-dir>
 
 Starts the orchestrator REST service. Configuration comes from the environment:
   PORT (3004), HOST (127.0.0.1 without tokens, else 0.0.0.0), LOG_LEVEL (info), NODE_ENV,
   IAC_GENERATOR_URL, TERRAFORM_WORK_DIR, BICEP_WORK_DIR, CFN_WORK_DIR,
   MAX_DEPLOYMENT_TIMEOUT_MS (1800000), STATE_BACKUP_RETENTION (10),
-  ORCHESTRATOR_DATA_DIR (./.orchestrator-data), STATE_ENCRYPTION_KEY, REDIS_URL,
+  ORCHESTRATOR_DATA_DIR (./.orchestrator-data), ORCHESTRATOR_STORE (sqlite | file), STATE_ENCRYPTION_KEY, REDIS_URL,
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
   SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials,
   ORCHESTRATOR_ROLE (all | api | worker; api and worker need REDIS_URL: jobs go through BullMQ).
 A worker serves only /health, /ready and /metrics; on SIGTERM it stops taking jobs and lets running
 ones finish within SHUTDOWN_GRACE_MS.
-See the README of @iac-orchestrator/http-adapter.`;
+See the README of @iac-orchestrator/http-adapter.
+
+Client commands (to a running service; --url/ORCHESTRATOR_URL, --token/ORCHESTRATOR_TOKEN):
+  deploy, status, list, logs, plan, approve, reject, cancel, rollback, destroy, state, history, lock, unlock, me
+  iac-orchestrator <command> --help for each.`;
 
 /** Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration or usage. */
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
+  if (isClientInvocation(argv)) {
+    // Loaded only for client commands: they need neither the executors nor a store.
+    const { runClientCli } = await import('./cli/client-cli.js');
+    return runClientCli(argv);
+  }
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (command === 'import-file-store') {
+    const { importFileStoreCommand } = await import('./import-command.js');
+    return importFileStoreCommand(argv.slice(1), process.env);
   }
   if (command !== 'serve') {
     process.stderr.write(`${command ? `Unknown command "${command}"\n` : ''}${USAGE}\n`);
@@ -33,9 +48,9 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfig(process.env);
     // Loaded only to serve: the executors and the store are not needed to print usage or a config error.
     const { startService } = await import('./service.js');
-    const { MissingStorePackageError } = await import('./store-factory.js');
+    const { FileStoreNeedsImportError, MissingStorePackageError } = await import('./store-factory.js');
     service = await startService(config).catch((e: unknown) => {
-      if (e instanceof MissingStorePackageError) throw new ConfigError(e.message);
+      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError) throw new ConfigError(e.message);
       throw e;
     });
   } catch (e) {

@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   STATE_BACKUP_RETENTION: z.coerce.number().int().min(1).max(1000).default(10),
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
+  /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
   ORCHESTRATOR_API_TOKENS: optionalString,
@@ -52,6 +54,11 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** The web console at /ui; on unless set to false/0/no. */
+  ORCHESTRATOR_UI: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   /** `api`: REST only, enqueues jobs; `worker`: runs jobs, serves only /health, /ready, /metrics; `all`: both. */
@@ -71,11 +78,16 @@ export interface ServiceConfig {
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
-  store: { kind: 'file'; dataDir: string; encryptionKey?: string } | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+  store:
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'file'; dataDir: string; encryptionKey?: string }
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
   maxBodyBytes: number;
+  /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
+  ui: boolean;
   shutdownGraceMs: number;
   /** What this process does: serve the REST API (`api`), run jobs (`worker`), or both (`all`). */
   role: 'api' | 'worker' | 'all';
@@ -115,7 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
-    : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
@@ -137,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokens,
     unauthenticated,
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
+    ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     role: e.ORCHESTRATOR_ROLE,
     queue: e.REDIS_URL ? { kind: 'bullmq', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { kind: 'in-process' },

@@ -2,18 +2,29 @@ import { z } from 'zod';
 import {
   ApprovalInputSchema,
   DeployInputSchema,
-  DeploymentStatusSchema,
   DestroyInputSchema,
   HistoryQuerySchema,
   ListQuerySchema,
   LockInputSchema,
-  LogEntrySchema,
   LogsQuerySchema,
-  REQUIRED_IDS_MESSAGE,
-  ResourceSchema,
   RollbackInputSchema,
   UnlockInputSchema,
 } from '@iac-orchestrator/core';
+import {
+  DeploymentListSchema,
+  DeploymentViewSchema,
+  ErrorSchema,
+  HealthSchema,
+  LockResultSchema,
+  LogsResponseSchema,
+  MeSchema,
+  ReadinessSchema,
+  RollbackResultSchema,
+  StackStateSchema,
+  StartedSchema,
+  StateHistorySchema,
+  UnlockResultSchema,
+} from './api-contract.js';
 import type { Role } from './auth.js';
 import { EmptyBodySchema } from './validation.js';
 
@@ -24,31 +35,6 @@ const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema =>
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 };
-
-const ErrorSchema = z.object({
-  error: z.string().meta({ examples: [REQUIRED_IDS_MESSAGE, 'State is already locked'] }),
-  field: z.string().optional().meta({ description: 'The offending field, for 400s' }),
-  lock: z.record(z.string(), z.unknown()).nullable().optional().meta({ description: 'The holder, for 409 State is already locked' }),
-});
-const StartedSchema = z.object({ deploymentId: z.string(), status: DeploymentStatusSchema, message: z.string() });
-const RollbackResultSchema = z.object({ deploymentId: z.string(), rollbackDeploymentId: z.string(), status: DeploymentStatusSchema });
-const LogsResponseSchema = z.object({ deploymentId: z.string(), logs: z.array(LogEntrySchema), nextCursor: z.number().int() });
-const DeploymentViewSchema = z
-  .object({
-    id: z.string(),
-    blueprintId: z.string(),
-    status: DeploymentStatusSchema,
-    environment: z.string(),
-    targetCloud: z.string(),
-    format: z.string(),
-    queuePosition: z.number().int().nonnegative().nullable().meta({ description: 'While pending: how many deployments of the same stack are ahead of this one (0 = next); null otherwise' }),
-    state: z.object({ stateId: z.string(), version: z.number().int().nullable(), resources: z.array(ResourceSchema), locked: z.boolean() }),
-    outputs: z.record(z.string(), z.unknown()),
-    error: z.string().nullable(),
-    createdAt: z.string(),
-    completedAt: z.string().nullable(),
-  })
-  .loose();
 
 const json = (schema: JsonSchema) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -77,60 +63,82 @@ function queryParams(s: z.ZodObject): unknown[] {
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 interface Op {
+  /** Unique; the typed client (src/client) has a method of the same name for each. */
+  operationId: string;
   summary: string;
   role?: Role;
   body?: string;
   query?: z.ZodObject;
-  ok: [number, JsonSchema | null];
+  ok: [number, JsonSchema | null, string?];
   errs: number[];
 }
 
 function operation(op: Op, withId: boolean) {
   const params = [...(withId ? [idParam] : []), ...(op.query ? queryParams(op.query) : [])];
+  const okContent = op.ok[1] ? (op.ok[2] ? { content: { [op.ok[2]]: { schema: op.ok[1] } } } : json(op.ok[1])) : {};
   return {
+    operationId: op.operationId,
     summary: op.summary,
     ...(op.role ? { security: [{ bearer: [] }], 'x-required-role': op.role } : { security: [] }),
     ...(params.length ? { parameters: params } : {}),
     ...(op.body ? { requestBody: { required: false, ...json(ref(op.body)) } } : {}),
     responses: {
-      [String(op.ok[0])]: { description: 'OK', ...(op.ok[1] ? json(op.ok[1]) : {}) },
-      ...errors(...op.errs, ...(op.role ? [401, 403] : [])),
+      [String(op.ok[0])]: { description: 'OK', ...okContent },
+      // A public route still refuses a bearer token it does not know (401), rather than ignoring it.
+      ...errors(...op.errs, ...(op.role ? [401, 403] : [401])),
     },
   };
 }
 
-/** The OpenAPI 3.1 document of the REST API, generated from the request schemas. */
-export function buildOpenApiDocument(): Record<string, unknown> {
+/** The operations of the API by path and method: the document's paths and the client's method names. */
+export function apiOperations(): Record<string, Record<string, Op & { withId: boolean }>> {
   const D = '/api/deployments/{id}';
-  const paths: Record<string, Record<string, unknown>> = {
+  const op = (withId: boolean, o: Op) => ({ ...o, withId });
+  return {
     '/api/deployments': {
-      post: operation({ summary: 'Start a deployment', role: 'deployer', body: 'DeployInput', ok: [202, ref('Started')], errs: [400, 404, 409, 413, 415, 422, 502] }, false),
-      get: operation({ summary: 'List deployments', role: 'viewer', query: ListQuerySchema, ok: [200, { type: 'object', properties: { deployments: { type: 'array', items: { type: 'object' } }, nextCursor: { type: ['string', 'null'] } } }], errs: [400] }, false),
+      post: op(false, { operationId: 'startDeployment', summary: 'Start a deployment', role: 'deployer', body: 'DeployInput', ok: [202, ref('Started')], errs: [400, 404, 409, 413, 415, 422, 502] }),
+      get: op(false, { operationId: 'listDeployments', summary: 'List deployments', role: 'viewer', query: ListQuerySchema, ok: [200, ref('DeploymentList')], errs: [400] }),
     },
-    [D]: { get: operation({ summary: 'Get a deployment', role: 'viewer', ok: [200, ref('Deployment')], errs: [404] }, true) },
+    [D]: { get: op(true, { operationId: 'getDeployment', summary: 'Get a deployment', role: 'viewer', ok: [200, ref('Deployment')], errs: [404] }) },
     [`${D}/logs`]: {
-      get: operation({ summary: 'Deployment logs (JSON, or a live stream with Accept: text/event-stream)', role: 'viewer', query: LogsQuerySchema, ok: [200, ref('Logs')], errs: [400, 404] }, true),
+      get: op(true, { operationId: 'getLogs', summary: 'Deployment logs (JSON, or a live stream of log, status and end events with Accept: text/event-stream)', role: 'viewer', query: LogsQuerySchema, ok: [200, ref('Logs')], errs: [400, 404] }),
     },
-    [`${D}/cancel`]: { post: operation({ summary: 'Cancel a deployment', role: 'deployer', body: 'Empty', ok: [200, ref('Deployment')], errs: [404, 409] }, true) },
-    [`${D}/approve`]: { post: operation({ summary: 'Approve a plan awaiting approval', role: 'approver', body: 'ApprovalInput', ok: [200, ref('Deployment')], errs: [400, 404, 409] }, true) },
-    [`${D}/reject`]: { post: operation({ summary: 'Reject a plan awaiting approval', role: 'approver', body: 'ApprovalInput', ok: [200, ref('Deployment')], errs: [400, 404, 409] }, true) },
-    [`${D}/rollback`]: { post: operation({ summary: 'Roll back to a state version', role: 'deployer', body: 'RollbackInput', ok: [202, ref('RollbackResult')], errs: [400, 404, 409, 410] }, true) },
-    [`${D}/destroy`]: { post: operation({ summary: "Destroy the deployment's stack", role: 'deployer', body: 'DestroyInput', ok: [202, ref('Started')], errs: [400, 404, 409] }, true) },
-    [`${D}/drift`]: { post: operation({ summary: 'Detect drift of the stack', role: 'deployer', body: 'Empty', ok: [202, ref('Started')], errs: [404, 409] }, true) },
-    [`${D}/state`]: { get: operation({ summary: 'Current stack state', role: 'viewer', ok: [200, { type: 'object' }], errs: [404] }, true) },
-    [`${D}/state/lock`]: { post: operation({ summary: 'Lock the stack state', role: 'deployer', body: 'LockInput', ok: [200, { type: 'object' }], errs: [400, 404, 409] }, true) },
+    [`${D}/cancel`]: { post: op(true, { operationId: 'cancelDeployment', summary: 'Cancel a deployment', role: 'deployer', body: 'Empty', ok: [200, ref('Deployment')], errs: [404, 409] }) },
+    [`${D}/approve`]: { post: op(true, { operationId: 'approveDeployment', summary: 'Approve a plan awaiting approval', role: 'approver', body: 'ApprovalInput', ok: [200, ref('Deployment')], errs: [400, 404, 409] }) },
+    [`${D}/reject`]: { post: op(true, { operationId: 'rejectDeployment', summary: 'Reject a plan awaiting approval', role: 'approver', body: 'ApprovalInput', ok: [200, ref('Deployment')], errs: [400, 404, 409] }) },
+    [`${D}/rollback`]: { post: op(true, { operationId: 'rollbackDeployment', summary: 'Roll back to a state version', role: 'deployer', body: 'RollbackInput', ok: [202, ref('RollbackResult')], errs: [400, 404, 409, 410] }) },
+    [`${D}/destroy`]: { post: op(true, { operationId: 'destroyDeployment', summary: "Destroy the deployment's stack", role: 'deployer', body: 'DestroyInput', ok: [202, ref('Started')], errs: [400, 404, 409] }) },
+    [`${D}/drift`]: { post: op(true, { operationId: 'detectDrift', summary: 'Detect drift of the stack', role: 'deployer', body: 'Empty', ok: [202, ref('Started')], errs: [404, 409] }) },
+    [`${D}/state`]: { get: op(true, { operationId: 'getState', summary: 'Current stack state', role: 'viewer', ok: [200, ref('StackState')], errs: [404] }) },
+    [`${D}/state/lock`]: { post: op(true, { operationId: 'lockState', summary: 'Lock the stack state', role: 'deployer', body: 'LockInput', ok: [200, ref('LockResult')], errs: [400, 404, 409] }) },
     [`${D}/state/unlock`]: {
-      post: operation({ summary: 'Unlock the stack state (force: admin only)', role: 'deployer', body: 'UnlockInput', ok: [200, { type: 'object' }], errs: [400, 404, 409] }, true),
+      post: op(true, { operationId: 'unlockState', summary: 'Unlock the stack state (force: admin only)', role: 'deployer', body: 'UnlockInput', ok: [200, ref('UnlockResult')], errs: [400, 404, 409] }),
     },
-    [`${D}/state/history`]: { get: operation({ summary: 'State version history', role: 'viewer', query: HistoryQuerySchema, ok: [200, { type: 'object' }], errs: [400, 404] }, true) },
-    '/health': { get: operation({ summary: 'Liveness', ok: [200, { type: 'object' }], errs: [] }, false) },
-    '/ready': { get: operation({ summary: 'Readiness: store reachable, executors found', ok: [200, { type: 'object' }], errs: [503] }, false) },
-    '/metrics': { get: operation({ summary: 'Prometheus metrics', ok: [200, null], errs: [] }, false) },
-    '/openapi.json': { get: operation({ summary: 'This document', ok: [200, { type: 'object' }], errs: [] }, false) },
+    [`${D}/state/history`]: { get: op(true, { operationId: 'getStateHistory', summary: 'State version history', role: 'viewer', query: HistoryQuerySchema, ok: [200, ref('StateHistory')], errs: [400, 404] }) },
+    '/api/me': { get: op(false, { operationId: 'getMe', summary: "The caller's name and role (what a client may offer it)", role: 'viewer', ok: [200, ref('Me')], errs: [] }) },
+    '/health': { get: op(false, { operationId: 'getHealth', summary: 'Liveness', ok: [200, ref('Health')], errs: [] }) },
+    '/ready': { get: op(false, { operationId: 'getReadiness', summary: 'Readiness: store reachable, executors found', ok: [200, ref('Readiness')], errs: [503] }) },
+    '/metrics': { get: op(false, { operationId: 'getMetrics', summary: 'Prometheus metrics', ok: [200, { type: 'string' }, 'text/plain'], errs: [] }) },
+    '/openapi.json': { get: op(false, { operationId: 'getOpenApiDocument', summary: 'This document', ok: [200, { type: 'object' }], errs: [] }) },
   };
+}
+
+/** The OpenAPI 3.1 document of the REST API, generated from the request and response schemas. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, methods] of Object.entries(apiOperations())) {
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, { withId, ...o }]) => [method, operation(o, withId)]));
+  }
   return {
     openapi: '3.1.0',
-    info: { title: 'IaC Orchestrator', version: '0.1.0', description: 'Plans, approves, applies and keeps versioned, locked state of Terraform, Bicep and CloudFormation deployments.' },
+    info: {
+      title: 'IaC Orchestrator',
+      version: '0.1.0',
+      description: 'Plans, approves, applies and keeps versioned, locked state of Terraform, Bicep and CloudFormation deployments.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative: the document is served by the service it describes, wherever that is mounted.
+    servers: [{ url: '/', description: 'The service serving this document' }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of ORCHESTRATOR_API_TOKENS (roles viewer < deployer < approver < admin)' } },
@@ -147,6 +155,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         RollbackResult: schemaOf(RollbackResultSchema, 'output'),
         Logs: schemaOf(LogsResponseSchema, 'output'),
         Deployment: schemaOf(DeploymentViewSchema, 'output'),
+        DeploymentList: schemaOf(DeploymentListSchema, 'output'),
+        StackState: schemaOf(StackStateSchema, 'output'),
+        LockResult: schemaOf(LockResultSchema, 'output'),
+        UnlockResult: schemaOf(UnlockResultSchema, 'output'),
+        StateHistory: schemaOf(StateHistorySchema, 'output'),
+        Me: schemaOf(MeSchema, 'output'),
+        Health: schemaOf(HealthSchema, 'output'),
+        Readiness: schemaOf(ReadinessSchema, 'output'),
       },
     },
   };

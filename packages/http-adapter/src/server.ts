@@ -7,6 +7,8 @@ import { ServiceMetrics } from './metrics.js';
 import type { EventedOrchestrator } from './orchestrator-port.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
+import { meRoutes } from './routes/me.js';
+import { uiRoutes } from './routes/ui.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
 import { LiveStreams } from './sse.js';
@@ -22,6 +24,8 @@ declare module 'fastify' {
   }
 }
 
+const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
 export interface HttpAdapterOptions {
   orchestrator: EventedOrchestrator;
   /** API tokens; with none, every caller is trusted as the `local` admin (bind to loopback then). */
@@ -32,6 +36,8 @@ export interface HttpAdapterOptions {
   maxBodyBytes?: number;
   /** Metrics to expose on /metrics; one is created (and fed from the orchestrator's events) when absent. */
   metrics?: ServiceMetrics;
+  /** The web console at /ui: on by default when built; `false` turns it off; `{ dir }` serves another build. */
+  ui?: boolean | { dir: string };
 }
 
 /** What every route module gets. */
@@ -46,20 +52,29 @@ export interface RouteContext {
  * translate (request → validated input → one orchestrator call → response); errors go through one table.
  */
 export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
-  const tokens = opts.tokens ?? [];
   // Typed as the default instance: a pino Logger is a FastifyBaseLogger, but the generic would leak everywhere.
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    bodyLimit: opts.maxBodyBytes ?? 6 * 1024 * 1024,
+    bodyLimit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     // Our ids are opaque strings; no trailing-slash or case games.
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
+  installRoutes(app, opts);
+  return app;
+}
+
+/**
+ * Adds the API to a Fastify instance: its body parsers, auth hooks, error and not-found handlers and routes.
+ * On a plugin's instance all of them stay inside the plugin's scope, so a host app keeps its own.
+ */
+export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOptions, 'logger'>): void {
+  const tokens = opts.tokens ?? [];
   const metrics = opts.metrics ?? new ServiceMetrics();
   const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
   const streams = new LiveStreams();
   const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams };
 
-  registerBodyParsers(app);
+  registerBodyParsers(app, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
     req.principal = tokens.length === 0 ? LOCAL_PRINCIPAL : principalOf(req, tokens);
@@ -81,6 +96,8 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   deploymentRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
+  meRoutes(app);
+  if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);
 
   app.addHook('preClose', async () => {
     streams.closeAll();
@@ -88,7 +105,6 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   app.addHook('onClose', async () => {
     detachMetrics?.();
   });
-  return app;
 }
 
 /** Authenticates the bearer token of a request. Public routes (no role) let callers without a token through. */
@@ -108,16 +124,16 @@ function principalOf(req: FastifyRequest, tokens: readonly ApiToken[]): Principa
  * the spec's examples do: such a body is read as JSON too, but not from a browser page (an `Origin`
  * header), which could otherwise post to a loopback service without a CORS preflight.
  */
-function registerBodyParsers(app: FastifyInstance): void {
+function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
     try {
       done(null, parseJsonBody(body as string));
     } catch (e) {
       done(e as Error, undefined);
     }
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (req, body, done) => {
     if (req.headers.origin !== undefined) {
       done(new RequestFormatError('Request body must be JSON (Content-Type: application/json)', 415), undefined);
       return;

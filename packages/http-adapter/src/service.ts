@@ -81,7 +81,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   // Replicas sharing a Redis store also pick up what a crashed peer left, once its leases expire.
   if (config.store.kind === 'redis') orchestrator.startRecoveryLoop();
 
-  const app = config.role === 'worker' ? buildWorkerServer(orchestrator, logger) : buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes });
+  const app = config.role === 'worker' ? buildWorkerServer(orchestrator, logger) : buildServer({ orchestrator, tokens: config.tokens, logger, maxBodyBytes: config.maxBodyBytes, ui: config.ui });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {

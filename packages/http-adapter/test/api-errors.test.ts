@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_IDS_MESSAGE } from '@iac-orchestrator/core';
+import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE } from '@iac-orchestrator/core';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { StubGenerator, terraformCode } from './support/stub-generator.js';
 
@@ -30,7 +30,8 @@ describe.skipIf(!terraformAvailable())('REST errors', () => {
   it('blueprintId or generationJobId missing → the spec message, with the field', async () => {
     const { blueprintId: _b, ...noBlueprint } = deployBody({ generationJobId: 'gen-ok' });
     expect(await deploy(noBlueprint)).toMatchObject({ status: 400, body: { error: REQUIRED_IDS_MESSAGE, field: 'blueprintId' } });
-    expect(await deploy(deployBody())).toMatchObject({ status: 400, body: { error: REQUIRED_IDS_MESSAGE, field: 'generationJobId' } });
+    expect(await deploy(deployBody())).toMatchObject({ status: 400, body: { error: CODE_REQUIRED_MESSAGE, field: 'generationJobId' } });
+    expect(CODE_REQUIRED_MESSAGE).toMatch(/generationJobId.*files/);
     expect(await deploy({})).toMatchObject({ status: 400, body: { error: 'blueprintId and generationJobId are required' } });
     await expectNothingStored();
   });

@@ -5,7 +5,7 @@ import { TokenConfigError } from '../src/auth.js';
 const TOKEN = 'a'.repeat(32);
 
 describe('loadConfig', () => {
-  it('applies the spec defaults: port 3004, loopback without tokens, file store in ./.orchestrator-data', () => {
+  it('applies the spec defaults: port 3004, loopback without tokens, SQLite store in ./.orchestrator-data', () => {
     const c = loadConfig({});
     expect(c.port).toBe(3004);
     expect(c.host).toBe('127.0.0.1');
@@ -13,7 +13,9 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('info');
     expect(c.maxDeploymentTimeoutMs).toBe(1_800_000);
     expect(c.stateRetention).toBe(10);
-    expect(c.store).toEqual({ kind: 'file', dataDir: `${process.cwd()}/.orchestrator-data`, encryptionKey: undefined });
+    expect(c.store).toEqual({ kind: 'sqlite', dataDir: `${process.cwd()}/.orchestrator-data`, encryptionKey: undefined });
+    expect(loadConfig({ ORCHESTRATOR_STORE: 'file' }).store.kind).toBe('file');
+    expect(() => loadConfig({ ORCHESTRATOR_STORE: 'postgres' })).toThrow(/ORCHESTRATOR_STORE/);
     expect(c.generator).toBeNull();
     expect(c.terraform.binary).toBe('terraform');
   });
@@ -50,7 +52,7 @@ describe('loadConfig', () => {
     expect(c.cloudformation.workRoot).toBe('/tmp/cloudformation');
     expect(c.maxDeploymentTimeoutMs).toBe(60_000);
     expect(c.stateRetention).toBe(5);
-    expect(c.store).toEqual({ kind: 'file', dataDir: '/var/lib/orch', encryptionKey: 'passphrase-long-enough' });
+    expect(c.store).toEqual({ kind: 'sqlite', dataDir: '/var/lib/orch', encryptionKey: 'passphrase-long-enough' });
     expect(c.credentials).toMatchObject({
       AZURE_CLIENT_SECRET: 'azure-secret-value',
       ARM_CLIENT_SECRET: 'azure-secret-value',

@@ -12,7 +12,7 @@ describe('iac-orchestrator serve (the CLI as a child process)', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('starts with the file store, answers /health and /ready, and stops cleanly on SIGTERM', async () => {
+  it('starts with the SQLite store (the default), answers /health and /ready, and stops cleanly on SIGTERM', async () => {
     const svc = await startServe({
       PORT: '0',
       ORCHESTRATOR_DATA_DIR: join(dir, 'data'),

@@ -1,4 +1,4 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { AuditEntry, Format } from '../types/domain.js';
 import type { Executor } from '../types/executor.js';
 import type { StateStore } from '../types/state-store.js';

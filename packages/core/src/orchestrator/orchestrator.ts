@@ -1,7 +1,7 @@
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEntry, Deployment, Format, StackState, StateVersion } from '../types/domain.js';
+import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
@@ -18,6 +18,7 @@ import {
   ListQuerySchema,
   LogsQuerySchema,
   REQUIRED_IDS_MESSAGE,
+  CODE_REQUIRED_MESSAGE,
   RollbackInputSchema,
   type ApprovalInput,
   type Caller,
@@ -43,6 +44,7 @@ import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
+import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -128,7 +130,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.assertOpen();
     const raw = (input ?? {}) as Record<string, unknown>;
     if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
-      throw new ValidationError(REQUIRED_IDS_MESSAGE, raw.blueprintId ? 'generationJobId' : 'blueprintId');
+      throw raw.blueprintId ? new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId') : new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
     }
     const req = parseInput(DeployInputSchema, input, 'deployment request');
     this.executorFor(req.format).validateOptions?.(req.options.executor);
@@ -139,6 +141,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
+  }
+
+  /** The events of one deployment (status, resource, log, state version) with a sequence number, first its
+   * current record, so nothing between `deploy()` and the first event is missed. Ends after a terminal status. */
+  watch(id: string, options?: WatchOptions): AsyncGenerator<DeploymentEvent, void, undefined> {
+    return watchDeployment(this, id, options);
+  }
+
+  /** Resolves with the record once the deployment reaches one of `statuses`; rejects if it ends otherwise,
+   * after `timeoutMs`, or when `signal` aborts. */
+  waitFor(id: string, statuses: DeploymentStatus | readonly DeploymentStatus[], options?: WaitForOptions): Promise<Deployment> {
+    return waitForDeployment(this, id, statuses, options);
   }
 
   /** The stored record; a `pending` one also says its place in its stack's line (`queuePosition`, 0 = next). */

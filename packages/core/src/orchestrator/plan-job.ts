@@ -36,8 +36,9 @@ export async function runPlanJob(host: RunHost, job: PhaseJob, jobCtx: JobContex
     const ctx = await run.context(baseVersion);
     run.log('info', `Planning ${d.operation} of ${d.stackKey} from state version ${baseVersion}`);
     const plan = await run.executor.plan(ctx);
-    await host.store.putPlan({ deploymentId: d.id, baseVersion, summary: plan.summary, artifact: plan.artifact, createdAt: nowIso() });
-    const s = plan.summary;
+    // A plan may carry attribute values (an update's before/after): secrets of the run are masked in it too.
+    const s = host.redactor.redactValue(plan.summary);
+    await host.store.putPlan({ deploymentId: d.id, baseVersion, summary: s, artifact: plan.artifact, createdAt: nowIso() });
     await run.save({ plan: s });
     run.log('info', `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`);
     if (d.options.dryRun) return run.end('planned', null);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FormatSchema } from '../types/domain.js';
+import { FormatSchema } from '@iac-orchestrator/core';
 import { assertSnapshot } from './executor-conformance-checks.js';
 import { skipTest, type ExecutorConformanceIt, type ExecutorFactory } from './executor-conformance-fixtures.js';
 import { withRun } from './executor-conformance-harness.js';

@@ -91,6 +91,14 @@ export type Bundle = z.infer<typeof BundleSchema>;
 export const PlannedActionSchema = z.enum(['create', 'update', 'delete', 'replace', 'no-op', 'read']);
 export type PlannedAction = z.infer<typeof PlannedActionSchema>;
 
+/** One attribute a planned update changes; `before`/`after` absent when unknown (known after apply). */
+export const AttributeChangeSchema = z.object({
+  name: z.string(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  sensitive: z.boolean().optional(),
+});
+
 /** What a plan would do: shown for approval, stored with the deployment. */
 export const PlanSummarySchema = z.object({
   add: z.number().int().nonnegative(),
@@ -98,7 +106,14 @@ export const PlanSummarySchema = z.object({
   destroy: z.number().int().nonnegative(),
   hasChanges: z.boolean(),
   resources: z.array(
-    z.object({ id: z.string(), type: z.string().optional(), action: PlannedActionSchema, reason: z.string().optional() }),
+    z.object({
+      id: z.string(),
+      type: z.string().optional(),
+      action: PlannedActionSchema,
+      reason: z.string().optional(),
+      /** The attributes an update or replace changes (sensitive values masked by the executor); optional. */
+      changes: z.array(AttributeChangeSchema).optional(),
+    }),
   ),
 });
 export type PlanSummary = z.infer<typeof PlanSummarySchema>;

@@ -24,7 +24,7 @@ describe('bad input gives a typed error and changes nothing', () => {
 
     const cases: Array<[string, () => Promise<unknown>, RegExp | string]> = [
       ['deploy without ids', () => h.orch.deploy({ environment: 'dev', targetCloud: 'aws', format: 'terraform' } as never), 'blueprintId and generationJobId are required'],
-      ['deploy without job or files', () => h.orch.deploy({ blueprintId: 'x', environment: 'dev', targetCloud: 'aws', format: 'terraform' }), 'blueprintId and generationJobId are required'],
+      ['deploy without job or files (names both)', () => h.orch.deploy({ blueprintId: 'x', environment: 'dev', targetCloud: 'aws', format: 'terraform' }), /^blueprintId and generationJobId are required \(or files, .*\)$/],
       ['deploy bad cloud', () => h.orch.deploy({ ...deployInput({ resources: [] }), targetCloud: 'mars' } as never), /^targetCloud: /],
       ['deploy unknown option', () => h.orch.deploy({ ...deployInput({ resources: [] }), options: { autoApprove: true, bogus: 1 } } as never), /options/],
       ['deploy parallelism 0', () => h.orch.deploy(deployInput({ resources: [] }, { options: { parallelism: 0 } })), /^options.parallelism: /],

@@ -1,0 +1,19 @@
+/** Options of {@link SqliteStateStore}. */
+export interface SqliteStateStoreOptions {
+  /** Directory holding the database file (created if missing, mode 0700): `ORCHESTRATOR_DATA_DIR` in the service. */
+  dataDir: string;
+  /** `STATE_ENCRYPTION_KEY`: 32 bytes base64, 64 hex characters, or a passphrase. Unset: no encryption. */
+  encryptionKey?: string;
+  /**
+   * How long a write waits for another process's transaction to finish before it fails with
+   * `StoreUnavailableError` (SQLite's busy_timeout). Default 10 000 ms.
+   */
+  busyTimeoutMs?: number;
+}
+
+/** The database file inside `dataDir`. */
+export const DATABASE_FILE = 'orchestrator.sqlite';
+
+export const DEFAULTS = {
+  busyTimeoutMs: 10_000,
+} as const;
