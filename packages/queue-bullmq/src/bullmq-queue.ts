@@ -189,7 +189,7 @@ export class BullMqJobQueue implements JobQueue {
       await withTimeout(closing, 3000, 'close').catch(() => undefined);
       this.#subscriber?.disconnect();
       this.#redis.disconnect();
-      await this.#queue.disconnect().catch(() => undefined);
+      await withTimeout(this.#queue.disconnect(), 1000, 'disconnect').catch(() => undefined);
       this.#closed = true;
     }
   }
