@@ -63,7 +63,8 @@ export async function olderPendingExists(host: RunHost, d: Deployment): Promise<
 export async function admitNext(host: RunHost, stackKey: string): Promise<string | null> {
   const [next] = await listStack(host, stackKey, 'pending');
   if (!next) return null;
-  await host.queue.enqueue(firstJob(next));
+  // Its plan job may still be finishing (it found the stack held a moment ago): run it once more then.
+  await host.queue.enqueue(firstJob(next), { rerunIfActive: true });
   return next.id;
 }
 

@@ -21,7 +21,7 @@ export async function runPlanJob(host: RunHost, job: PhaseJob, jobCtx: JobContex
   const d = await host.store.getDeployment(job.deploymentId);
   // A retried plan (its first runner died mid-plan) finds its deployment `planning`; anything else has moved on.
   if (!d || !(d.status === 'pending' || (d.status === 'planning' && jobCtx.attempt > 1))) return;
-  if (job.group === null) return void (await host.queue.enqueue(firstJob(d))); // a lock-wait wake-up
+  if (job.group === null) return void (await host.queue.enqueue(firstJob(d), { rerunIfActive: true })); // a lock-wait wake-up
   if (d.status === 'pending' && !d.cancelRequestedAt && (await olderPendingExists(host, d))) return;
   const run = new JobRun(host, d, jobCtx.signal);
   await run.execute(async () => {
