@@ -155,13 +155,12 @@ describe.skipIf(!ok)('two orchestrator replicas on one Redis', { timeout: 90_000
 
       const [first, second] = endA.stateVersion === 1 ? [endA, endB] : [endB, endA];
       expect(second).toMatchObject({ baseVersion: 1, stateVersion: 2 });
-      // The second waited in line (its plan job found the stack held and let go); whichever replica ended
-      // the first admitted it, so it may run in either.
+      // The second waited in line (its plan job found the stack held, or the older deployment still pending,
+      // and let go); whichever replica ended the first admitted it, so it may run in either.
       const either = (match: (e: ReplicaEvent) => boolean) => Promise.any([a, b].map((r) => r.waitForEvent(match)));
       const firstEnd = await either((e) => e.event === 'apply-end' && e.deploymentId === first.id);
       const secondStart = await either((e) => e.event === 'apply-start' && e.deploymentId === second.id);
       expect(secondStart.at as number).toBeGreaterThanOrEqual(firstEnd.at as number);
-      expect([...a.events, ...b.events].some((e) => e.event === 'lockContention' && e.deploymentId === second.id)).toBe(true);
       const history = await observer.listStateVersions(first.stackKey, { limit: 10 });
       expect(history.map((v) => [v.version, v.deploymentId])).toEqual([
         [2, second.id],
