@@ -1,3 +1,5 @@
+import { SecretMatcher } from './masking/secret-matcher.js';
+
 /** Placeholder shown instead of a secret. */
 export const MASK = '***';
 
@@ -13,12 +15,23 @@ export const isSecretName = (name: string): boolean => SECRET_NAME.test(name);
 /**
  * A registry of secret values, masked wherever text leaves the SDK: log lines, errors, events, responses.
  * Longest values are replaced first so a secret that contains another is masked whole.
+ *
+ * Matching goes through a {@link SecretMatcher} built once per set of values (again only after values
+ * were added), so masking a line costs time linear in the line, not in the number of secrets. A
+ * {@link Redactor.child | child} is a scope on top of its parent (the service's credentials, fixed): a
+ * run's secrets go into the run's child and are dropped with it, never into the process-wide parent.
  */
 export class Redactor {
   private readonly values = new Set<string>();
-  private pattern: RegExp | null = null;
+  private matcher: SecretMatcher | null = null;
+  /** Parent generation the matcher was built against (a child re-builds if its parent gained values). */
+  private builtAgainst = -1;
+  private generation = 0;
 
-  constructor(initial: Iterable<string> = []) {
+  constructor(
+    initial: Iterable<string> = [],
+    private readonly parent: Redactor | null = null,
+  ) {
     for (const v of initial) this.add(v);
   }
 
@@ -33,7 +46,10 @@ export class Redactor {
         changed = true;
       }
     }
-    if (changed) this.pattern = null;
+    if (changed) {
+      this.matcher = null;
+      this.generation++;
+    }
   }
 
   /** Registers the values of every env var whose name looks secret. */
@@ -41,23 +57,20 @@ export class Redactor {
     for (const [k, v] of Object.entries(env)) if (v && isSecretName(k)) this.add(v);
   }
 
+  /** Number of registered forms, this scope's and its parents'. */
   get size(): number {
-    return this.values.size;
+    return this.values.size + (this.parent?.size ?? 0);
   }
 
-  /** Masks every registered value in a string. */
+  /** Masks every registered value (this scope's and its parents') in a string. */
   redact(text: string): string {
-    if (this.values.size === 0 || !text) return text;
-    if (!this.pattern) {
-      const sorted = [...this.values].sort((a, b) => b.length - a.length);
-      this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
-    }
-    return text.replace(this.pattern, MASK);
+    if (!text) return text;
+    return this.currentMatcher()?.replace(text, MASK) ?? text;
   }
 
   /** Deep copy of a JSON-like value with every string redacted. */
   redactValue<T>(value: T): T {
-    if (this.values.size === 0) return value;
+    if (this.size === 0) return value;
     return this.walk(value) as T;
   }
 
@@ -72,14 +85,31 @@ export class Redactor {
     return v;
   }
 
-  /** A copy of this registry plus extra values (per-deployment secrets on top of the credentials). */
+  /**
+   * A scope on top of this registry: it masks this registry's values and its own, and what is added to
+   * it stays in it (per-deployment secrets on top of the credentials, gone with the scope).
+   */
   child(): Redactor {
-    const c = new Redactor();
-    for (const v of this.values) c.values.add(v);
-    return c;
+    return new Redactor([], this);
   }
-}
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** One matcher over this scope and its parents, rebuilt only when either gained values. */
+  private currentMatcher(): SecretMatcher | null {
+    const parentGeneration = this.parent?.lineage() ?? 0;
+    if (this.matcher && this.builtAgainst === parentGeneration) return this.matcher;
+    if (this.size === 0) return null;
+    this.matcher = new SecretMatcher(this.allValues());
+    this.builtAgainst = parentGeneration;
+    return this.matcher;
+  }
+
+  /** A number that grows whenever this scope or a parent gains values (generations only grow). */
+  private lineage(): number {
+    return this.generation + (this.parent?.lineage() ?? 0);
+  }
+
+  private *allValues(): Generator<string> {
+    yield* this.values;
+    if (this.parent) yield* this.parent.allValues();
+  }
 }

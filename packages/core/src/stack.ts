@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Bundle, StackRef, TargetCloud } from './types/domain.js';
+import type { Bundle, KnownTargetCloud, StackRef, TargetCloud } from './types/domain.js';
 import { ValidationError } from './errors.js';
+import { assertNotReserved } from './reserved-files.js';
 
 /** The stack key: every deployment of the same blueprint, environment, cloud and format shares it. */
 export function stackKeyOf(ref: StackRef): string {
@@ -35,6 +36,7 @@ export function validateBundlePath(path: string): void {
   if (!/^[A-Za-z0-9_.\-/]+$/.test(path)) {
     throw new ValidationError(`Invalid file name "${path}": only letters, digits, "_", "-", "." and "/" are allowed`, field);
   }
+  assertNotReserved(path);
 }
 
 /** Builds a content-addressed bundle after validating names and sizes. */
@@ -60,7 +62,7 @@ export function makeBundle(files: Record<string, string>): Bundle {
 }
 
 /** Env var prefixes that belong to each cloud. */
-const CLOUD_PREFIXES: Record<TargetCloud, RegExp> = {
+const CLOUD_PREFIXES: Record<KnownTargetCloud, RegExp> = {
   aws: /^AWS_/,
   azure: /^(AZURE_|ARM_)/,
   gcp: /^(GCP_|GOOGLE_|CLOUDSDK_)/,
@@ -72,6 +74,8 @@ const CLOUD_PREFIXES: Record<TargetCloud, RegExp> = {
  */
 export function defaultCredentialEnv(cloud: TargetCloud, credentials: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && CLOUD_PREFIXES[cloud].test(k)) out[k] = v;
+  const prefixes = Object.hasOwn(CLOUD_PREFIXES, cloud) ? CLOUD_PREFIXES[cloud as KnownTargetCloud] : null;
+  if (!prefixes) return out; // a cloud we know nothing of gets no credentials, rather than someone else's
+  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && prefixes.test(k)) out[k] = v;
   return out;
 }

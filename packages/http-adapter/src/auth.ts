@@ -87,4 +87,4 @@ export function bearerToken(header: string | undefined): string | null {
 export const LOCAL_PRINCIPAL: Principal = { name: 'local', role: 'admin' };
 
 /** The orchestrator's view of a principal: approvers and admins may approve (and so auto-approve production). */
-export const callerOf = (p: Principal): Caller => ({ id: p.name, canApprove: hasRole(p.role, 'approver') });
+export const callerOf = (p: Principal): Caller => ({ id: p.name, canApprove: hasRole(p.role, 'approver'), admin: hasRole(p.role, 'admin') });

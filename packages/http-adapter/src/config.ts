@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
@@ -46,14 +47,29 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
   /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  /** Executors to load, e.g. `terraform,bicep`; each must be installed. Unset: every installed one. */
+  ORCHESTRATOR_EXECUTORS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(',').map((f) => f.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['terraform', 'cloudformation', 'bicep'])).min(1))
+      .optional(),
+  ),
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
+  /** SQLite and Redis stores: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
   /** Largest accepted request body; inline bundles are capped at 5 MiB by core, JSON adds some overhead. */
   ORCHESTRATOR_MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  /** Without tokens: host names accepted besides loopback ones (Host / Origin), comma-separated. */
+  ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
+  /** Most variables one deploy request may declare sensitive. */
+  ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
   /** The web console at /ui; on unless set to false/0/no. */
   ORCHESTRATOR_UI: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -63,6 +79,11 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   /** `api`: REST only, enqueues jobs; `worker`: runs jobs, serves only /health, /ready, /metrics; `all`: both. */
   ORCHESTRATOR_ROLE: z.preprocess(emptyAsUndefined, z.enum(['api', 'worker', 'all']).default('all')),
+  /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
+   * start, `none` = no isolation (development). */
+  ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
+  /** Accept running tools without a sandbox on a non-loopback address. */
+  ORCHESTRATOR_ALLOW_UNSANDBOXED: flag,
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -75,13 +96,15 @@ export interface ServiceConfig {
   terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
+  /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
+  executors: KnownFormat[] | null;
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
   store:
-    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string; retentionDays?: number }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
-    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
@@ -93,6 +116,13 @@ export interface ServiceConfig {
   role: 'api' | 'worker' | 'all';
   /** Where phase jobs wait: this process's memory, or BullMQ on the same Redis as the store (`REDIS_URL`). */
   queue: { kind: 'in-process' } | { kind: 'bullmq'; url: string; prefix?: string };
+  /** `ORCHESTRATOR_SANDBOX`. */
+  sandbox: 'auto' | 'bwrap' | 'none';
+  /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
+   * other machines. */
+  allowUnsandboxed: boolean;
+  /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
+  guards: { allowedHosts: string[]; maxSensitiveValues: number };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -103,6 +133,16 @@ export class ConfigError extends Error {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether an address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+/** Why the service will not run tools unsandboxed on `host`, and how to say it really should. */
+export function unsandboxedRefusal(host: string, why: string): string {
+  return `Refusing to run tool processes without a sandbox (${why}) while listening on ${host}: user IaC code could read the service's credentials and data. Install bubblewrap, listen on 127.0.0.1, or set ORCHESTRATOR_ALLOW_UNSANDBOXED=true`;
+}
 
 /** Parses the environment into a {@link ServiceConfig}; throws a {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
@@ -124,10 +164,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.ORCHESTRATOR_ROLE !== 'all' && !e.REDIS_URL) {
     throw new ConfigError(`ORCHESTRATOR_ROLE=${e.ORCHESTRATOR_ROLE} needs REDIS_URL: API and worker processes share jobs through BullMQ on Redis (without it, run ORCHESTRATOR_ROLE=all)`);
   }
+  if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
+    throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
+  }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
-    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
-    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+    : e.ORCHESTRATOR_STORE === 'sqlite'
+      ? { kind: 'sqlite', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+      : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
@@ -142,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },
+    executors: e.ORCHESTRATOR_EXECUTORS ?? null,
     maxDeploymentTimeoutMs: e.MAX_DEPLOYMENT_TIMEOUT_MS,
     stateRetention: e.STATE_BACKUP_RETENTION,
     concurrency: e.ORCHESTRATOR_CONCURRENCY,
@@ -153,6 +199,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     role: e.ORCHESTRATOR_ROLE,
     queue: e.REDIS_URL ? { kind: 'bullmq', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { kind: 'in-process' },
+    sandbox: e.ORCHESTRATOR_SANDBOX,
+    allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
+    guards: {
+      allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
+    },
     credentials: collectCredentials(env),
   };
 }

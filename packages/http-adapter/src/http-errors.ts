@@ -68,12 +68,18 @@ export function toHttpError(e: unknown): { status: number; body: HttpErrorBody; 
     const status = e instanceof CodeSourceError ? codeSourceStatus(e) : STATUS_BY_CODE[e.code];
     const body: HttpErrorBody = { error: e.message };
     if (e instanceof ValidationError && e.field) body.field = e.field;
-    if (e instanceof StateLockedError) body.lock = e.lock;
+    // A 409 names who holds the lock, never its lockId (the secret that releases it).
+    if (e instanceof StateLockedError) body.lock = e.lock ? withoutLockId(e.lock) : null;
     return { status, body, internal: false };
   }
   const framework = frameworkError(e);
   if (framework) return { ...framework, internal: false };
   return { status: 500, body: { error: 'Internal error' }, internal: true };
+}
+
+function withoutLockId(lock: Record<string, unknown>): Record<string, unknown> {
+  const { lockId: _secret, ...rest } = lock;
+  return rest;
 }
 
 /** Fastify's own client errors (body parsing, limits), re-worded so they never echo internals. */

@@ -14,4 +14,5 @@ export { ServiceMetrics } from './metrics.js';
 export { buildOpenApiDocument } from './openapi.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
 export { createStore, FileStoreNeedsImportError, MissingStorePackageError, REDIS_STORE_PACKAGE, SQLITE_STORE_PACKAGE } from './store-factory.js';
-export { startService, createExecutors, createCodeSource, type RunningService } from './service.js';
+export { startService, createCodeSource, type RunningService } from './service.js';
+export { createExecutors, EXECUTOR_PACKAGES, MissingExecutorPackageError } from './executor-packages.js';

@@ -2,6 +2,10 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ForbiddenError } from '@iac-orchestrator/core';
 import { authenticate, bearerToken, hasRole, LOCAL_PRINCIPAL, type ApiToken, type Principal, type Role } from './auth.js';
+import { DEFAULT_DEPLOY_LIMITS, type DeployLimits } from './guards/deploy-limits.js';
+import { frameworkErrors, MAX_PARAM_LENGTH } from './guards/framework-errors.js';
+import { parseJsonBody } from './guards/json-body.js';
+import { assertLocalRequest } from './guards/local-origin.js';
 import { RequestFormatError, toHttpError, UnauthenticatedError } from './http-errors.js';
 import { ServiceMetrics } from './metrics.js';
 import type { EventedOrchestrator } from './orchestrator-port.js';
@@ -36,6 +40,10 @@ export interface HttpAdapterOptions {
   maxBodyBytes?: number;
   /** Metrics to expose on /metrics; one is created (and fed from the orchestrator's events) when absent. */
   metrics?: ServiceMetrics;
+  /** Without tokens: host names accepted besides loopback ones in `Host` and `Origin` (DNS-rebinding guard). */
+  allowedHosts?: readonly string[];
+  /** Per-request bounds of deploy requests. */
+  deployLimits?: Partial<DeployLimits>;
   /** The web console at /ui: on by default when built; `false` turns it off; `{ dir }` serves another build. */
   ui?: boolean | { dir: string };
 }
@@ -45,6 +53,7 @@ export interface RouteContext {
   orchestrator: EventedOrchestrator;
   metrics: ServiceMetrics;
   streams: LiveStreams;
+  deployLimits: DeployLimits;
 }
 
 /**
@@ -57,7 +66,8 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     // Our ids are opaque strings; no trailing-slash or case games.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   }) as unknown as FastifyInstance;
   installRoutes(app, opts);
   return app;
@@ -72,11 +82,13 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   const metrics = opts.metrics ?? new ServiceMetrics();
   const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
   const streams = new LiveStreams();
-  const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams };
+  const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams, deployLimits: { ...DEFAULT_DEPLOY_LIMITS, ...opts.deployLimits } };
+  const allowedHosts = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));
 
   registerBodyParsers(app, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
+    if (tokens.length === 0) assertLocalRequest(req, allowedHosts);
     req.principal = tokens.length === 0 ? LOCAL_PRINCIPAL : principalOf(req, tokens);
   });
   app.addHook('preHandler', async (req) => {
@@ -144,17 +156,4 @@ function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
       done(new RequestFormatError('Request body must be JSON (Content-Type: application/json)', 415), undefined);
     }
   });
-}
-
-function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text, (key, value) => {
-      // A "__proto__" key would become an object's prototype once copied by assignment further down.
-      if (key === '__proto__') throw new Error('forbidden key');
-      return value;
-    });
-  } catch {
-    throw new RequestFormatError('Request body is not valid JSON', 400);
-  }
 }

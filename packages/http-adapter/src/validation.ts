@@ -18,8 +18,18 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
     throw new ValidationError(`Unknown field "${key}"`, [...issue.path, key].join('.'));
   }
   const field = issue.path.map(String).join('.');
-  const missing = issue.code === 'invalid_type' && issue.input === undefined;
+  // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
+  const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
   throw new ValidationError(field ? `${field}: ${missing ? 'is required' : issue.message}` : issue.message, field || undefined);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (!v || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }
 
 /**

@@ -53,15 +53,18 @@ describe.skipIf(!terraformAvailable())('REST approval gate, manual locks and rol
     expect(await api.call('POST', `/api/deployments/${id}/state/lock`, { role: 'viewer', body: { operation: 'apply', who: 'v@example.com' } })).toMatchObject({ status: 403 });
     const lock = await api.call('POST', `/api/deployments/${id}/state/lock`, { role: 'deployer', body: { operation: 'apply', who: 'user@example.com' } });
     expect(lock.status).toBe(200);
-    expect(lock.body).toMatchObject({ lockId: expect.any(String), operation: 'apply', who: 'user@example.com', expiresAt: expect.any(String) });
+    // The holder is the authenticated caller; the `who` sent is kept as information (issue 12).
+    expect(lock.body).toMatchObject({ lockId: expect.any(String), operation: 'apply', who: 'deployer-user', info: 'on behalf of user@example.com', expiresAt: expect.any(String) });
     expect(lock.body).not.toHaveProperty('token');
 
     const again = await api.call('POST', `/api/deployments/${id}/state/lock`, { role: 'deployer', body: { operation: 'plan', who: 'other@example.com' } });
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ error: 'State is already locked', lock: expect.objectContaining({ lockId: lock.body.lockId, who: 'user@example.com', operation: 'apply' }) });
+    expect(again.body).toEqual({ error: 'State is already locked', lock: expect.objectContaining({ who: 'deployer-user', operation: 'apply' }) });
+    expect(again.body.lock).not.toHaveProperty('lockId');
 
     const state = await api.call('GET', `/api/deployments/${id}/state`, { role: 'viewer' });
-    expect(state.body).toMatchObject({ locked: true, lock: { lockId: lock.body.lockId, who: 'user@example.com' } });
+    expect(state.body).toMatchObject({ locked: true, lock: { who: 'deployer-user' } });
+    expect(state.body.lock).not.toHaveProperty('lockId');
 
     // A deployment of the locked stack does not run under someone else's lock.
     const blocked = await api.call('POST', '/api/deployments', { role: 'approver', body: prod() });

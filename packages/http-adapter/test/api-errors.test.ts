@@ -56,7 +56,7 @@ describe.skipIf(!terraformAvailable())('REST errors', () => {
   it('invalid fields → 400 naming the field', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [deployBody({ generationJobId: 'gen-ok', environment: '../etc' }), 'environment'],
-      [deployBody({ generationJobId: 'gen-ok', targetCloud: 'mars' }), 'targetCloud'],
+      [deployBody({ generationJobId: 'gen-ok', targetCloud: 'Mars!' }), 'targetCloud'],
       [deployBody({ generationJobId: 'gen-ok', format: 'pulumi' }), 'format'],
       [deployBody({ generationJobId: 'gen-ok', options: { parallelism: 0 } }), 'options.parallelism'],
       [deployBody({ generationJobId: 'gen-ok', options: { autoApprove: 'yes' } }), 'options.autoApprove'],

@@ -98,4 +98,6 @@ export interface Caller {
   id: string;
   /** May approve production deployments (and so auto-approve them). */
   canApprove?: boolean;
+  /** An administrator: sees every manual lock's lockId, may force-release locks. */
+  admin?: boolean;
 }

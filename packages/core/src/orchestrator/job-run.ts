@@ -88,7 +88,10 @@ export class JobRun {
   }
 
   context(baseVersion: number): Promise<ExecutorContext> {
-    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e)).then((ctx) => (this.ctx = ctx));
+    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e), {
+      lease: () => this.lease,
+      log: (l, m) => this.log(l, m),
+    }).then((ctx) => (this.ctx = ctx));
   }
 
   /** Records how the deployment ends; written (with the lock freed) in teardown. */

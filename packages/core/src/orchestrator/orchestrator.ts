@@ -5,6 +5,8 @@ import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, Stat
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
+import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
+import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import { Redactor } from '../redaction.js';
@@ -75,6 +77,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
   readonly options: ResolvedOptions;
+  private readonly sandboxSetting: SandboxSetting | undefined;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -82,6 +85,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.codeSource = options.codeSource ?? new InlineCodeSource();
     this.redactor = options.redactor ?? new Redactor();
     const credentials = options.credentials ?? {};
+    this.sandboxSetting = options.sandbox;
     this.redactor.addEnv(credentials);
     this.options = {
       concurrency: options.concurrency ?? 4,
@@ -109,6 +113,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       events: this,
       logger: (level, message, fields) => logger(level, this.redactor.redact(message), fields && this.redactor.redactValue(fields)),
       executorFor: (f) => this.executorFor(f),
+      sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
@@ -118,6 +123,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
         .process((job, ctx) => runJob(this.host, job, ctx), { concurrency: this.options.concurrency, onStalled: (stalled) => onStalledJob(this.host, stalled) })
         .catch((e) => this.host.logger('error', 'the runner could not start taking jobs', { error: errorMessage(e) }));
     }
+    // Detected now, so that no deployment waits for it (and a `bwrap` that cannot work shows in readiness).
+    void this.sandbox().catch(() => undefined);
   }
 
   /** Registers (or replaces) the executor of a format. Third-party executors plug in the same way. */
@@ -137,7 +144,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
     const { options, secrets } = splitSecretVariables(req.options);
-    for (const v of Object.values(secrets)) this.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+    // The secrets join the run's own masking scope when it loads them, never this process-wide registry.
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
@@ -268,7 +275,29 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.recoveryTimer.unref();
   }
 
+  private sandboxPromise?: Promise<Sandbox>;
+
+  /** The sandbox of this orchestrator's tool processes, resolved once; `none` is logged as a warning. */
+  sandbox(): Promise<Sandbox> {
+    const setting = this.sandboxSetting ?? 'auto';
+    this.sandboxPromise ??= (setting === 'auto' ? autoSandbox() : resolveSandbox(setting)).then(
+      (s) => {
+        if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
+        return s;
+      },
+      (e: unknown) => {
+        this.sandboxPromise = undefined;
+        throw e;
+      },
+    );
+    return this.sandboxPromise;
+  }
+
   async readiness(): Promise<ReadinessReport> {
+    const sandbox = await this.sandbox().then(
+      (s) => ({ ok: true, ...s.describe() }),
+      (e) => ({ ok: false, kind: String(this.sandboxSetting ?? 'auto'), isolated: false, detail: errorMessage(e) }),
+    );
     const store = await (this.store.ping?.() ?? Promise.resolve()).then(
       () => ({ ok: true }),
       (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
@@ -278,7 +307,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       [...(this.runner ? this.executors.values() : [])].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
     );
     const queue = await this.queue.health().catch((e) => ({ ok: false, engine: this.queue.engine, detail: this.redactor.redact(errorMessage(e)) }));
-    return { ok: store.ok && queue.ok && executors.every((e) => e.ok), store, queue, executors };
+    return { ok: store.ok && queue.ok && executors.every((e) => e.ok) && sandbox.ok, store, queue, executors, sandbox };
   }
 
   /** Jobs running in this process, with their deployment's status. */
@@ -304,7 +333,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
 
   private executorFor(format: Format): Executor {
     const e = this.executors.get(format);
-    if (!e) throw new ValidationError(`No executor is registered for format "${format}"`, 'format');
+    if (!e) throw new ValidationError(`No executor is registered for format "${format}" (available: ${[...this.executors.keys()].join(', ') || 'none'})`, 'format');
     return e;
   }
 

@@ -1,11 +1,13 @@
 import type { Deployment } from '../types/domain.js';
 import type { RunHost } from './host.js';
+import { runScopedHost } from '../masking/run-scope.js';
 import { ownerProcessIsDead, stackRefOf } from './records.js';
 import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { flushSpool } from './spool.js';
 import { admitNext, allJobIdsOf, firstJob } from './admission.js';
+import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 /** Statuses in which some process is (or was) running the deployment. */
 const RUNNING = ['planning', 'applying'] as const;
@@ -86,7 +88,8 @@ async function isAbandoned(host: RunHost, d: Deployment): Promise<boolean> {
 }
 
 /** Ends one interrupted deployment (see {@link recoverDeployments}, and stalled jobs in runner.ts). */
-export async function recoverOne(host: RunHost, d: Deployment): Promise<boolean> {
+export async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean> {
+  const host = runScopedHost(serviceHost);
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     host.store.appendLogs(d.id, [{ timestamp: nowIso(), level, message: host.redactor.redact(message), resource: null }]);
   let stateVersion = d.stateVersion;
@@ -106,15 +109,21 @@ export async function recoverOne(host: RunHost, d: Deployment): Promise<boolean>
       try {
         const bundle = await host.store.getBundle(d.bundleDigest);
         const ac = new AbortController();
+        // What the run already saved while it applied (intermediate versions) is where the chain goes on.
+        const head = await chainHead(host.store, d);
+        if (head.ours) stateVersion = head.version;
+        const sandbox = await host.sandbox();
         const snap = bundle
           ? await executor.recoverState({
               deploymentId: d.id, stack: stackRefOf(d), stackKey: d.stackKey, operation: d.operation, workDir, bundle, priorState: null,
               variables: d.options.variables, env: {}, parallelism: d.options.parallelism, options: d.options.executor, signal: ac.signal,
-              emit: () => undefined, secret: (v) => host.redactor.add(v),
+              emit: () => undefined, secret: (v) => host.redactor.add(v), sandbox,
             })
           : null;
-        if (snap) {
-          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: d.baseVersion ?? 0, lockId: lock.lockId, token: lock.token, retention: host.options.stateRetention, version: { ...versionBody(host, d, snap), reason: 'recovered' } });
+        if (snap && sameAsHead(head, snap.raw)) {
+          await log('warn', `The state the interrupted run left was already saved as version ${head.version}`);
+        } else if (snap) {
+          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: head.version, lockId: lock.lockId, token: lock.token, retention: retentionFor(host, d, head.version), version: { ...versionBody(host, d, snap), reason: 'recovered' } });
           stateVersion = v.version;
           await log('warn', `Recovered the state the interrupted run left as version ${v.version}`);
         }

@@ -9,12 +9,15 @@ import { detectDrift } from './run-endings.js';
 import { recoverOne } from './recovery.js';
 import { updateDeployment } from './deployment-writes.js';
 import { errorMessage, nowIso } from './util.js';
+import { runScopedHost } from '../masking/run-scope.js';
 
 /**
  * The runner: what a process that takes jobs does with each one. Everything a job needs is in the store,
  * so any runner can take any job; a job holds the stack's lease only while it works.
  */
-export function runJob(host: RunHost, job: PhaseJob, ctx: JobContext): Promise<void> {
+export function runJob(serviceHost: RunHost, job: PhaseJob, ctx: JobContext): Promise<void> {
+  // Each job masks with its own scope on top of the service's credentials (dropped with the job).
+  const host = runScopedHost(serviceHost);
   switch (job.phase) {
     case 'plan':
       return runPlanJob(host, job, ctx);

@@ -5,6 +5,7 @@ import type { RunHost } from './host.js';
 import { LockInputSchema, UnlockInputSchema, type Caller, type LockInput, type UnlockInput } from './inputs.js';
 import { publicLock } from './job-run.js';
 import { admitNext } from './admission.js';
+import { assertMayRelease, holderOf, lockViewFor } from './manual-locks.js';
 import type { PublicLock } from './types.js';
 import { parseInput } from './validation.js';
 
@@ -30,7 +31,7 @@ export class StateLocks {
       outputs: current?.outputs ?? {},
       lastModified: current?.createdAt ?? null,
       locked: lock !== null,
-      lock: lock ? publicLock(lock) : null,
+      lock: lock ? lockViewFor(publicLock(lock), caller) : null,
     };
   }
 
@@ -39,8 +40,10 @@ export class StateLocks {
     const req = parseInput(LockInputSchema, input, 'lock request');
     const d = await this.get(id);
     try {
-      const lock = await this.host.store.acquireLock({ stackKey: d.stackKey, operation: req.operation, who: req.who, info: req.info ?? '', ttlMs: req.ttlMs ?? MANUAL_LOCK_TTL_MS, deploymentId: null });
-      await this.host.audit({ who: caller?.id ?? req.who, action: 'lock.acquire', stackKey: d.stackKey, deploymentId: d.id, detail: { lockId: lock.lockId, operation: req.operation, who: req.who } });
+      const holder = holderOf(req.who, caller);
+      const info = [req.info, holder.note].filter(Boolean).join(' ');
+      const lock = await this.host.store.acquireLock({ stackKey: d.stackKey, operation: req.operation, who: holder.who, info, ttlMs: req.ttlMs ?? MANUAL_LOCK_TTL_MS, deploymentId: null });
+      await this.host.audit({ who: holder.who, action: 'lock.acquire', stackKey: d.stackKey, deploymentId: d.id, detail: { lockId: lock.lockId, operation: req.operation, who: req.who } });
       return publicLock(lock);
     } catch (e) {
       this.host.events.emit('lockContention', { deploymentId: null, stackKey: d.stackKey, holder: null });
@@ -60,10 +63,11 @@ export class StateLocks {
       return { unlocked: removed !== null, lock: removed ? publicLock(removed) : null };
     }
     if (!held) throw new ConflictError('State is not locked');
-    if (held.lockId !== req.lockId) throw new ConflictError('Lock ID does not match the lock held on this state', { lock: publicLock(held) });
     if (held.deploymentId) {
       throw new InvalidStateError(`The lock belongs to running deployment ${held.deploymentId}: cancel it, or force-unlock`);
     }
+    assertMayRelease(held, caller);
+    if (held.lockId !== req.lockId) throw new ConflictError('Lock ID does not match the lock held on this state', { lock: lockViewFor(publicLock(held), caller) });
     const unlocked = await this.host.store.releaseLock(d.stackKey, held.lockId);
     await this.host.audit({ who: caller?.id ?? null, action: 'lock.release', stackKey: d.stackKey, deploymentId: d.id, detail: { lockId: held.lockId } });
     // Deployments waiting behind the manual lock need not wait for their next look.

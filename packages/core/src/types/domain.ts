@@ -1,12 +1,34 @@
 import { z } from 'zod';
+import { checkVariables } from '../variable-limits.js';
 
-/** IaC formats the SDK deploys. An executor registers for exactly one. */
-export const FormatSchema = z.enum(['terraform', 'bicep', 'cloudformation']);
-export type Format = z.infer<typeof FormatSchema>;
+/** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
+export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
+export type KnownFormat = (typeof KNOWN_FORMATS)[number];
+/** Lowercase letters, digits and "-" (it ends up in names and paths): `terraform`, `helm`, `pulumi-yaml`. */
+export const FORMAT_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+/**
+ * An IaC format: one of {@link KNOWN_FORMATS} or any other an executor declares (`helm`, `pulumi`,
+ * `opentofu`...). A request's format is checked against the registered executors, not against a fixed list.
+ */
+export type Format = KnownFormat | (string & {});
+export const FormatSchema: z.ZodType<Format, Format> = z
+  .string()
+  .regex(FORMAT_PATTERN, 'format must be lowercase letters, digits or "-" (e.g. terraform, bicep, cloudformation)')
+  .meta({ description: 'The format of a registered executor; this repository ships terraform, bicep and cloudformation', examples: [...KNOWN_FORMATS] });
 
-/** Clouds a deployment can target; decides which credentials reach the executor. */
-export const TargetCloudSchema = z.enum(['azure', 'aws', 'gcp']);
-export type TargetCloud = z.infer<typeof TargetCloudSchema>;
+/** The clouds whose credentials the SDK knows how to pick out (`AWS_*`; `AZURE_*`/`ARM_*`; `GCP_*`/`GOOGLE_*`/`CLOUDSDK_*`). */
+export const KNOWN_TARGET_CLOUDS = ['azure', 'aws', 'gcp'] as const;
+export type KnownTargetCloud = (typeof KNOWN_TARGET_CLOUDS)[number];
+/**
+ * The cloud a deployment targets; decides which credentials reach the executor. One of
+ * {@link KNOWN_TARGET_CLOUDS}, or another name (same alphabet as formats) for which an executor's
+ * `credentialEnv` picks the credentials; with the default picker an unknown cloud gets none.
+ */
+export type TargetCloud = KnownTargetCloud | (string & {});
+export const TargetCloudSchema: z.ZodType<TargetCloud, TargetCloud> = z
+  .string()
+  .regex(FORMAT_PATTERN, 'targetCloud must be lowercase letters, digits or "-" (e.g. aws, azure, gcp)')
+  .meta({ description: 'The target cloud; aws, azure and gcp have their credentials picked out by default', examples: [...KNOWN_TARGET_CLOUDS] });
 
 /** Deployment lifecycle (see ARCHITECTURE.md, Domain). */
 export const DeploymentStatusSchema = z.enum([
@@ -133,7 +155,7 @@ export const DeploymentOptionsSchema = z
     dryRun: z.boolean().default(false),
     parallelism: z.number().int().min(1).max(256).default(10),
     /** Input variables / template parameters. Values are passed to the tool, never string-built into code. */
-    variables: z.record(z.string(), z.unknown()).default({}),
+    variables: z.record(z.string(), z.unknown()).superRefine(checkVariables).default({}),
     /** Names of variables whose values are secrets: masked everywhere. */
     sensitiveVariables: z.array(z.string()).default([]),
     /** Format-specific settings (resource group, capabilities, tags...), validated by the executor. */
@@ -145,7 +167,8 @@ export const DeploymentOptionsSchema = z
 export type DeploymentOptions = z.infer<typeof DeploymentOptionsSchema>;
 
 export const LockSummarySchema = z.object({
-  lockId: z.string(),
+  /** The secret that releases a manual lock: shown only to its holder and to admins. */
+  lockId: z.string().optional(),
   operation: z.string(),
   who: z.string(),
   createdAt: z.string(),
@@ -256,5 +279,6 @@ export interface StackState {
   outputs: Record<string, unknown>;
   lastModified: string | null;
   locked: boolean;
-  lock: Omit<Lock, 'token'> | null;
+  /** The holder's lock; `lockId` only when the caller holds it or is an admin. */
+  lock: (Omit<Lock, 'token' | 'lockId'> & { lockId?: string }) | null;
 }

@@ -9,15 +9,17 @@ import {
 import { callerOf } from '../auth.js';
 import { deploymentSummary, deploymentView } from '../presenters.js';
 import type { RouteContext } from '../server.js';
+import { checkDeployLimits } from '../guards/deploy-limits.js';
 import { deploymentIdParam, EmptyBodySchema, parseInput, requireDeployIds } from '../validation.js';
 
 /**
  * The deployment lifecycle: start, read, list, cancel, approve / reject the production gate, roll back,
  * destroy, detect drift. Each route validates with core's schema and makes one orchestrator call.
  */
-export function deploymentRoutes(app: FastifyInstance, { orchestrator }: RouteContext): void {
+export function deploymentRoutes(app: FastifyInstance, { orchestrator, deployLimits }: RouteContext): void {
   app.post('/api/deployments', { config: { role: 'deployer' } }, async (req, reply) => {
     requireDeployIds(req.body);
+    checkDeployLimits(req.body, deployLimits);
     const input = parseInput(DeployInputSchema, req.body);
     const d = await orchestrator.deploy(input, callerOf(req.principal));
     return reply.code(202).send({ deploymentId: d.id, status: d.status, message: 'Deployment started' });
@@ -42,13 +44,16 @@ export function deploymentRoutes(app: FastifyInstance, { orchestrator }: RouteCo
   app.post('/api/deployments/:id/approve', { config: { role: 'approver' } }, async (req) => {
     const id = deploymentIdParam(req.params);
     const input = parseInput(ApprovalInputSchema, req.body);
-    return deploymentView(await orchestrator.approve(id, input, callerOf(req.principal)));
+    await orchestrator.approve(id, input, callerOf(req.principal));
+    // The record after the decision (re-read: what approve returns may predate the run taking it up).
+    return deploymentView(await orchestrator.get(id));
   });
 
   app.post('/api/deployments/:id/reject', { config: { role: 'approver' } }, async (req) => {
     const id = deploymentIdParam(req.params);
     const input = parseInput(ApprovalInputSchema, req.body);
-    return deploymentView(await orchestrator.reject(id, input, callerOf(req.principal)));
+    await orchestrator.reject(id, input, callerOf(req.principal));
+    return deploymentView(await orchestrator.get(id));
   });
 
   app.post('/api/deployments/:id/rollback', { config: { role: 'deployer' } }, async (req, reply) => {
