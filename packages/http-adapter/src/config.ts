@@ -79,6 +79,8 @@ export const EnvSchema = z.object({
     .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** `api`: REST only, enqueues jobs; `worker`: runs jobs, serves only /health, /ready, /metrics; `all`: both. */
+  ORCHESTRATOR_ROLE: z.preprocess(emptyAsUndefined, z.enum(['api', 'worker', 'all']).default('all')),
   /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
    * start, `none` = no isolation (development). */
   ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
@@ -112,6 +114,10 @@ export interface ServiceConfig {
   /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
   ui: boolean;
   shutdownGraceMs: number;
+  /** What this process does: serve the REST API (`api`), run jobs (`worker`), or both (`all`). */
+  role: 'api' | 'worker' | 'all';
+  /** Where phase jobs wait: this process's memory, or BullMQ on the same Redis as the store (`REDIS_URL`). */
+  queue: { kind: 'in-process' } | { kind: 'bullmq'; url: string; prefix?: string };
   /** `ORCHESTRATOR_SANDBOX`. */
   sandbox: 'auto' | 'bwrap' | 'none';
   /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
@@ -157,6 +163,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Refusing to listen on ${host} without authentication: set ORCHESTRATOR_API_TOKENS, or ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true to accept anyone who can reach the port`,
     );
   }
+  if (e.ORCHESTRATOR_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError(`ORCHESTRATOR_ROLE=${e.ORCHESTRATOR_ROLE} needs REDIS_URL: API and worker processes share jobs through BullMQ on Redis (without it, run ORCHESTRATOR_ROLE=all)`);
+  }
   if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
     throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
   }
@@ -190,6 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    role: e.ORCHESTRATOR_ROLE,
+    queue: e.REDIS_URL ? { kind: 'bullmq', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { kind: 'in-process' },
     sandbox: e.ORCHESTRATOR_SANDBOX,
     allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
     guards: {
