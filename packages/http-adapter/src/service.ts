@@ -66,6 +66,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     concurrency: config.concurrency,
     maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,
     stateRetention: config.stateRetention,
+    protectedEnvironments: config.protectedEnvironments,
     logger: orchestratorLogger(logger),
   });
   const { recovered } = await orchestrator.recover();

@@ -15,6 +15,8 @@ export interface ResolvedOptions {
   lockWaitMs: number;
   approvalTimeoutMs: number;
   approvalPolicy: ApprovalPolicy;
+  /** Environments whose plans need an approver (the default policy's list). */
+  protectedEnvironments: readonly string[];
   workDir: string;
   keepWorkDirs: boolean;
   cancelPollMs: number;
