@@ -60,6 +60,8 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
   /** Live log streams one token may hold open at once. */
   ORCHESTRATOR_MAX_STREAMS_PER_TOKEN: positiveInt(20),
+  /** Most bytes of log messages kept per deployment (a truncation marker ends a longer log). */
+  ORCHESTRATOR_MAX_LOG_BYTES: positiveInt(10 * 1024 * 1024),
   /** Environments whose plans need an approver, comma-separated (exact names, case-insensitive). */
   ORCHESTRATOR_PROTECTED_ENVIRONMENTS: z.preprocess(emptyAsUndefined, z.string().default('production,prod')),
   /** The web console at /ui; on unless set to false/0/no. */
@@ -99,6 +101,8 @@ export interface ServiceConfig {
   guards: { allowedHosts: string[]; maxSensitiveValues: number; maxStreamsPerToken: number };
   /** Environments whose plans need an approver (ORCHESTRATOR_PROTECTED_ENVIRONMENTS). */
   protectedEnvironments: string[];
+  /** ORCHESTRATOR_MAX_LOG_BYTES. */
+  maxLogBytes: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -159,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
       maxStreamsPerToken: e.ORCHESTRATOR_MAX_STREAMS_PER_TOKEN,
     },
+    maxLogBytes: e.ORCHESTRATOR_MAX_LOG_BYTES,
     protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
   };

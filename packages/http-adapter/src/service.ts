@@ -67,6 +67,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,
     stateRetention: config.stateRetention,
     protectedEnvironments: config.protectedEnvironments,
+    maxLogBytes: config.maxLogBytes,
     logger: orchestratorLogger(logger),
   });
   const { recovered } = await orchestrator.recover();

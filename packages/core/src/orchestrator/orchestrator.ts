@@ -80,6 +80,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 3600_000,
       approvalPolicy: options.approvalPolicy ?? approvalPolicyFor(options.protectedEnvironments),
       protectedEnvironments: options.protectedEnvironments ?? DEFAULT_PROTECTED_ENVIRONMENTS,
+      maxLogBytes: options.maxLogBytes ?? 10 * 1024 * 1024,
       workDir: options.workDir ?? join(tmpdir(), 'iac-orchestrator'),
       keepWorkDirs: options.keepWorkDirs ?? false,
       cancelPollMs: options.cancelPollMs ?? 1000,

@@ -50,6 +50,8 @@ export interface OrchestratorOptions {
   approvalPolicy?: ApprovalPolicy;
   /** Environments protected by the default policy, matched exactly (case-insensitive). Default `production`, `prod`. */
   protectedEnvironments?: readonly string[];
+  /** Most bytes of log messages kept per deployment (then one truncation marker). Default 10 MiB. */
+  maxLogBytes?: number;
   /** Root of per-deployment work dirs for executors that do not name their own `workRoot`. */
   workDir?: string;
   /** Keep work dirs after the deployment (debugging). */
