@@ -101,3 +101,18 @@ export class StoreUnavailableError extends OrchestratorError {
 }
 
 export const isOrchestratorError = (e: unknown): e is OrchestratorError => e instanceof OrchestratorError;
+
+/** Whether `e` carries `code` (an OrchestratorError from any copy of this package, or a plain object). */
+function hasCode(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
+/**
+ * Whether `e` is a cancellation (`code: 'CANCELLED'`), e.g. an `AbortSignal`'s reason. Checks the code,
+ * not the class, so it holds for code that cannot share `instanceof` with this package (another bundled
+ * copy, another realm).
+ */
+export const isCancelled = (e: unknown): e is CancelledError => hasCode(e, 'CANCELLED');
+
+/** Whether `e` is a time budget running out (`code: 'TIMEOUT'`); like {@link isCancelled}, by code. */
+export const isTimeout = (e: unknown): e is TimeoutError => hasCode(e, 'TIMEOUT');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bundle, StackRef, TargetCloud } from './types/domain.js';
+import type { Bundle, KnownTargetCloud, StackRef, TargetCloud } from './types/domain.js';
 import { ValidationError } from './errors.js';
 import { assertNotReserved } from './reserved-files.js';
 
@@ -62,7 +62,7 @@ export function makeBundle(files: Record<string, string>): Bundle {
 }
 
 /** Env var prefixes that belong to each cloud. */
-const CLOUD_PREFIXES: Record<TargetCloud, RegExp> = {
+const CLOUD_PREFIXES: Record<KnownTargetCloud, RegExp> = {
   aws: /^AWS_/,
   azure: /^(AZURE_|ARM_)/,
   gcp: /^(GCP_|GOOGLE_|CLOUDSDK_)/,
@@ -74,6 +74,8 @@ const CLOUD_PREFIXES: Record<TargetCloud, RegExp> = {
  */
 export function defaultCredentialEnv(cloud: TargetCloud, credentials: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && CLOUD_PREFIXES[cloud].test(k)) out[k] = v;
+  const prefixes = Object.hasOwn(CLOUD_PREFIXES, cloud) ? CLOUD_PREFIXES[cloud as KnownTargetCloud] : null;
+  if (!prefixes) return out; // a cloud we know nothing of gets no credentials, rather than someone else's
+  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && prefixes.test(k)) out[k] = v;
   return out;
 }

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { buildAzVersionArgs, buildBicepVersionArgs } from './commands/version.js';
 import { findOnPath } from './compile.js';
 import { buildChildEnv } from './env.js';
@@ -9,12 +10,14 @@ import { Redactor, type ExecutorCheck } from '@iac-orchestrator/core';
 export async function checkTools(opts: ResolvedOptions): Promise<ExecutorCheck> {
   try {
     const env = buildChildEnv({ configDir: opts.toolConfigDir, extra: opts.env });
-    const az = new CliRunner(opts.azBinary, env, new Redactor(), 60_000);
+    await mkdir(opts.toolConfigDir, { recursive: true, mode: 0o700 });
+    const place = { sandbox: () => opts.sandbox(), cwd: opts.toolConfigDir, writablePaths: [opts.toolConfigDir, ...opts.writablePaths], readablePaths: opts.readablePaths };
+    const az = new CliRunner(opts.azBinary, env, new Redactor(), 60_000, undefined, place);
     const out = await az.json<Record<string, unknown>>('az version', buildAzVersionArgs());
     const version = `azure-cli ${String(out?.['azure-cli'] ?? 'unknown')}`;
     const bicepBin = opts.bicepBinary ?? findOnPath('bicep', env.PATH);
     if (!bicepBin) return { ok: true, version, detail: 'no standalone bicep on PATH: az bicep build compiles' };
-    const b = await new CliRunner(bicepBin, env, new Redactor(), 60_000).run(buildBicepVersionArgs());
+    const b = await new CliRunner(bicepBin, env, new Redactor(), 60_000, undefined, place).run(buildBicepVersionArgs());
     const bicep = /version\s+([\w.-]+)/i.exec(b.stdout)?.[1];
     return { ok: true, version: bicep ? `${version}, bicep ${bicep}` : version };
   } catch (e) {

@@ -100,13 +100,16 @@ export async function compileBundle(ctx: ExecutorContext, opts: ResolvedOptions,
   let compiledWith: CompiledTemplate['compiledWith'];
   let result;
   const log = (line: string) => ctx.emit({ type: 'log', level: 'debug', message: line, resource: null });
+  // The compilers may also write the credential-free tool dir (az caches the Bicep it downloads there).
+  const place = { sandbox: () => opts.sandbox(ctx), cwd: ctx.workDir, writablePaths: [ctx.workDir, opts.toolConfigDir, ...opts.writablePaths], readablePaths: opts.readablePaths };
   if (bicep) {
     compiledWith = 'bicep';
-    result = await new CliRunner(bicep, env, redactor, opts.commandTimeoutMs, log).run(buildBicepBuildArgs({ file, outFile }), { signal: ctx.signal });
+    await mkdir(opts.toolConfigDir, { recursive: true, mode: 0o700 });
+    result = await new CliRunner(bicep, env, redactor, opts.commandTimeoutMs, log, place).run(buildBicepBuildArgs({ file, outFile }), { signal: ctx.signal });
   } else {
     compiledWith = 'az bicep';
     await mkdir(opts.toolConfigDir, { recursive: true, mode: 0o700 });
-    result = await new CliRunner(opts.azBinary, env, redactor, opts.commandTimeoutMs, log).run(buildAzBicepBuildArgs({ file, outFile }), { signal: ctx.signal });
+    result = await new CliRunner(opts.azBinary, env, redactor, opts.commandTimeoutMs, log, place).run(buildAzBicepBuildArgs({ file, outFile }), { signal: ctx.signal });
   }
   const diagnostics = parseBicepDiagnostics(`${result.stdout}\n${result.stderr}`, bundleDir);
   for (const d of diagnostics) {

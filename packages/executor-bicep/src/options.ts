@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { autoSandbox, resolveSandbox, type ExecutorContext, type Sandbox, type SandboxSetting } from '@iac-orchestrator/core';
 
 /** ARM deployment modes: Incremental leaves resources absent from the template alone; Complete deletes them. */
 export type DeploymentMode = 'Incremental' | 'Complete';
@@ -43,6 +44,12 @@ export interface BicepExecutorOptions {
   toolConfigDir?: string;
   /** Extra non-secret env for the CLIs (proxies, `AZURE_CORE_*` settings). Never credentials. */
   env?: Record<string, string>;
+  /** Where every `az` / `bicep` process runs. Default: the orchestrator's (`ctx.sandbox`), else `auto`. */
+  sandbox?: SandboxSetting;
+  /** More paths the CLIs may read inside the sandbox (e.g. a stand-in's fixtures). */
+  readablePaths?: string[];
+  /** More paths the CLIs may write inside the sandbox besides the deployment's work dir. */
+  writablePaths?: string[];
 }
 
 /** Every default in one place. */
@@ -61,8 +68,12 @@ export const DEFAULTS = {
   armEntry: 'main.json',
 } as const;
 
-export type ResolvedOptions = Required<Omit<BicepExecutorOptions, 'bicepBinary' | 'workRoot' | 'location' | 'resourceGroup' | 'env'>> &
-  Pick<BicepExecutorOptions, 'bicepBinary' | 'workRoot' | 'location' | 'resourceGroup'> & { env: Record<string, string> };
+export type ResolvedOptions = Required<Omit<BicepExecutorOptions, 'bicepBinary' | 'workRoot' | 'location' | 'resourceGroup' | 'env' | 'sandbox'>> &
+  Pick<BicepExecutorOptions, 'bicepBinary' | 'workRoot' | 'location' | 'resourceGroup'> & {
+    env: Record<string, string>;
+    /** The executor's own sandbox option, else the orchestrator's (`ctx.sandbox`), else `auto`. */
+    sandbox: (ctx?: ExecutorContext) => Promise<Sandbox>;
+  };
 
 export function resolveOptions(o: BicepExecutorOptions = {}): ResolvedOptions {
   return {
@@ -81,5 +92,16 @@ export function resolveOptions(o: BicepExecutorOptions = {}): ResolvedOptions {
     commandTimeoutMs: o.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     toolConfigDir: o.toolConfigDir ?? join(o.workRoot ?? tmpdir(), '.az-bicep-tool'),
     env: { ...(o.env ?? {}) },
+    readablePaths: [...(o.readablePaths ?? [])],
+    writablePaths: [...(o.writablePaths ?? [])],
+    sandbox: sandboxChooser(o.sandbox),
+  };
+}
+
+function sandboxChooser(setting: SandboxSetting | undefined): (ctx?: ExecutorContext) => Promise<Sandbox> {
+  let own: Promise<Sandbox> | undefined;
+  return (ctx) => {
+    if (setting !== undefined) return (own ??= resolveSandbox(setting));
+    return ctx?.sandbox ? Promise.resolve(ctx.sandbox) : autoSandbox();
   };
 }

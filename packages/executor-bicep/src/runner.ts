@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { CancelledError, ExecutorUnavailableError, type Redactor } from '@iac-orchestrator/core';
+import { AbortStop, CancelledError, ExecutorUnavailableError, type Redactor, type Sandbox } from '@iac-orchestrator/core';
 import { azureCliError } from './az-errors.js';
 
 /** What one CLI call left. */
@@ -21,6 +21,14 @@ export interface RunOptions {
 /** Grace between SIGINT and SIGKILL when a call is aborted. */
 const KILL_GRACE_MS = 10_000;
 
+/** Where a CLI runs: its sandbox, working dir, and the only places it may write (and extra ones it reads). */
+export interface ToolPlace {
+  sandbox: () => Promise<Sandbox>;
+  cwd: string;
+  writablePaths: string[];
+  readablePaths: string[];
+}
+
 /**
  * Runs one CLI (az or bicep) with execa: an argv array, never a shell, the env built by
  * {@link buildChildEnv} and nothing of the parent's (`extendEnv: false`).
@@ -31,25 +39,36 @@ export class CliRunner {
     private readonly env: Record<string, string>,
     private readonly redactor: Redactor,
     private readonly timeoutMs: number,
-    private readonly onCommand?: (line: string) => void,
+    private readonly onCommand: ((line: string) => void) | undefined,
+    private readonly place: ToolPlace,
   ) {}
 
+  /** Runs inside the sandbox; an abort sends SIGINT to the CLI itself, and kills the sandbox after the grace. */
   async run(args: string[], opts: RunOptions = {}): Promise<CliResult> {
     this.onCommand?.(this.redactor.redact([this.bin, ...args].join(' ')));
-    const r = await execa(this.bin, args, {
-      env: this.env,
+    let inv;
+    try {
+      inv = (await this.place.sandbox()).wrap({ command: this.bin, args, env: this.env, cwd: this.place.cwd, writablePaths: this.place.writablePaths, readablePaths: this.place.readablePaths });
+    } catch (e) {
+      if (e instanceof ExecutorUnavailableError) throw new ExecutorUnavailableError(`${this.bin} was not found; install it or set its path in the executor options`);
+      throw e;
+    }
+    const child = execa(inv.command, inv.args, {
+      env: inv.env,
+      cwd: inv.cwd,
       extendEnv: false,
       reject: false,
       shell: false,
+      detached: true,
       input: opts.input,
       stdin: opts.input === undefined ? 'ignore' : 'pipe',
-      cancelSignal: opts.signal,
-      killSignal: 'SIGINT',
-      forceKillAfterDelay: KILL_GRACE_MS,
       timeout: this.timeoutMs,
       stripFinalNewline: true,
       windowsHide: true,
     });
+    const stop = new AbortStop(opts.signal, child.pid ?? 0, inv.stop, KILL_GRACE_MS);
+    const r = await child;
+    stop.dispose();
     if (r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') {
       throw new ExecutorUnavailableError(`${this.bin} was not found; install it or set its path in the executor options`);
     }
@@ -57,7 +76,7 @@ export class CliRunner {
       stdout: String(r.stdout ?? ''),
       stderr: String(r.stderr ?? ''),
       exitCode: r.exitCode ?? null,
-      cancelled: Boolean(r.isCanceled),
+      cancelled: stop.interrupted,
     };
   }
 

@@ -55,8 +55,13 @@ export async function openSession(ctx: ExecutorContext, opts: ResolvedOptions, r
   }
   const configDir = await mkdtemp(join(ctx.workDir, '.azure-'));
   const env = buildChildEnv({ configDir, extra: opts.env });
-  const az = new CliRunner(opts.azBinary, env, redactor, opts.commandTimeoutMs, (line) =>
-    ctx.emit({ type: 'log', level: 'debug', message: line, resource: null }),
+  const az = new CliRunner(
+    opts.azBinary,
+    env,
+    redactor,
+    opts.commandTimeoutMs,
+    (line) => ctx.emit({ type: 'log', level: 'debug', message: line, resource: null }),
+    { sandbox: () => opts.sandbox(ctx), cwd: ctx.workDir, writablePaths: [ctx.workDir, ...opts.writablePaths], readablePaths: opts.readablePaths },
   );
   const close = () => rm(configDir, { recursive: true, force: true });
   try {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ExecutorUnavailableError } from '@iac-orchestrator/core';
+import { ExecutorUnavailableError, type Sandbox } from '@iac-orchestrator/core';
 import { buildVersionArgs } from './commands/version.js';
 import { buildChildEnv } from './env.js';
 import { runTerraform } from './run.js';
@@ -24,13 +24,23 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /**
+ * Whether this CLI's state records every sensitive attribute, the provider schema's included, in each
+ * instance's `sensitive_attributes` (checked on Terraform 1.11: a literal written to a schema-sensitive
+ * attribute is listed there). Then the state alone masks the applied resources and no `show -json` of the
+ * saved plan is needed. Older Terraform and other CLIs (OpenTofu) keep that step.
+ */
+export function statesRecordSchemaSensitivity(info: BinaryInfo): boolean {
+  return info.name === 'terraform' && compareVersions(info.version, '1.11.0') >= 0;
+}
+
+/**
  * Runs `<binary> version -json` once and checks the minimum version. Throws ExecutorUnavailableError
  * naming the binary and the minimum version when the CLI is missing, unreadable or too old.
  */
-export async function probeBinary(binary: string, minVersion: string, cliConfigFile?: string): Promise<BinaryInfo> {
+export async function probeBinary(binary: string, minVersion: string, sandbox: Sandbox, readablePaths: string[], cliConfigFile?: string): Promise<BinaryInfo> {
   const name = basename(binary);
   const env = buildChildEnv({ cloud: 'aws', credentials: {}, ...(cliConfigFile ? { cliConfigFile } : {}) });
-  const r = await runTerraform({ binary, args: buildVersionArgs(), cwd: tmpdir(), env, graceMs: 1000, collectStdout: true });
+  const r = await runTerraform({ binary, args: buildVersionArgs(), cwd: tmpdir(), env, sandbox, writablePaths: [], readablePaths, graceMs: 1000, collectStdout: true });
   if (r.spawnError) throw new ExecutorUnavailableError(`${name} CLI not found or not executable ("${binary}"); version ${minVersion} or newer is required`);
   let version: string | undefined;
   try {

@@ -1,9 +1,9 @@
-import type { TargetCloud } from '@iac-orchestrator/core';
+import type { KnownTargetCloud, TargetCloud } from '@iac-orchestrator/core';
 
-/** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else. */
+/** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else:
+ * not HOME, whose `~/.aws`, `~/.azure` and gcloud files hold the service's own credentials. */
 export const PARENT_ENV_ALLOWLIST = [
   'PATH',
-  'HOME',
   'TMPDIR',
   'LANG',
   'LC_ALL',
@@ -20,14 +20,14 @@ export const PARENT_ENV_ALLOWLIST = [
 ] as const;
 
 /** Which credential variables of `ctx.env` belong to each cloud (anything else is dropped). */
-const CLOUD_VARS: Record<TargetCloud, RegExp> = {
+const CLOUD_VARS: Record<KnownTargetCloud, RegExp> = {
   aws: /^AWS_/,
   azure: /^(ARM_|AZURE_)/,
   gcp: /^(GOOGLE_|GCP_|CLOUDSDK_)/,
 };
 
 /** The orchestrator's credential names → the names Terraform's providers read. */
-const CREDENTIAL_ALIASES: Record<TargetCloud, Record<string, string>> = {
+const CREDENTIAL_ALIASES: Record<KnownTargetCloud, Record<string, string>> = {
   aws: {},
   azure: {
     AZURE_CLIENT_ID: 'ARM_CLIENT_ID',
@@ -48,9 +48,12 @@ const CREDENTIAL_ALIASES: Record<TargetCloud, Record<string, string>> = {
  */
 export function terraformCredentialEnv(cloud: TargetCloud, credentials: Record<string, string | undefined>): Record<string, string> {
   const own: Record<string, string> = {};
-  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && CLOUD_VARS[cloud].test(k)) own[k] = v;
+  // A cloud this executor knows nothing of gets no credentials rather than another cloud's.
+  if (!Object.hasOwn(CLOUD_VARS, cloud)) return own;
+  const known = cloud as KnownTargetCloud;
+  for (const [k, v] of Object.entries(credentials)) if (v !== undefined && CLOUD_VARS[known].test(k)) own[k] = v;
   const out: Record<string, string> = { ...own };
-  for (const [from, to] of Object.entries(CREDENTIAL_ALIASES[cloud])) {
+  for (const [from, to] of Object.entries(CREDENTIAL_ALIASES[known])) {
     if (own[from] !== undefined && own[to] === undefined) out[to] = own[from];
   }
   return out;

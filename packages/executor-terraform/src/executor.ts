@@ -2,9 +2,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
+  autoSandbox,
+  resolveSandbox,
   TimeoutError,
   ExecutorError,
   ValidationError,
+  type Sandbox,
+  type SandboxSetting,
   type ApplyResult,
   type DriftReport,
   type Executor,
@@ -15,14 +19,16 @@ import {
   type TargetCloud,
 } from '@iac-orchestrator/core';
 import { decodeArtifact, encodeArtifact } from './artifact.js';
-import { probeBinary, type BinaryInfo } from './binary.js';
+import { probeBinary, statesRecordSchemaSensitivity, type BinaryInfo } from './binary.js';
 import { buildApplyArgs } from './commands/apply.js';
 import { buildDestroyPlanArgs } from './commands/destroy.js';
 import { buildPlanArgs } from './commands/plan.js';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { terraformCredentialEnv } from './env.js';
-import { planSecrets, sensitiveMarks, summarisePlan, type ShownPlan } from './plan-summary.js';
+import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
+import { cliConfigPaths } from './cli-config.js';
 import { abortError, stderrSummary, TerraformSession } from './session.js';
+import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
 import { layoutOf, restoreState, scrubWorkDir, writeVariables } from './workdir.js';
 
@@ -42,6 +48,14 @@ export interface TerraformExecutorOptions {
   minVersion?: string;
   /** Keep work dirs after cleanup, for debugging (they hold state and plans in clear). */
   keepWorkDir?: boolean;
+  /**
+   * Where Terraform runs. Default: the orchestrator's choice (`ctx.sandbox`), else `auto` (bubblewrap
+   * where it works). Set it to override the orchestrator for this executor.
+   */
+  sandbox?: SandboxSetting;
+  /** More paths Terraform may read inside the sandbox (the CLI config file, the provider mirrors it names
+   * and the plugin cache are added on their own). */
+  readablePaths?: string[];
 }
 
 /**
@@ -59,6 +73,9 @@ export class TerraformExecutor implements Executor {
   private readonly cancelGraceMs: number;
   private readonly minVersion: string;
   private readonly keepWorkDir: boolean;
+  private readonly sandboxSetting: SandboxSetting | undefined;
+  private ownSandbox?: Promise<Sandbox>;
+  private readonly readablePaths: string[];
   private probe?: Promise<BinaryInfo>;
 
   constructor(options: TerraformExecutorOptions = {}) {
@@ -69,9 +86,14 @@ export class TerraformExecutor implements Executor {
     this.cancelGraceMs = options.cancelGraceMs ?? TERRAFORM_DEFAULTS.cancelGraceMs;
     this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
     this.keepWorkDir = options.keepWorkDir ?? false;
+    this.sandboxSetting = options.sandbox;
+    this.readablePaths = [
+      ...(this.cliConfigFile ? [this.cliConfigFile, ...cliConfigPaths(this.cliConfigFile)] : []),
+      this.pluginCacheDir,
+      ...(options.readablePaths ?? []),
+    ];
   }
 
-  /** Reports the CLI and its version; never throws. */
   /** This executor takes no per-request options yet (targets, workspaces, backend config are not
    * supported): refuse any, rather than ignore what a caller thinks it asked for. */
   validateOptions(options: Record<string, unknown>): void {
@@ -79,6 +101,7 @@ export class TerraformExecutor implements Executor {
     if (keys.length > 0) throw new ValidationError(`Unknown terraform option(s): ${keys.join(', ')} (the terraform executor takes none)`, `options.executor.${keys[0]}`);
   }
 
+  /** Reports the CLI and its version; never throws. */
   async check(): Promise<ExecutorCheck> {
     try {
       const info = await this.available();
@@ -94,9 +117,17 @@ export class TerraformExecutor implements Executor {
   }
 
   async plan(ctx: ExecutorContext): Promise<PlanResult> {
-    const info = await this.available();
+    const info = await this.available(ctx);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
-    const s = this.session(ctx);
+    const s = await this.session(ctx);
+    try {
+      return await this.planIn(s, ctx, info);
+    } finally {
+      await s.close();
+    }
+  }
+
+  private async planIn(s: TerraformSession, ctx: ExecutorContext, info: BinaryInfo): Promise<PlanResult> {
     await s.prepare();
     const varFile = await writeVariables(s.layout, ctx.variables);
     const base = { out: s.layout.planFile, parallelism: ctx.parallelism, ...(varFile ? { varFiles: [varFile] } : {}) };
@@ -108,13 +139,23 @@ export class TerraformExecutor implements Executor {
     if (r.interrupted) throw abortError(ctx.signal);
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform plan failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
 
-    const shown = (await s.showJson(s.layout.planFile)) as ShownPlan | null;
-    if (!shown) throw new ExecutorError('Terraform could not show the saved plan');
-    for (const v of planSecrets(shown)) ctx.secret(v);
-    const summary = summarisePlan(shown);
+    // The summary comes from the plan's own stream. `show -json` is still paid for in two cases: a CLI whose
+    // state may lack the provider schema's sensitivity (see statesRecordSchemaSensitivity), whose marks and
+    // sensitive planned outputs mask the applied state there; and a plan that updates or replaces something,
+    // whose changed attributes (which the stream does not carry) are what its reviewer reads in the diff.
+    let sensitive: Record<string, unknown> = {};
+    let summary = summariseStreamedPlan(stream.planned, stream.outputActions);
+    const changesExisting = summary.resources.some((r) => r.action === 'update' || r.action === 'replace');
+    if (!statesRecordSchemaSensitivity(info) || changesExisting) {
+      const shown = (await s.showJson(s.layout.planFile)) as ShownPlan | null;
+      if (!shown) throw new ExecutorError('Terraform could not show the saved plan');
+      for (const v of planSecrets(shown)) ctx.secret(v);
+      summary = summarisePlan(shown);
+      sensitive = sensitiveMarks(shown);
+    }
     const plan = await readFile(s.layout.planFile);
     const artifact = encodeArtifact(
-      { lockFile: await s.lockFile(), backend: s.backend, sensitive: sensitiveMarks(shown), operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
+      { lockFile: await s.lockFile(), backend: s.backend, sensitive, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
       plan,
     );
     await writeFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }), { mode: 0o600 });
@@ -129,8 +170,16 @@ export class TerraformExecutor implements Executor {
       const { artifact, plan: bytes } = decodeArtifact(plan.artifact);
       sensitive = artifact.sensitive;
       if (artifact.bundleDigest !== ctx.bundle.digest) throw new ExecutorError('The saved plan was made from other code than this deployment\'s bundle');
-      await this.available();
-      s = this.session(ctx);
+      await this.available(ctx);
+      s = await this.session(ctx);
+      // Every state Terraform persists during the apply becomes a state version right away, except the
+      // one it writes once every planned change is done: that final state is this apply's result, saved
+      // by the orchestrator as the apply's own version (and spooled in the work dir until then).
+      const marks = sensitive;
+      const planned = plan.summary.resources.filter((r) => r.action !== 'no-op' && r.action !== 'read').map((r) => r.id);
+      const allDone = () => planned.every((id) => ['created', 'updated', 'deleted', 'failed'].includes(stream.statuses.get(id) ?? ''));
+      const persist = ctx.persistState;
+      await s.open(persist ? async (raw: TfState) => (allDone() ? undefined : persist(normaliseState({ raw, sensitive: marks, statuses: stream.statuses, secret: (v) => ctx.secret(v) }))) : undefined);
       if (await this.preparedFor(ctx, artifact.planSha256)) {
         // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
         if (!s.backend && ctx.priorState !== null) await restoreState(s.layout, ctx.priorState);
@@ -151,14 +200,24 @@ export class TerraformExecutor implements Executor {
       const state = s ? await s.readState(stream.statuses, sensitive) : null;
       if (ctx.signal.aborted) return { ...this.stopped(ctx), state };
       return { outcome: 'failed', state, error: e instanceof Error ? e.message : String(e) };
+    } finally {
+      await s?.close();
     }
   }
 
   async detectDrift(ctx: ExecutorContext): Promise<DriftReport> {
-    await this.available();
+    await this.available(ctx);
     const checkedAt = new Date().toISOString();
-    const s = this.session(ctx);
+    const s = await this.session(ctx);
     if (ctx.priorState === null && !s.backend) return { drifted: false, checkedAt, resources: [] };
+    try {
+      return await this.driftIn(s, ctx, checkedAt);
+    } finally {
+      await s.close();
+    }
+  }
+
+  private async driftIn(s: TerraformSession, ctx: ExecutorContext, checkedAt: string): Promise<DriftReport> {
     await s.prepare();
     const varFile = await writeVariables(s.layout, ctx.variables);
     const stream = new StreamInterpreter((e) => ctx.emit(e));
@@ -173,7 +232,7 @@ export class TerraformExecutor implements Executor {
   /** Reads the state a dead process's Terraform left in the (deterministic) work dir. Never throws. */
   async recoverState(ctx: ExecutorContext): Promise<StateSnapshot | null> {
     try {
-      return await this.session(ctx).readState();
+      return await (await this.session(ctx)).readState();
     } catch {
       return null;
     }
@@ -184,19 +243,41 @@ export class TerraformExecutor implements Executor {
     await scrubWorkDir(layoutOf(ctx.workDir), this.keepWorkDir).catch(() => undefined);
   }
 
-  private session(ctx: ExecutorContext): TerraformSession {
+  private async session(ctx: ExecutorContext): Promise<TerraformSession> {
     return new TerraformSession(
-      { binary: this.binary, pluginCacheDir: this.pluginCacheDir, cancelGraceMs: this.cancelGraceMs, ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}) },
+      {
+        binary: this.binary,
+        pluginCacheDir: this.pluginCacheDir,
+        cancelGraceMs: this.cancelGraceMs,
+        sandbox: await this.sandboxFor(ctx),
+        readablePaths: this.readablePaths,
+        ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}),
+      },
       ctx,
     );
   }
 
-  /** Probes the CLI once per executor; a failed probe is retried next time (the binary may be installed later). */
-  private available(): Promise<BinaryInfo> {
-    this.probe ??= probeBinary(this.binary, this.minVersion, this.cliConfigFile).catch((e: unknown) => {
-      this.probe = undefined;
-      throw e;
-    });
+  /** This executor's own `sandbox` option, else the orchestrator's (`ctx.sandbox`), else `auto`. */
+  private sandboxFor(ctx?: ExecutorContext): Promise<Sandbox> {
+    if (this.sandboxSetting !== undefined) {
+      this.ownSandbox ??= resolveSandbox(this.sandboxSetting).catch((e: unknown) => {
+        this.ownSandbox = undefined;
+        throw e;
+      });
+      return this.ownSandbox;
+    }
+    return ctx?.sandbox ? Promise.resolve(ctx.sandbox) : autoSandbox();
+  }
+
+  /** Probes the CLI once per executor (inside the sandbox it will run in); a failed probe is retried next
+   * time (the binary may be installed later). */
+  private available(ctx?: ExecutorContext): Promise<BinaryInfo> {
+    this.probe ??= this.sandboxFor(ctx)
+      .then((sandbox) => probeBinary(this.binary, this.minVersion, sandbox, this.readablePaths, this.cliConfigFile))
+      .catch((e: unknown) => {
+        this.probe = undefined;
+        throw e;
+      });
     return this.probe;
   }
 

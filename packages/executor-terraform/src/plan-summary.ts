@@ -1,6 +1,7 @@
 import type { DriftReport, PlanSummary, PlannedAction } from '@iac-orchestrator/core';
 import { marksAnything, secretStrings } from './mask.js';
 import { attributeChanges, type ShownChange } from './plan-changes.js';
+import type { PlannedChange } from './stream.js';
 
 /** The parts of `terraform show -json <planfile>` that we read. */
 export interface ShownPlan {
@@ -48,6 +49,40 @@ export function summarisePlan(plan: ShownPlan): PlanSummary {
     });
   }
   const outputsChange = Object.values(plan.output_changes ?? {}).some((o) => plannedAction(o.actions) !== 'no-op');
+  return { add, change, destroy, hasChanges: add + change + destroy > 0 || outputsChange, resources };
+}
+
+/** The stream's change reasons → the `action_reason` names `show -json` gives (the summary's vocabulary). */
+const STREAM_REASONS: Record<string, string> = {
+  tainted: 'replace_because_tainted',
+  requested: 'replace_by_request',
+  cannot_update: 'replace_because_cannot_update',
+  replace_triggered_by: 'replace_by_triggers',
+};
+
+const isDataSource = (address: string) => address.startsWith('data.') || address.includes('.data.');
+
+/**
+ * The same summary as {@link summarisePlan}, from the `-json` stream of `terraform plan` itself
+ * (`planned_change` per resource, the `outputs` message's actions), so no `show -json` process has to
+ * load every provider schema again. Resources in address order, as `show -json` lists them.
+ */
+export function summariseStreamedPlan(changes: readonly PlannedChange[], outputActions: Readonly<Record<string, string>> = {}): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  const resources: PlanSummary['resources'] = [];
+  for (const c of [...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    // move, import and remove (forget) touch no infrastructure: `show -json` lists them as no-op.
+    const action = (['create', 'update', 'delete', 'replace', 'read'] as const).find((a) => a === c.action) ?? 'no-op';
+    if (action === 'create' || action === 'replace') add++;
+    if (action === 'delete' || action === 'replace') destroy++;
+    if (action === 'update') change++;
+    if (action === 'no-op' || (action === 'read' && isDataSource(c.id))) continue;
+    const reason = c.reason && c.reason !== 'unknown' ? (STREAM_REASONS[c.reason] ?? c.reason) : undefined;
+    resources.push({ id: c.id, ...(c.type ? { type: c.type } : {}), action, ...(reason ? { reason } : {}) });
+  }
+  const outputsChange = Object.values(outputActions).some((a) => a !== 'noop' && a !== 'no-op');
   return { add, change, destroy, hasChanges: add + change + destroy > 0 || outputsChange, resources };
 }
 

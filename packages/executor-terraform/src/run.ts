@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { AbortStop, type Sandbox } from '@iac-orchestrator/core';
 
 /** Stderr kept per run: enough for Terraform's diagnostics, bounded so a chatty provider cannot eat memory. */
 const MAX_STDERR_CHARS = 256 * 1024;
@@ -9,6 +10,10 @@ export interface RunSpec {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Where the process runs; its only writable places are `writablePaths`. */
+  sandbox: Sandbox;
+  writablePaths: string[];
+  readablePaths: string[];
   /** Aborting sends SIGINT (Terraform's graceful stop), then kills the process group after `graceMs`. */
   signal?: AbortSignal;
   graceMs: number;
@@ -32,13 +37,20 @@ export interface RunResult {
 }
 
 /**
- * Runs the CLI once: argv array, never a shell, the given env only (`extendEnv: false`), in its own
- * process group so that a kill also reaches the provider plugins and provisioner commands it started.
+ * Runs the CLI once inside the sandbox: argv array, never a shell, the given env only (`extendEnv:
+ * false`), in its own process group (or PID namespace) so that a kill also reaches the provider plugins
+ * and provisioner commands it started.
  */
 export async function runTerraform(spec: RunSpec): Promise<RunResult> {
-  const child = execa(spec.binary, spec.args, {
-    cwd: spec.cwd,
-    env: spec.env,
+  let inv;
+  try {
+    inv = spec.sandbox.wrap({ command: spec.binary, args: spec.args, cwd: spec.cwd, env: spec.env, writablePaths: spec.writablePaths, readablePaths: spec.readablePaths });
+  } catch (e) {
+    return { exitCode: null, stdout: '', stderr: '', interrupted: false, killed: false, spawnError: e instanceof Error ? e.message : String(e) };
+  }
+  const child = execa(inv.command, inv.args, {
+    cwd: inv.cwd,
+    env: inv.env,
     extendEnv: false,
     reject: false,
     detached: true,
@@ -68,28 +80,13 @@ export async function runTerraform(spec: RunSpec): Promise<RunResult> {
     rl.on('close', () => resolve());
   });
 
-  let interrupted = false;
-  let killed = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    if (interrupted) return;
-    interrupted = true;
-    signalProcess(child.pid, 'SIGINT', false);
-    killTimer = setTimeout(() => {
-      killed = true;
-      signalProcess(child.pid, 'SIGKILL', true);
-    }, spec.graceMs);
-    killTimer.unref();
-  };
-  if (spec.signal?.aborted) onAbort();
-  else spec.signal?.addEventListener('abort', onAbort, { once: true });
-
+  // SIGINT to Terraform itself (its graceful stop, which persists the state), the kill after the grace.
+  const stop = new AbortStop(spec.signal, child.pid ?? 0, inv.stop, spec.graceMs);
   const result = await child;
   await linesDone;
-  spec.signal?.removeEventListener('abort', onAbort);
-  if (killTimer) clearTimeout(killTimer);
   // After an interrupt, nothing Terraform started may outlive it (a provisioner's command, a plugin).
-  if (interrupted) signalProcess(child.pid, 'SIGKILL', true);
+  stop.dispose();
+  const { interrupted, killed } = stop;
 
   const spawnError = result.exitCode === undefined && !result.signal ? (result.originalMessage || result.shortMessage) : undefined;
   return {
@@ -100,14 +97,4 @@ export async function runTerraform(spec: RunSpec): Promise<RunResult> {
     killed,
     ...(spawnError ? { spawnError } : {}),
   };
-}
-
-/** Signals the process (or its whole group); a process that is already gone is not an error. */
-function signalProcess(pid: number | undefined, sig: NodeJS.Signals, group: boolean): void {
-  if (!pid) return;
-  try {
-    process.kill(group ? -pid : pid, sig);
-  } catch {
-    /* ESRCH: already exited */
-  }
 }

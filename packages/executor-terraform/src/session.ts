@@ -5,17 +5,21 @@ import {
   ExecutorError,
   ExecutorUnavailableError,
   OrchestratorError,
+  ValidationError,
   type ExecutorContext,
   type ResourceStatus,
+  type Sandbox,
   type StateSnapshot,
 } from '@iac-orchestrator/core';
 import { buildInitArgs } from './commands/init.js';
 import { buildShowArgs } from './commands/show.js';
 import { buildStatePullArgs } from './commands/state-pull.js';
 import { buildChildEnv } from './env.js';
+import { withPluginCacheLock } from './plugin-lock.js';
 import { runTerraform, type RunResult } from './run.js';
+import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
-import { hasOwnBackend, layoutOf, readJson, restoreState, writeBundle, type WorkLayout } from './workdir.js';
+import { hasLocalBackend, hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
 
 /** The executor's resolved settings that one session needs. */
 export interface SessionConfig {
@@ -23,6 +27,9 @@ export interface SessionConfig {
   cliConfigFile?: string;
   pluginCacheDir?: string;
   cancelGraceMs: number;
+  sandbox: Sandbox;
+  /** Read-only inside the sandbox: the CLI config, provider mirrors, the plugin cache. */
+  readablePaths: string[];
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -47,8 +54,12 @@ export function stderrSummary(stderr: string): string {
  */
 export class TerraformSession {
   readonly layout: WorkLayout;
+  /** The bundle declares its own backend: state lives there (inside the sandbox: within the run's dir). */
   readonly backend: boolean;
   private readonly env: Record<string, string>;
+  /** The HTTP state backend served to this session's Terraform when the bundle declares none. */
+  private served: StateBackend | undefined;
+  private servedEnv: Record<string, string> = {};
 
   constructor(
     private readonly cfg: SessionConfig,
@@ -64,14 +75,36 @@ export class TerraformSession {
     });
   }
 
+  /**
+   * Serves the stack's state to Terraform over HTTP (loopback, one-run secret in the env) when the bundle
+   * declares no backend; `onSnapshot` gets every state Terraform persists. Call `close()` when done.
+   */
+  async open(onSnapshot?: SnapshotHandler): Promise<void> {
+    if (this.backend || this.served) return;
+    await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
+    this.served = new StateBackend(this.ctx.priorState, this.layout.receivedState, onSnapshot);
+    this.servedEnv = { ...(await this.served.start()) };
+    // Terraform's children inherit it (a local-exec could print it): masked like any secret.
+    this.ctx.secret(this.servedEnv.TF_HTTP_PASSWORD!);
+  }
+
+  async close(): Promise<void> {
+    await this.served?.close();
+  }
+
   /** Runs one CLI command in the stack dir. `signal: null` runs it unstoppable (reading state after a cancel). */
-  async exec(args: string[], opts: { onLine?: (l: string) => void; collect?: boolean; signal?: AbortSignal | null } = {}): Promise<RunResult> {
+  async exec(args: string[], opts: { onLine?: (l: string) => void; collect?: boolean; signal?: AbortSignal | null; writeCache?: boolean } = {}): Promise<RunResult> {
     const signal = opts.signal === null ? undefined : (opts.signal ?? this.ctx.signal);
+    const cache = this.cfg.pluginCacheDir;
     const r = await runTerraform({
       binary: this.cfg.binary,
       args,
       cwd: this.layout.stackDir,
-      env: this.env,
+      env: { ...this.env, ...this.servedEnv },
+      sandbox: this.cfg.sandbox,
+      // The plugin cache is writable only for init, which runs no provider and no user code.
+      writablePaths: [this.ctx.workDir, ...(opts.writeCache && cache ? [cache] : [])],
+      readablePaths: this.cfg.readablePaths,
       graceMs: this.cfg.cancelGraceMs,
       ...(signal ? { signal } : {}),
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -86,18 +119,28 @@ export class TerraformSession {
    * file if there is one, and runs `init`. Throws a typed error; the work dir may be fresh or reused.
    */
   async prepare(opts: { lockFile?: string | null } = {}): Promise<void> {
+    if (this.backend && this.cfg.sandbox.describe().isolated && hasLocalBackend(this.ctx.bundle)) {
+      // Inside the sandbox its file could only live in the run's dir, which goes with the deployment:
+      // the state would be lost. Refused before anything is created.
+      throw new ValidationError('A backend "local" block cannot be used inside the sandbox (its state file would be lost with the run\'s dir): remove the backend block, the orchestrator keeps the state', 'files');
+    }
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
     // Terraform ignores a cache dir that does not exist; create the shared one on first use.
     if (this.cfg.pluginCacheDir) await mkdir(this.cfg.pluginCacheDir, { recursive: true, mode: 0o700 }).catch(() => undefined);
     await writeBundle(this.layout, this.ctx.bundle);
-    if (!this.backend) await restoreState(this.layout, this.ctx.priorState);
+    if (!this.backend) await writeServedBackend(this.layout);
     if (opts.lockFile) await writeFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile, { mode: 0o600 });
+    await this.open();
     this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
-    const r = await this.exec(buildInitArgs({ lockfileReadonly: Boolean(opts.lockFile) }), {
-      onLine: (line) => {
-        if (line.trim()) this.ctx.emit({ type: 'log', level: 'debug', message: line.trim(), resource: null });
-      },
-    });
+    const init = () =>
+      this.exec(buildInitArgs({ lockfileReadonly: Boolean(opts.lockFile) }), {
+        writeCache: true,
+        onLine: (line) => {
+          if (line.trim()) this.ctx.emit({ type: 'log', level: 'debug', message: line.trim(), resource: null });
+        },
+      });
+    const cache = this.cfg.pluginCacheDir;
+    const r = cache ? await withPluginCacheLock(cache, this.ctx.signal, init) : await init();
     if (r.interrupted) throw abortError(this.ctx.signal);
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform init failed: ${stderrSummary(r.stderr)}`);
   }
@@ -119,9 +162,10 @@ export class TerraformSession {
   }
 
   /**
-   * The state Terraform left: `errored.tfstate` (written when it could not persist the state), else the
-   * backend's state (`state pull`) or the local `terraform.tfstate`. Null when there is none. Never throws,
-   * never stops on the deployment's signal: this is what runs after a cancel or a timeout.
+   * The state Terraform left: `errored.tfstate` (written when it could not persist the state), else what
+   * it last wrote to the served backend (in this process, or spooled in the work dir by a dead one), else
+   * the bundle's own backend (`state pull`) or a local `terraform.tfstate`. Null when there is none.
+   * Never throws, never stops on the deployment's signal: this is what runs after a cancel or a timeout.
    */
   async readState(statuses?: ReadonlyMap<string, ResourceStatus>, sensitive?: Record<string, unknown>): Promise<StateSnapshot | null> {
     try {
@@ -130,9 +174,15 @@ export class TerraformSession {
       let raw: TfState | null = null;
       let path: string | undefined;
       if (await exists(errored)) [raw, path] = [await readJson<TfState>(errored), errored];
+      else if (this.served?.state) raw = this.served.state;
+      else if (await exists(this.layout.receivedState)) [raw, path] = [await readJson<TfState>(this.layout.receivedState), this.layout.receivedState];
       else if (this.backend) raw = await this.pullState();
       else if (await exists(local)) [raw, path] = [await readJson<TfState>(local), local];
       if (!raw) return null;
+      if (!path && !sensitive) {
+        path = this.layout.receivedState;
+        await writeFile(path, JSON.stringify(raw), { mode: 0o600 });
+      }
       // Sensitivity from the saved plan when we have it; otherwise ask Terraform (needs the providers).
       const shown = sensitive ? undefined : await this.showJson(path, null).catch(() => null);
       return normaliseState({ raw, shown, ...(sensitive ? { sensitive } : {}), ...(statuses ? { statuses } : {}), secret: (v) => this.ctx.secret(v) });

@@ -16,11 +16,24 @@ export interface Drift {
   action: string;
 }
 
+/** A change a plan announces (`planned_change`): what the summary for approval is made of. */
+export interface PlannedChange {
+  id: string;
+  type?: string;
+  /** Terraform's action: create, update, delete, replace, read, move, import, remove... */
+  action: string;
+  /** Why, in the stream's words (`tainted`, `cannot_update`, `delete_because_no_resource_config`...). */
+  reason?: string;
+}
+
 /** What one line of the `-json` UI stream means to the orchestrator. */
 export interface StreamItem {
   events: ExecutorEvent[];
   diagnostic?: Diagnostic;
   drift?: Drift;
+  planned?: PlannedChange;
+  /** A plan's `outputs` message: each output's planned action (`create`, `update`, `delete`, `noop`). */
+  outputActions?: Record<string, string>;
 }
 
 /** Hook action at `apply_start` → the spec's in-progress status. */
@@ -55,7 +68,7 @@ export function interpretLine(line: string): StreamItem {
   const type = typeof msg.type === 'string' ? msg.type : '';
   const message = typeof msg['@message'] === 'string' ? msg['@message'].trim() : '';
   const level = LEVELS[String(msg['@level'])] ?? 'info';
-  const hook = (msg.hook ?? msg.change ?? {}) as { resource?: HookResource; action?: string };
+  const hook = (msg.hook ?? msg.change ?? {}) as { resource?: HookResource; action?: string; reason?: string };
   const res = hook.resource ?? {};
   const addr = res.addr ?? null;
   const log = (lvl: LogLevel, m = message, resource: string | null = addr): ExecutorEvent => ({ type: 'log', level: lvl, message: m, resource });
@@ -89,21 +102,32 @@ export function interpretLine(line: string): StreamItem {
         events: [log('info')],
         ...(addr ? { drift: { id: addr, ...(res.resource_type ? { type: res.resource_type } : {}), action: hook.action ?? 'update' } } : {}),
       };
+    // A resource event carries its line as `message`, which the orchestrator stores as the log line
+    // (at error level for a failure): a log event as well would store every such line twice.
     case 'apply_start': {
       const status = addr ? STARTED[hook.action ?? ''] : undefined;
-      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+      return { events: [status ? resourceEvent(status) : log('info')] };
     }
     case 'apply_complete': {
       const status = addr ? COMPLETED[hook.action ?? ''] : undefined;
-      return { events: status ? [log('info'), resourceEvent(status)] : [log('info')] };
+      return { events: [status ? resourceEvent(status) : log('info')] };
     }
     case 'apply_errored':
-      return { events: addr ? [log('error'), resourceEvent('failed')] : [log('error')] };
+      return { events: [addr ? resourceEvent('failed') : log('error')] };
     case 'provision_errored':
       return { events: [log('error')] };
-    case 'outputs':
-      // The message carries only the count; the values (sensitive ones too) come from the state.
-      return { events: [log('info', message, null)] };
+    case 'planned_change':
+      return {
+        events: [log('info')],
+        ...(addr ? { planned: { id: addr, ...(res.resource_type ? { type: res.resource_type } : {}), action: hook.action ?? 'noop', ...(hook.reason ? { reason: hook.reason } : {}) } } : {}),
+      };
+    case 'outputs': {
+      // Only the count is logged. A plan's message carries each output's action; an apply's carries the
+      // values of non-sensitive outputs only, so outputs (sensitive ones too) are read from the state.
+      const outputs = (msg.outputs ?? {}) as Record<string, { action?: string }>;
+      const actions = Object.entries(outputs).filter(([, o]) => typeof o?.action === 'string');
+      return { events: [log('info', message, null)], ...(actions.length ? { outputActions: Object.fromEntries(actions.map(([k, o]) => [k, o.action!])) } : {}) };
+    }
     default:
       return { events: message ? [log(level)] : [] };
   }
@@ -117,6 +141,8 @@ export class StreamInterpreter {
   readonly diagnostics: Diagnostic[] = [];
   readonly statuses = new Map<string, ResourceStatus>();
   readonly drift: Drift[] = [];
+  readonly planned: PlannedChange[] = [];
+  outputActions: Record<string, string> = {};
 
   constructor(private readonly emit: (e: ExecutorEvent) => void) {}
 
@@ -125,6 +151,8 @@ export class StreamInterpreter {
     const item = interpretLine(line);
     if (item.diagnostic) this.diagnostics.push(item.diagnostic);
     if (item.drift) this.drift.push(item.drift);
+    if (item.planned) this.planned.push(item.planned);
+    if (item.outputActions) this.outputActions = item.outputActions;
     for (const e of item.events) {
       if (e.type === 'resource') this.statuses.set(e.id, e.status);
       this.emit(e);

@@ -13,7 +13,12 @@ export interface WorkLayout {
   varFile: string;
   /** Records which bundle and plan the stack dir was prepared for, so a same-process apply skips re-init. */
   marker: string;
+  /** The last state Terraform wrote to the served backend, kept for a recovery on this machine. */
+  receivedState: string;
 }
+
+/** The file that points a bundle without a backend of its own at the state backend the runner serves. */
+export const BACKEND_FILE = 'orchestrator_backend_override.tf';
 
 export function layoutOf(workDir: string): WorkLayout {
   const stackDir = join(workDir, TERRAFORM_DEFAULTS.stackDir);
@@ -24,6 +29,7 @@ export function layoutOf(workDir: string): WorkLayout {
     driftPlanFile: join(workDir, 'drift.tfplan'),
     varFile: join(workDir, TERRAFORM_DEFAULTS.varFile),
     marker: join(workDir, 'prepared.json'),
+    receivedState: join(workDir, 'received.tfstate'),
   };
 }
 
@@ -35,7 +41,7 @@ export function validateBundleFiles(bundle: Bundle): void {
   for (const path of Object.keys(bundle.files)) {
     validateBundlePath(path);
     const top = path.split('/')[0]!;
-    if (top === '.terraform' || top === 'terraform.tfstate.d' || (STATE_FILES as readonly string[]).includes(path) || path.endsWith('.tfstate')) {
+    if (top === '.terraform' || top === 'terraform.tfstate.d' || path === BACKEND_FILE || (STATE_FILES as readonly string[]).includes(path) || path.endsWith('.tfstate')) {
       throw new ValidationError(`Invalid file name "${path}": Terraform state and .terraform/ files cannot be part of the code`, `files.${path}`);
     }
   }
@@ -50,6 +56,15 @@ export async function writeBundle(layout: WorkLayout, bundle: Bundle): Promise<v
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     await writeFile(target, content, { mode: 0o600 });
   }
+}
+
+/**
+ * Declares the `http` backend for a bundle that has none. Its address and one-run credentials come from
+ * the environment (`TF_HTTP_*`), so nothing secret and nothing that changes between plan and apply (the
+ * port) is written here or into the saved plan.
+ */
+export async function writeServedBackend(layout: WorkLayout): Promise<void> {
+  await writeFile(join(layout.stackDir, BACKEND_FILE), '# Written by the orchestrator: the state goes to the runner that started Terraform.\nterraform {\n  backend "http" {}\n}\n', { mode: 0o600 });
 }
 
 /** Restores the stack's prior state as the local `terraform.tfstate` (no-op for a new stack). */
@@ -88,6 +103,15 @@ export function hasOwnBackend(bundle: Bundle): boolean {
   return false;
 }
 
+/** Whether the bundle's own backend is `local`: a state file on this machine's disk. */
+export function hasLocalBackend(bundle: Bundle): boolean {
+  return Object.entries(bundle.files).some(([path, content]) =>
+    path.endsWith('.tf.json')
+      ? /"backend"\s*:\s*\{\s*"local"/.test(content)
+      : /(^|\n)\s*backend\s+"local"\s*\{/.test(content.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)(#|\/\/).*$/gm, '$1')),
+  );
+}
+
 /** Reads a JSON file, or null if it is missing or unreadable. */
 export async function readJson<T>(path: string): Promise<T | null> {
   try {
@@ -105,6 +129,7 @@ function secretFiles(layout: WorkLayout): string[] {
     layout.planFile,
     layout.driftPlanFile,
     layout.varFile,
+    layout.receivedState,
   ];
 }
 

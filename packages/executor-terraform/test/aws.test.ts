@@ -1,6 +1,9 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
+import { layoutOf } from '../src/workdir.js';
 import { eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
 
 const mirror = findProviderMirror();
@@ -40,6 +43,10 @@ describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server',
     // lock file makes `init -lockfile=readonly` install exactly the planned provider.
     const planCtx = makeContext({ bundle, workDir: await bed.workDir(), variables, env });
     const plan = await bed.executor.plan(planCtx);
+    // the provider (hundreds of MB) is linked into the work dir from the shared cache, never copied
+    const providerDir = join(layoutOf(planCtx.workDir).stackDir, '.terraform', 'providers', 'registry.terraform.io', 'hashicorp', 'aws');
+    const [version] = await readdir(providerDir);
+    expect((await lstat(join(providerDir, version!, 'linux_amd64'))).isSymbolicLink()).toBe(true);
     await bed.executor.cleanup(planCtx);
     expect(plan.summary).toMatchObject({ add: 2, change: 0, destroy: 0 });
     expect((plan.artifact as { lockFile: string }).lockFile).toContain('registry.terraform.io/hashicorp/aws');

@@ -13,11 +13,11 @@ const parent = {
 };
 
 describe('the child environment', () => {
-  it('is the allowlist plus Terraform automation settings: no TF_LOG, nothing else of the parent', () => {
+  it('is the allowlist plus Terraform automation settings: no TF_LOG, no HOME, nothing else of the parent', () => {
     const env = buildChildEnv({ cloud: 'aws', credentials: {}, parent, cliConfigFile: '/etc/tf.rc', pluginCacheDir: '/cache' });
+    // HOME would lead to the service's ~/.aws, ~/.azure and gcloud files.
     expect(env).toEqual({
       PATH: '/usr/bin',
-      HOME: '/home/svc',
       LANG: 'C.UTF-8',
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',

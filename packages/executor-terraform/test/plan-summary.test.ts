@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { plannedAction, planSecrets, sensitiveMarks, summarisePlan, type ShownPlan } from '../src/plan-summary.js';
-import { recordedJson } from './recorded.js';
+import { plannedAction, planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from '../src/plan-summary.js';
+import { StreamInterpreter } from '../src/stream.js';
+import { recordedJson, recordedLines } from './recorded.js';
 
 describe('plan summary from `show -json` of a recorded saved plan', () => {
   it('a create plan: counts and per-resource actions', () => {
@@ -40,5 +41,36 @@ describe('plan summary from `show -json` of a recorded saved plan', () => {
   it('an output-only change still has changes', () => {
     expect(summarisePlan({ output_changes: { x: { actions: ['update'] } } }).hasChanges).toBe(true);
     expect(summarisePlan({ output_changes: { x: { actions: ['no-op'] } } }).hasChanges).toBe(false);
+  });
+});
+
+describe('plan summary from the plan\'s own -json stream (recorded)', () => {
+  const streamed = (file: string) => {
+    const s = new StreamInterpreter(() => undefined);
+    for (const line of recordedLines(file)) s.line(line);
+    return summariseStreamedPlan(s.planned, s.outputActions);
+  };
+  it('equals the summary `show -json` of the same saved plan gives', () => {
+    expect(streamed('basic-plan.jsonl')).toEqual(summarisePlan(recordedJson<ShownPlan>('basic-show-plan.json')));
+  });
+  it('maps the stream\'s reasons and actions to the summary\'s', () => {
+    const s = summariseStreamedPlan([
+      { id: 'a.tainted', action: 'replace', reason: 'tainted' },
+      { id: 'a.moved', action: 'move' },
+      { id: 'data.x.y', action: 'read', reason: 'read_because_config_unknown' },
+      { id: 'a.gone', action: 'delete', reason: 'delete_because_no_resource_config' },
+    ]);
+    expect(s).toEqual({
+      add: 1,
+      change: 0,
+      destroy: 2,
+      hasChanges: true,
+      resources: [
+        { id: 'a.gone', action: 'delete', reason: 'delete_because_no_resource_config' },
+        { id: 'a.tainted', action: 'replace', reason: 'replace_because_tainted' },
+      ],
+    });
+    expect(summariseStreamedPlan([], { x: 'noop' }).hasChanges).toBe(false);
+    expect(summariseStreamedPlan([], { x: 'update' }).hasChanges).toBe(true);
   });
 });

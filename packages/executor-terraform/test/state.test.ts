@@ -61,3 +61,18 @@ describe('state normalisation on recorded real state', () => {
     expect(providerName('provider["terraform.io/builtin/terraform"]')).toBe('terraform');
   });
 });
+
+describe('schema-sensitive attributes from the raw state alone (recorded: terraform 1.11.4, hashicorp/aws 5.100.0)', () => {
+  it('masks an attribute the provider schema marks sensitive though its value was a plain literal', () => {
+    // aws_ssm_parameter.value is sensitive in the provider's schema only; Terraform 1.11 lists it in the
+    // instance's sensitive_attributes, which is why plan no longer needs `show -json` for sensitivity.
+    const raw = recordedJson<TfState>('aws-ssm-sensitive.tfstate.json');
+    const secrets: string[] = [];
+    const snap = normaliseState({ raw, sensitive: {}, secret: (v) => secrets.push(v) });
+    const p = snap.resources.find((r) => r.id === 'aws_ssm_parameter.p')!;
+    expect(p.attributes.value).toBe(MASK);
+    expect(p.attributes.name).toBe('/x/y');
+    expect(secrets).toContain('plain-literal-value');
+    expect(JSON.stringify(snap.resources)).not.toContain('plain-literal-value');
+  });
+});

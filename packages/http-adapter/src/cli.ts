@@ -12,6 +12,7 @@ Starts the orchestrator REST service. Configuration comes from the environment:
   IAC_GENERATOR_URL, TERRAFORM_WORK_DIR, BICEP_WORK_DIR, CFN_WORK_DIR,
   MAX_DEPLOYMENT_TIMEOUT_MS (1800000), STATE_BACKUP_RETENTION (10),
   ORCHESTRATOR_DATA_DIR (./.orchestrator-data), ORCHESTRATOR_STORE (sqlite | file), STATE_ENCRYPTION_KEY, REDIS_URL,
+  RETENTION_DAYS (days terminal deployments and audit entries are kept),
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
   SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
 See the README of @iac-orchestrator/http-adapter.
@@ -46,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
     // Loaded only to serve: the executors and the store are not needed to print usage or a config error.
     const { startService } = await import('./service.js');
     const { FileStoreNeedsImportError, MissingStorePackageError } = await import('./store-factory.js');
+    const { MissingExecutorPackageError } = await import('./executor-packages.js');
     service = await startService(config).catch((e: unknown) => {
-      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError) throw new ConfigError(e.message);
+      if (e instanceof MissingStorePackageError || e instanceof FileStoreNeedsImportError || e instanceof MissingExecutorPackageError) throw new ConfigError(e.message);
       throw e;
     });
   } catch (e) {

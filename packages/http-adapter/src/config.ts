@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
@@ -46,9 +47,20 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.orchestrator-data')),
   STATE_ENCRYPTION_KEY: optionalString,
   /** The embedded store without REDIS_URL: SQLite (default), or the file store kept for those who opt in. */
+  /** Executors to load, e.g. `terraform,bicep`; each must be installed. Unset: every installed one. */
+  ORCHESTRATOR_EXECUTORS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v) => v.split(',').map((f) => f.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['terraform', 'cloudformation', 'bicep'])).min(1))
+      .optional(),
+  ),
   ORCHESTRATOR_STORE: z.preprocess(emptyAsUndefined, z.enum(['sqlite', 'file']).default('sqlite')),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_PREFIX: optionalString,
+  /** SQLite and Redis stores: days terminal deployments (with logs and plans) and audit entries are kept. Unset: for ever. */
+  RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().optional()),
   ORCHESTRATOR_API_TOKENS: optionalString,
   ORCHESTRATOR_ALLOW_UNAUTHENTICATED: flag,
   ORCHESTRATOR_CONCURRENCY: positiveInt(4),
@@ -71,6 +83,11 @@ export const EnvSchema = z.object({
     .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
+   * start, `none` = no isolation (development). */
+  ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
+  /** Accept running tools without a sandbox on a non-loopback address. */
+  ORCHESTRATOR_ALLOW_UNSANDBOXED: flag,
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -83,13 +100,15 @@ export interface ServiceConfig {
   terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
+  /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
+  executors: KnownFormat[] | null;
   maxDeploymentTimeoutMs: number;
   stateRetention: number;
   concurrency: number;
   store:
-    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string }
+    | { kind: 'sqlite'; dataDir: string; encryptionKey?: string; retentionDays?: number }
     | { kind: 'file'; dataDir: string; encryptionKey?: string }
-    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string };
+    | { kind: 'redis'; url: string; prefix?: string; encryptionKey?: string; retentionDays?: number };
   tokens: ApiToken[];
   /** True when there are no tokens: every caller is trusted (only allowed on loopback or by explicit opt-in). */
   unauthenticated: boolean;
@@ -97,6 +116,11 @@ export interface ServiceConfig {
   /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
   ui: boolean;
   shutdownGraceMs: number;
+  /** `ORCHESTRATOR_SANDBOX`. */
+  sandbox: 'auto' | 'bwrap' | 'none';
+  /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
+   * other machines. */
+  allowUnsandboxed: boolean;
   /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
   guards: { allowedHosts: string[]; maxSensitiveValues: number; maxStreamsPerToken: number };
   /** Environments whose plans need an approver (ORCHESTRATOR_PROTECTED_ENVIRONMENTS). */
@@ -113,6 +137,16 @@ export class ConfigError extends Error {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether an address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+/** Why the service will not run tools unsandboxed on `host`, and how to say it really should. */
+export function unsandboxedRefusal(host: string, why: string): string {
+  return `Refusing to run tool processes without a sandbox (${why}) while listening on ${host}: user IaC code could read the service's credentials and data. Install bubblewrap, listen on 127.0.0.1, or set ORCHESTRATOR_ALLOW_UNSANDBOXED=true`;
+}
 
 /** Parses the environment into a {@link ServiceConfig}; throws a {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
@@ -131,10 +165,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Refusing to listen on ${host} without authentication: set ORCHESTRATOR_API_TOKENS, or ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true to accept anyone who can reach the port`,
     );
   }
+  if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
+    throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
+  }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
-    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY }
-    : { kind: e.ORCHESTRATOR_STORE, dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
+    ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+    : e.ORCHESTRATOR_STORE === 'sqlite'
+      ? { kind: 'sqlite', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
+      : { kind: 'file', dataDir: resolve(e.ORCHESTRATOR_DATA_DIR), encryptionKey: e.STATE_ENCRYPTION_KEY };
   return {
     port: e.PORT,
     host,
@@ -149,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },
+    executors: e.ORCHESTRATOR_EXECUTORS ?? null,
     maxDeploymentTimeoutMs: e.MAX_DEPLOYMENT_TIMEOUT_MS,
     stateRetention: e.STATE_BACKUP_RETENTION,
     concurrency: e.ORCHESTRATOR_CONCURRENCY,
@@ -158,6 +198,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    sandbox: e.ORCHESTRATOR_SANDBOX,
+    allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
     guards: {
       allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
       maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,

@@ -1,9 +1,9 @@
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
-import { CodeSourceError, type CodeRequest, type CodeSource, type Format } from '@iac-orchestrator/core';
+import { CodeSourceError, type CodeRequest, type CodeSource, type Format, type KnownFormat } from '@iac-orchestrator/core';
 
 /** The file a generator's single `output.code` becomes, by format. */
-export const MAIN_FILE_BY_FORMAT: Record<Format, string> = {
+export const MAIN_FILE_BY_FORMAT: Record<KnownFormat, string> & Partial<Record<Format, string>> = {
   terraform: 'main.tf',
   bicep: 'main.bicep',
   cloudformation: 'template.yaml',
@@ -129,7 +129,11 @@ export function filesOf(job: GenerationJob, format: Format): Record<string, stri
     for (const f of files) out[f.name] = f.content;
     return out;
   }
-  if (typeof job.output?.code === 'string' && job.output.code.length > 0) return { [MAIN_FILE_BY_FORMAT[format]]: job.output.code };
+  if (typeof job.output?.code === 'string' && job.output.code.length > 0) {
+    const main = MAIN_FILE_BY_FORMAT[format];
+    if (!main) throw new CodeSourceError(`${PREFIX}: a single output.code has no known file name for format "${format}"; the generator must send output.files`, false, { reason: 'no_files' });
+    return { [main]: job.output.code };
+  }
   throw new CodeSourceError(`${PREFIX}: generation job has no output`, false, { reason: 'not_completed' });
 }
 

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { buildServer, type HttpAdapterOptions, type RouteContext } from './server.js';
+export { orchestratorRoutes, orchestratorHandler, type OrchestratorRoutesOptions, type OrchestratorHandlerOptions, type OrchestratorHandler } from './mount.js';
 export type { EventedOrchestrator } from './orchestrator-port.js';
 export { HttpGeneratorCodeSource, filesOf, MAIN_FILE_BY_FORMAT, GenerationJobSchema, type GenerationJob, type HttpGeneratorCodeSourceOptions } from './generator-code-source.js';
 export { ROLES, parseApiTokens, authenticate, bearerToken, hasRole, callerOf, MIN_TOKEN_LENGTH, TokenConfigError, type Role, type ApiToken, type Principal } from './auth.js';
@@ -13,4 +14,5 @@ export { ServiceMetrics } from './metrics.js';
 export { buildOpenApiDocument } from './openapi.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';
 export { createStore, FileStoreNeedsImportError, MissingStorePackageError, REDIS_STORE_PACKAGE, SQLITE_STORE_PACKAGE } from './store-factory.js';
-export { startService, createExecutors, createCodeSource, type RunningService } from './service.js';
+export { startService, createCodeSource, type RunningService } from './service.js';
+export { createExecutors, EXECUTOR_PACKAGES, MissingExecutorPackageError } from './executor-packages.js';

@@ -28,6 +28,8 @@ declare module 'fastify' {
   }
 }
 
+const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
+
 export interface HttpAdapterOptions {
   orchestrator: EventedOrchestrator;
   /** API tokens; with none, every caller is trusted as the `local` admin (bind to loopback then). */
@@ -61,15 +63,24 @@ export interface RouteContext {
  * translate (request → validated input → one orchestrator call → response); errors go through one table.
  */
 export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
-  const tokens = opts.tokens ?? [];
   // Typed as the default instance: a pino Logger is a FastifyBaseLogger, but the generic would leak everywhere.
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    bodyLimit: opts.maxBodyBytes ?? 6 * 1024 * 1024,
+    bodyLimit: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     // Our ids are opaque strings; no trailing-slash or case games.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
   }) as unknown as FastifyInstance;
+  installRoutes(app, opts);
+  return app;
+}
+
+/**
+ * Adds the API to a Fastify instance: its body parsers, auth hooks, error and not-found handlers and routes.
+ * On a plugin's instance all of them stay inside the plugin's scope, so a host app keeps its own.
+ */
+export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOptions, 'logger'>): void {
+  const tokens = opts.tokens ?? [];
   const metrics = opts.metrics ?? new ServiceMetrics();
   const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
   const streams = new LiveStreams(opts.maxStreamsPerToken);
@@ -77,7 +88,7 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams, deployLimits: { ...DEFAULT_DEPLOY_LIMITS, ...opts.deployLimits } };
   const allowedHosts = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));
 
-  registerBodyParsers(app);
+  registerBodyParsers(app, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
     if (tokens.length === 0) assertLocalRequest(req, allowedHosts);
@@ -109,7 +120,6 @@ export function buildServer(opts: HttpAdapterOptions): FastifyInstance {
   app.addHook('onClose', async () => {
     detachMetrics?.();
   });
-  return app;
 }
 
 /** Authenticates the bearer token of a request. Public routes (no role) let callers without a token through. */
@@ -129,16 +139,16 @@ function principalOf(req: FastifyRequest, tokens: readonly ApiToken[]): Principa
  * the spec's examples do: such a body is read as JSON too, but not from a browser page (an `Origin`
  * header), which could otherwise post to a loopback service without a CORS preflight.
  */
-function registerBodyParsers(app: FastifyInstance): void {
+function registerBodyParsers(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
     try {
       done(null, parseJsonBody(body as string));
     } catch (e) {
       done(e as Error, undefined);
     }
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (req, body, done) => {
     if (req.headers.origin !== undefined) {
       done(new RequestFormatError('Request body must be JSON (Content-Type: application/json)', 415), undefined);
       return;

@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { InlineCodeSource, Orchestrator, type CodeSource, type Executor, type StateStore } from '@iac-orchestrator/core';
-import { BicepExecutor } from '@iac-orchestrator/executor-bicep';
-import { CloudFormationExecutor } from '@iac-orchestrator/executor-cloudformation';
-import { TerraformExecutor } from '@iac-orchestrator/executor-terraform';
-import type { ServiceConfig } from './config.js';
+import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
+import { ConfigError, isLoopback, unsandboxedRefusal, type ServiceConfig } from './config.js';
+import { createExecutors } from './executor-packages.js';
 import { HttpGeneratorCodeSource } from './generator-code-source.js';
 import { createLogger, orchestratorLogger } from './logger.js';
 import { buildServer } from './server.js';
@@ -25,20 +23,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** The three executors of this repository, configured from the service configuration. */
-export function createExecutors(config: ServiceConfig): Executor[] {
-  return [
-    new TerraformExecutor({
-      binary: config.terraform.binary,
-      workRoot: config.terraform.workRoot,
-      cliConfigFile: config.terraform.cliConfigFile,
-      pluginCacheDir: config.terraform.pluginCacheDir,
-    }),
-    new CloudFormationExecutor({ binary: config.cloudformation.binary, workRoot: config.cloudformation.workRoot }),
-    new BicepExecutor({ azBinary: config.bicep.azBinary, workRoot: config.bicep.workRoot }),
-  ];
-}
-
 /** `IAC_GENERATOR_URL` when set; without it only inline `files` can be deployed. */
 export function createCodeSource(config: ServiceConfig): CodeSource {
   return config.generator
@@ -56,11 +40,20 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   if (config.terraform.pluginCacheDir) await mkdir(config.terraform.pluginCacheDir, { recursive: true });
+  // Resolved before anything starts: `bwrap` that cannot work here, or `auto` that found no sandbox on an
+  // address other machines reach, refuses to start instead of running hostile code unisolated.
+  const sandbox = await resolveSandbox(config.sandbox).catch((e: unknown) => {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  });
+  if (sandbox.kind === 'none') {
+    if (!isLoopback(config.host) && !config.allowUnsandboxed) throw new ConfigError(unsandboxedRefusal(config.host, sandbox.describe().detail));
+    logger.warn({ sandbox: sandbox.describe() }, `Tool processes run WITHOUT a sandbox: ${sandbox.describe().detail}`);
+  } else logger.info({ sandbox: sandbox.describe() }, `Tool processes run in the ${sandbox.kind} sandbox`);
   const store = await createStore(config);
   await store.init?.();
   const orchestrator = new Orchestrator({
     store,
-    executors: createExecutors(config),
+    executors: await createExecutors(config),
     codeSource: createCodeSource(config),
     credentials: config.credentials,
     concurrency: config.concurrency,
@@ -69,6 +62,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     protectedEnvironments: config.protectedEnvironments,
     maxLogBytes: config.maxLogBytes,
     logger: orchestratorLogger(logger),
+    sandbox,
   });
   const { recovered } = await orchestrator.recover();
   if (recovered.length > 0) logger.warn({ recovered }, `recovered ${recovered.length} deployment(s) left running by a previous process`);

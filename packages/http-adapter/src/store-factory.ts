@@ -9,12 +9,12 @@ export const REDIS_STORE_PACKAGE = '@iac-orchestrator/state-store-redis';
 export const SQLITE_STORE_PACKAGE = '@iac-orchestrator/state-store-sqlite';
 
 interface RedisStoreModule {
-  RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string }) => StateStore;
+  RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string; retentionDays?: number }) => StateStore;
 }
 
 /** What the service uses of the SQLite package (its store, and the import of a file-store data dir). */
 export interface SqliteStoreModule {
-  SqliteStateStore: new (opts: { dataDir: string; encryptionKey?: string }) => StateStore;
+  SqliteStateStore: new (opts: { dataDir: string; encryptionKey?: string; retentionDays?: number }) => StateStore;
   DATABASE_FILE: string;
   isFileStoreDir(dir: string): Promise<boolean>;
   importFileStore(target: StateStore, options: { from: string; encryptionKey?: string }): Promise<Record<string, number>>;
@@ -72,8 +72,8 @@ export async function createStore(config: Pick<ServiceConfig, 'store'>, load: Lo
         `ORCHESTRATOR_DATA_DIR (${s.dataDir}) holds a file store: move it into SQLite with \`iac-orchestrator import-file-store ${s.dataDir}\`, or keep using it with ORCHESTRATOR_STORE=file`,
       );
     }
-    return new mod.SqliteStateStore({ dataDir: s.dataDir, encryptionKey: s.encryptionKey });
+    return new mod.SqliteStateStore({ dataDir: s.dataDir, encryptionKey: s.encryptionKey, retentionDays: s.retentionDays });
   }
   const mod = await loadStorePackage<RedisStoreModule>(REDIS_STORE_PACKAGE, 'REDIS_URL is set', 'RedisStateStore', load);
-  return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey });
+  return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey, retentionDays: s.retentionDays });
 }

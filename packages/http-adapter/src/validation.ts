@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REQUIRED_IDS_MESSAGE, ValidationError } from '@iac-orchestrator/core';
+import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE, ValidationError } from '@iac-orchestrator/core';
 
 /**
  * Validates `value` with one of core's input schemas and returns the parsed value (defaults applied), or
@@ -43,7 +43,7 @@ export function requireDeployIds(body: unknown): void {
   const b = (body ?? {}) as Record<string, unknown>;
   const present = (v: unknown) => v !== undefined && v !== null && v !== '';
   if (!present(b.blueprintId)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
-  if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'generationJobId');
+  if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId');
 }
 
 /** A route parameter that must be a plain id (deployment ids are never paths). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_IDS_MESSAGE } from '@iac-orchestrator/core';
+import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE } from '@iac-orchestrator/core';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { StubGenerator, terraformCode } from './support/stub-generator.js';
 
@@ -30,7 +30,8 @@ describe.skipIf(!terraformAvailable())('REST errors', () => {
   it('blueprintId or generationJobId missing → the spec message, with the field', async () => {
     const { blueprintId: _b, ...noBlueprint } = deployBody({ generationJobId: 'gen-ok' });
     expect(await deploy(noBlueprint)).toMatchObject({ status: 400, body: { error: REQUIRED_IDS_MESSAGE, field: 'blueprintId' } });
-    expect(await deploy(deployBody())).toMatchObject({ status: 400, body: { error: REQUIRED_IDS_MESSAGE, field: 'generationJobId' } });
+    expect(await deploy(deployBody())).toMatchObject({ status: 400, body: { error: CODE_REQUIRED_MESSAGE, field: 'generationJobId' } });
+    expect(CODE_REQUIRED_MESSAGE).toMatch(/generationJobId.*files/);
     expect(await deploy({})).toMatchObject({ status: 400, body: { error: 'blueprintId and generationJobId are required' } });
     await expectNothingStored();
   });
@@ -55,7 +56,7 @@ describe.skipIf(!terraformAvailable())('REST errors', () => {
   it('invalid fields → 400 naming the field', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [deployBody({ generationJobId: 'gen-ok', environment: '../etc' }), 'environment'],
-      [deployBody({ generationJobId: 'gen-ok', targetCloud: 'mars' }), 'targetCloud'],
+      [deployBody({ generationJobId: 'gen-ok', targetCloud: 'Mars!' }), 'targetCloud'],
       [deployBody({ generationJobId: 'gen-ok', format: 'pulumi' }), 'format'],
       [deployBody({ generationJobId: 'gen-ok', options: { parallelism: 0 } }), 'options.parallelism'],
       [deployBody({ generationJobId: 'gen-ok', options: { autoApprove: 'yes' } }), 'options.autoApprove'],

@@ -181,6 +181,8 @@ describe.skipIf(!terraformAvailable())('REST lifecycle with real terraform, code
     const ready = await api.call('GET', '/ready', { role: null });
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ready', ok: true, store: { ok: true } });
+    // The sandbox tool processes run in (bubblewrap here when it works, else none, said plainly).
+    expect(ready.body.sandbox).toMatchObject({ ok: true, kind: expect.stringMatching(/^(bwrap|none)$/), isolated: expect.any(Boolean), detail: expect.any(String) });
     expect(ready.body.executors).toEqual([expect.objectContaining({ format: 'terraform', ok: true, version: expect.stringMatching(/^terraform \d+\.\d+/) })]);
   });
 });

@@ -16,6 +16,9 @@ describe('loadConfig', () => {
     expect(c.store).toEqual({ kind: 'sqlite', dataDir: `${process.cwd()}/.orchestrator-data`, encryptionKey: undefined });
     expect(loadConfig({ ORCHESTRATOR_STORE: 'file' }).store.kind).toBe('file');
     expect(() => loadConfig({ ORCHESTRATOR_STORE: 'postgres' })).toThrow(/ORCHESTRATOR_STORE/);
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379', RETENTION_DAYS: '30' }).store).toMatchObject({ kind: 'redis', retentionDays: 30 });
+    expect(loadConfig({ RETENTION_DAYS: '7' }).store).toMatchObject({ kind: 'sqlite', retentionDays: 7 });
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', RETENTION_DAYS: '-1' })).toThrow(/RETENTION_DAYS/);
     expect(c.generator).toBeNull();
     expect(c.terraform.binary).toBe('terraform');
   });
@@ -74,6 +77,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/ORCHESTRATOR_API_TOKENS/);
     expect(loadConfig({ HOST: '0.0.0.0', ORCHESTRATOR_ALLOW_UNAUTHENTICATED: 'true' }).host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+  });
+
+  it('ORCHESTRATOR_SANDBOX: auto by default; none is refused beyond loopback unless explicitly allowed', () => {
+    expect(loadConfig({}).sandbox).toBe('auto');
+    expect(loadConfig({ ORCHESTRATOR_SANDBOX: 'bwrap' }).sandbox).toBe('bwrap');
+    expect(loadConfig({ ORCHESTRATOR_SANDBOX: 'none' })).toMatchObject({ sandbox: 'none', host: '127.0.0.1' });
+    const open = { HOST: '0.0.0.0', ORCHESTRATOR_API_TOKENS: `ci:deployer:${TOKEN}`, ORCHESTRATOR_SANDBOX: 'none' };
+    expect(() => loadConfig(open)).toThrow(/ORCHESTRATOR_ALLOW_UNSANDBOXED/);
+    expect(loadConfig({ ...open, ORCHESTRATOR_ALLOW_UNSANDBOXED: 'true' })).toMatchObject({ sandbox: 'none', allowUnsandboxed: true });
+    expect(() => loadConfig({ ORCHESTRATOR_SANDBOX: 'docker' })).toThrow(/ORCHESTRATOR_SANDBOX/);
   });
 
   it('listens on every interface by default once tokens are configured', () => {

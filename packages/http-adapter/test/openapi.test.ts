@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DeployInputSchema, RollbackInputSchema } from '@iac-orchestrator/core';
+import { DeployInputSchema, FORMAT_PATTERN, RollbackInputSchema } from '@iac-orchestrator/core';
 import { buildOpenApiDocument } from '../src/openapi.js';
 
 describe('OpenAPI document', () => {
@@ -35,7 +35,8 @@ describe('OpenAPI document', () => {
   it('generates request bodies from the same zod schemas that validate them', () => {
     const { $schema: _a, ...deploy } = z.toJSONSchema(DeployInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     expect(doc.components.schemas.DeployInput).toEqual(deploy);
-    expect(doc.components.schemas.DeployInput.properties.format.enum).toEqual(['terraform', 'bicep', 'cloudformation']);
+    // Open formats: a pattern, with the formats this repository ships as examples.
+    expect(doc.components.schemas.DeployInput.properties.format).toMatchObject({ pattern: FORMAT_PATTERN.source, examples: ['terraform', 'bicep', 'cloudformation'] });
     const { $schema: _b, ...rollback } = z.toJSONSchema(RollbackInputSchema, { io: 'input' }) as Record<string, unknown>;
     expect(doc.components.schemas.RollbackInput).toEqual(rollback);
     expect(doc.paths['/api/deployments'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeployInput' });

@@ -4,10 +4,14 @@
  * serve /health; a second `npm start` must serve it again without rebuilding anything (dist/ untouched);
  * an edited source rebuilds its package and the packages depending on it, nothing else.
  *
- * npm is pointed at the local cache, preferring it (`prefer-offline`), so the install is offline-fast.
+ * npm is pointed at the local cache, preferring it (`prefer-offline`), so the install is offline-fast, and
+ * the native addon better-sqlite3 is handed to its prebuild-install as a local prebuild packed from this
+ * checkout's own build of it (the role a download from its release page would play; without it the
+ * clone compiles SQLite for minutes). `.ci/run`'s own `npm ci` still builds it for real.
  * It clones HEAD: uncommitted changes are not part of what it tests.
  */
-import { mkdtemp, readdir, readFile, rm, stat, appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,9 +28,22 @@ function npmEnv(extra: Record<string, string>): Record<string, string> {
   return { ...env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...extra };
 }
 
+/**
+ * A prebuild-install tarball of this checkout's compiled better-sqlite3 in `dir`, and the env naming it;
+ * none when it is not installed here.
+ */
+async function localSqlitePrebuild(dir: string): Promise<Record<string, string>> {
+  const pkgDir = join(repoRoot, 'node_modules', 'better-sqlite3');
+  const addon = join('build', 'Release', 'better_sqlite3.node');
+  if (!existsSync(join(pkgDir, addon))) return {};
+  const { version } = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+  await execa('tar', ['-czf', join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`), '-C', pkgDir, addon]);
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
+}
+
 /** Runs `npm start` in `dir` until /health answers, then stops it (the whole process group); returns what it printed. */
-async function startAndReachHealth(dir: string): Promise<string> {
-  const child = execa('npm', ['start'], { cwd: dir, env: npmEnv({ PORT: '0', LOG_LEVEL: 'info' }), extendEnv: false, detached: true, reject: false, all: true, buffer: false });
+async function startAndReachHealth(dir: string, extraEnv: Record<string, string> = {}): Promise<string> {
+  const child = execa('npm', ['start'], { cwd: dir, env: npmEnv({ PORT: '0', LOG_LEVEL: 'info', ...extraEnv }), extendEnv: false, detached: true, reject: false, all: true, buffer: false });
   let out = '';
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -65,9 +82,12 @@ async function distTimes(dir: string): Promise<Map<string, number>> {
 describe.skipIf(!ok)('quick start from a clean clone', () => {
   let dir = '';
   let clone = '';
+  let prebuilds: Record<string, string> = {};
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'quick-start-'));
     clone = join(dir, 'clone');
+    await mkdir(join(dir, 'prebuilds'));
+    prebuilds = await localSqlitePrebuild(join(dir, 'prebuilds'));
     await execa('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, clone]);
   });
   afterAll(async () => {
@@ -75,7 +95,7 @@ describe.skipIf(!ok)('quick start from a clean clone', () => {
   });
 
   it('npm start installs, builds, serves /health; a second npm start rebuilds nothing; an edit rebuilds only what depends on it', { timeout: 900_000 }, async () => {
-    const first = await startAndReachHealth(clone);
+    const first = await startAndReachHealth(clone, prebuilds);
     expect(first).toMatch(/\[prepare\] installing the locked dependencies with npm ci \(node_modules is missing\)/);
     expect(first).toMatch(/\[prepare\] building @iac-orchestrator\/http-adapter \(JavaScript only\): never built here/);
 

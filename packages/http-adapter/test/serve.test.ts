@@ -29,8 +29,9 @@ describe('iac-orchestrator serve (the CLI as a child process)', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
 
     const ready = await fetch(`${svc.url}/ready`);
-    const report = (await ready.json()) as { store: { ok: boolean }; executors: Array<{ format: string; ok: boolean }> };
+    const report = (await ready.json()) as { store: { ok: boolean }; executors: Array<{ format: string; ok: boolean }>; sandbox: { kind: string; ok: boolean } };
     expect(report.store.ok).toBe(true);
+    expect(report.sandbox).toMatchObject({ ok: true, kind: expect.stringMatching(/^(bwrap|none)$/) });
     expect(report.executors.map((e) => e.format).sort()).toEqual(['bicep', 'cloudformation', 'terraform']);
     expect(report.executors.find((e) => e.format === 'terraform')?.ok).toBe(true);
     expect(ready.status).toBe(report.executors.every((e) => e.ok) ? 200 : 503);
@@ -45,6 +46,13 @@ describe('iac-orchestrator serve (the CLI as a child process)', () => {
     const r = await execa('node', ['--import', 'tsx', cliEntry, 'serve'], { cwd: repoRoot, env: childEnv({ HOST: '0.0.0.0', PORT: '0' }), extendEnv: false, reject: false });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without authentication/);
+  });
+
+  it('refuses to run tools unsandboxed beyond loopback unless told so (exit 2, says why)', async () => {
+    const env = { HOST: '0.0.0.0', PORT: '0', ORCHESTRATOR_API_TOKENS: `ci:deployer:${'t'.repeat(40)}`, ORCHESTRATOR_SANDBOX: 'none', ORCHESTRATOR_DATA_DIR: join(dir, 'data-none') };
+    const r = await execa('node', ['--import', 'tsx', cliEntry, 'serve'], { cwd: repoRoot, env: childEnv(env), extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/Refusing to run tool processes without a sandbox .*ORCHESTRATOR_ALLOW_UNSANDBOXED=true/);
   });
 
   it('an unknown command prints the usage (exit 2)', async () => {

@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { orchestratorRoutes } from '../src/mount.js';
 import { buildServer } from '../src/server.js';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { chromiumAvailable, launchChromium, signedInPage } from './support/browser.js';
@@ -47,9 +49,10 @@ describe('the web console at /ui', () => {
   describe.runIf(terraformAvailable() && chromiumAvailable())('in a real browser against a real service and real terraform', () => {
     const h = new ApiHarness();
     let browser: Browser;
+    let uiDir = '';
     beforeAll(async () => {
-      await ensureUiBuilt();
-      await h.start();
+      uiDir = await ensureUiBuilt();
+      await h.start({ ui: { dir: uiDir } });
       browser = await launchChromium();
     }, 180_000);
     afterAll(async () => {
@@ -58,7 +61,9 @@ describe('the web console at /ui', () => {
     });
 
     it('serves the built page with a content-security policy and no third-party resources', async () => {
-      expect((await fetch(`${h.url}/ui`)).status).toBe(200);
+      const bare = await fetch(`${h.url}/ui`, { redirect: 'manual' });
+      expect(bare.status).toBe(302);
+      expect(bare.headers.get('location')).toBe('/ui/');
       const res = await fetch(`${h.url}/ui/`);
       expect(res.status).toBe(200);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -68,6 +73,23 @@ describe('the web console at /ui', () => {
       const html = await res.text();
       expect(html).not.toMatch(/https?:\/\//);
       expect(html).not.toMatch(/<script>(?!<\/script>)/);
+      const script = /src="(\.\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeTruthy();
+      const js = await fetch(new URL(script!, `${h.url}/ui/`));
+      expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    });
+
+    it('works under a mount prefix: assets are relative and the page finds the API beside it', async () => {
+      const app = Fastify();
+      await app.register(orchestratorRoutes, { orchestrator: h.orchestrator, prefix: '/iac', tokens: [], ui: { dir: uiDir } });
+      const bare = await app.inject({ url: '/iac/ui' });
+      expect(bare.statusCode).toBe(302);
+      expect(bare.headers.location).toBe('/iac/ui/');
+      const page = await app.inject({ url: '/iac/ui/' });
+      expect(page.statusCode).toBe(200);
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+      expect((await app.inject({ url: `/iac/ui/${script}` })).statusCode).toBe(200);
+      await app.close();
     });
 
     it('lists deployments with filters and follows a deployment live to completed', async () => {
@@ -102,13 +124,15 @@ describe('the web console at /ui', () => {
 
       await page.getByRole('link', { name: '← All deployments' }).click();
       await page.locator(`tr[data-deployment="${id}"]`).getByText('completed').waitFor();
-      await page.screenshot({ path: join(shotsDir, 'console-list.png') });
       expect(cspErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
     }, 180_000);
 
     it('production: a viewer sees no Approve button; an approver approves after a confirmation naming the environment and counts', async () => {
       const files = await fixtureFiles();
-      const started = await h.call('POST', '/api/deployments', { role: 'deployer', body: deployBody({ blueprintId: 'console-prod', environment: 'production', files, options: { variables: { name: 'prod' } } }) });
+      // A first version (an approver may auto-approve production), then a change that waits for approval.
+      const first = await h.call('POST', '/api/deployments', { role: 'approver', body: deployBody({ blueprintId: 'console-prod', environment: 'production', files, options: { autoApprove: true, variables: { name: 'blue' } } }) });
+      expect((await h.waitForStatus(first.body.deploymentId, ['completed', 'failed'])).status).toBe('completed');
+      const started = await h.call('POST', '/api/deployments', { role: 'deployer', body: deployBody({ blueprintId: 'console-prod', environment: 'production', files, options: { autoApprove: true, variables: { name: 'green' } } }) });
       const id = started.body.deploymentId as string;
       await h.waitForStatus(id, ['awaiting_approval']);
 
@@ -122,12 +146,26 @@ describe('the web console at /ui', () => {
       const approver = await signedInPage(browser, h.url, 'approver');
       await approver.goto(`${h.url}/ui/#/deployments/${id}`);
       await approver.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
-      await approver.getByRole('list', { name: 'Planned changes' }).getByText('terraform_data.app').waitFor();
+      const diff = approver.getByRole('list', { name: 'Planned changes' });
+      await diff.getByText('terraform_data.app').waitFor();
+      // The update's changed attribute, before → after.
+      await diff.getByText('"net-blue" → "net-green"').waitFor();
       await approver.screenshot({ path: join(shotsDir, 'console-plan-awaiting-approval.png'), fullPage: true });
-      await approver.getByRole('button', { name: 'Approve' }).click();
+
+      // Keyboard only: Tab to Approve, Enter opens the confirmation, Escape closes it without deciding.
+      const approve = approver.getByRole('button', { name: 'Approve' });
+      for (let i = 0; i < 30 && !(await approve.evaluate((b) => b === b.ownerDocument.activeElement)); i++) await approver.keyboard.press('Tab');
+      expect(await approve.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true);
+      await approver.keyboard.press('Enter');
       const dialog = approver.getByRole('dialog', { name: 'Approve and apply to production?' });
       await dialog.waitFor();
-      expect(await dialog.getByTestId('confirm-summary').textContent()).toBe('Environment production: Plan: 2 to add, 0 to change, 0 to destroy.');
+      await approver.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect((await h.call('GET', `/api/deployments/${id}`)).body.status).toBe('awaiting_approval');
+
+      await approve.click();
+      await dialog.waitFor();
+      expect(await dialog.getByTestId('confirm-summary').textContent()).toBe('Environment production: Plan: 0 to add, 2 to change, 0 to destroy.');
       await dialog.getByLabel('Comment (optional)').fill('approved in the console');
       await dialog.getByRole('button', { name: 'Approve and apply' }).click();
       await statusOf(approver).getByText('completed').waitFor({ timeout: 90_000 });
@@ -171,6 +209,13 @@ describe('the web console at /ui', () => {
       await page.getByText('rollback').first().waitFor();
       const outputs = page.getByRole('heading', { name: 'Outputs' }).locator('xpath=following-sibling::table[1]');
       await expect.poll(() => outputs.textContent(), { timeout: 30_000 }).toContain('app-one');
+
+      // The list, now with every outcome of this file's runs.
+      await page.getByRole('link', { name: '← All deployments' }).click();
+      await page.locator('tr[data-deployment]').nth(2).waitFor();
+      const rolledBack = (await h.call('GET', `/api/deployments/${second.id}`)).body.status as string;
+      await page.locator(`tr[data-deployment="${second.id}"] .badge`).getByText(rolledBack.replace('_', ' ')).waitFor();
+      await page.screenshot({ path: join(shotsDir, 'console-list.png') });
     }, 180_000);
   });
 });

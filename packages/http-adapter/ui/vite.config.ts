@@ -8,7 +8,8 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  base: '/ui/',
+  // Relative asset URLs: the console works wherever the adapter is mounted (/ui, /iac/ui...).
+  base: './',
   plugins: [preact()],
   logLevel: 'warn',
   build: {

@@ -1,117 +1,126 @@
 /**
- * Deployments: records through keyv, plus sorted-set indexes per filter value so that a listing reads
- * one index range instead of every key.
+ * Deployments: records, a plain header per record and sorted-set indexes per filter value, all in the
+ * `{deployments}` slot (see keys.ts), so that a record and its index entries change in one script.
  *
  * Index members are `createdAt \0 id` with every score 0, so Redis orders them by bytes: exactly the
- * listing's order (createdAt, then id). A page is a reverse lex range starting after the cursor's
- * member, which stays put when newer deployments arrive. The listing re-checks each record it loads,
- * so an index entry left behind (a status that changed, a write cut off between record and index)
- * is skipped rather than shown.
+ * listing's order (createdAt, then id). A page is a reverse lex range starting after the cursor's member,
+ * which stays put when newer deployments arrive. The active set indexes every deployment not yet in a
+ * terminal status: recovery reads it, and never the history.
  *
- * `replaceDeployment` is a compare-and-set on the record's `revision`: the record is read and decoded
- * here (it may be sealed), and one Lua script writes the new record and its index entries only if the
- * stored value is still exactly the one read (see `REPLACE_DEPLOYMENT`).
+ * Retention (`retentionDays`): a terminal deployment is queued in the expiry set at the time it falls out
+ * of retention; its log list and plans get the same TTL. `pruneExpired` removes due records with their
+ * index entries (see `PRUNE_DEPLOYMENT`). Active deployments are never queued.
  * @module
  */
 import { createHash } from 'node:crypto';
-import { DeploymentStatusSchema, type Deployment, type ListDeploymentsQuery, type Page } from '@iac-orchestrator/core';
+import { isTerminal, type Deployment, type DeploymentStatus } from '@iac-orchestrator/core';
 import type { Handles } from './connection.js';
-import { encodeCursor, matchesFilters, normaliseQuery, type SortKey } from './deployment-query.js';
 import type { Keys } from './keys.js';
-import type { Sealer } from './sealing.js';
 import { checkDeployment, checkReplace } from './rules.js';
-import { REPLACE_DEPLOYMENT } from './scripts.js';
+import { PRUNE_DEPLOYMENT, WRITE_DEPLOYMENT } from './scripts.js';
+import type { Sealer } from './sealing.js';
 
 const SEPARATOR = '\u0000';
-const member = (k: SortKey) => `${k.createdAt}${SEPARATOR}${k.id}`;
-const parseMember = (m: string): SortKey => {
-  const at = m.indexOf(SEPARATOR);
-  return { createdAt: m.slice(0, at), id: m.slice(at + 1) };
-};
+export const member = (createdAt: string, id: string) => `${createdAt}${SEPARATOR}${id}`;
 
-/** Index members read per round trip while filling a page. */
-const BATCH = 100;
-
-/** The indexes a deployment belongs in, and the status indexes it must not be in. */
-function indexKeys(keys: Keys, d: Deployment): { add: string[]; remove: string[] } {
-  const add = [keys.deploymentsAll(), keys.deploymentsByStack(d.stackKey)];
-  if (d.blueprintId) add.push(keys.deploymentsByBlueprint(d.blueprintId));
-  if (d.environment) add.push(keys.deploymentsByEnvironment(d.environment));
-  const remove: string[] = [];
-  for (const status of DeploymentStatusSchema.options) (status === d.status ? add : remove).push(keys.deploymentsByStatus(status));
-  return { add, remove };
+/** What the indexes need of a deployment, stored in plain beside the (possibly sealed) record. */
+interface Header {
+  m: string;
+  stackKey: string;
+  blueprintId?: string;
+  environment?: string;
+  status: DeploymentStatus;
 }
 
-export async function putDeployment(h: Handles, keys: Keys, sealer: Sealer, deployment: Deployment): Promise<void> {
-  checkDeployment(deployment);
-  const m = member(deployment);
-  // Record first: an index entry never points at a record that was not written.
-  await h.records.set(keys.deployment(deployment.id), sealer.seal(deployment));
-  const { add, remove } = indexKeys(keys, deployment);
-  const tx = h.redis.multi();
-  for (const key of add) tx.zAdd(key, { score: 0, value: m });
-  for (const key of remove) tx.zRem(key, m);
-  await tx.exec();
+const headerOf = (d: Deployment): Header => ({ m: member(d.createdAt, d.id), stackKey: d.stackKey, blueprintId: d.blueprintId, environment: d.environment, status: d.status });
+
+/** Every index a deployment with this header is in. */
+export function indexKeysOf(keys: Keys, h: Header): string[] {
+  const out = [keys.deploymentsAll(), keys.deploymentsByStack(h.stackKey), keys.deploymentsByStatus(h.status)];
+  if (h.blueprintId) out.push(keys.deploymentsByBlueprint(h.blueprintId));
+  if (h.environment) out.push(keys.deploymentsByEnvironment(h.environment));
+  if (h.blueprintId && h.environment) out.push(keys.deploymentsByBlueprintEnvironment(h.blueprintId, h.environment));
+  if (!isTerminal(h.status)) out.push(keys.deploymentsActive());
+  return out;
 }
 
-export async function replaceDeployment(h: Handles, keys: Keys, sealer: Sealer, deployment: Deployment, expectedRevision: number): Promise<boolean> {
-  checkReplace(deployment, expectedRevision);
-  const recordKey = keys.recordRedisKey(keys.deployment(deployment.id));
-  // The stored value as keyv wrote it; its revision is checked here, its bytes again by the script.
-  const raw = await h.redis.get(recordKey);
-  if (raw === null) return false;
-  const stored = (await h.records.deserializeData<unknown>(raw))?.value;
-  if (stored === undefined) return false;
-  if (((sealer.open(stored) as Deployment).revision ?? 0) !== expectedRevision) return false;
-  const value = await h.records.serializeData({ value: sealer.seal(deployment), expires: undefined });
-  if (typeof value !== 'string') throw new Error('keyv did not serialize the deployment record to a string');
-  const { add, remove } = indexKeys(keys, deployment);
-  const written = await h.redis.eval(REPLACE_DEPLOYMENT, {
-    keys: [recordKey, ...add, ...remove],
-    arguments: [createHash('sha1').update(raw, 'utf8').digest('hex'), value, member(deployment), String(add.length)],
-  });
-  return written === 1;
+export interface DeploymentWriter {
+  keys: Keys;
+  sealer: Sealer;
+  /** Retention of terminal deployments in ms, or null to keep them. */
+  retentionMs: number | null;
 }
 
-export async function getDeployment(h: Handles, keys: Keys, sealer: Sealer, id: string): Promise<Deployment | null> {
-  const stored = await h.records.get(keys.deployment(id));
-  return stored === undefined ? null : (sealer.open(stored) as Deployment);
-}
-
-export async function listDeployments(h: Handles, keys: Keys, sealer: Sealer, query: ListDeploymentsQuery): Promise<Page<Deployment>> {
-  const q = normaliseQuery(query);
-  const index = await narrowestIndex(h, keys, q);
-  const found: Deployment[] = [];
-  let from = q.after ? `(${member(q.after)}` : '+';
-  while (found.length <= q.limit) {
-    const members = await h.redis.zRange(index, from, '-', { BY: 'LEX', REV: true, LIMIT: { offset: 0, count: BATCH } });
-    if (members.length === 0) break;
-    const sortKeys = members.map(parseMember);
-    const stored = await h.records.getMany(sortKeys.map((k) => keys.deployment(k.id)));
-    const records = stored.map((x) => (x === undefined ? undefined : (sealer.open(x) as Deployment)));
-    records.forEach((d, i) => {
-      if (d && d.createdAt === sortKeys[i].createdAt && matchesFilters(d, q)) found.push(d);
+/** Writes record, header and index entries in one script; retries when another writer moved the header. */
+async function write(h: Handles, w: DeploymentWriter, d: Deployment, expected: { sha: string } | null): Promise<boolean> {
+  const { keys } = w;
+  const header = headerOf(d);
+  const value = JSON.stringify(w.sealer.seal(d));
+  const terminal = isTerminal(d.status);
+  const expiry = w.retentionMs !== null && terminal ? String(Date.now() + w.retentionMs) : '';
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const oldText = (await h.redis.hGet(keys.deploymentHeaders(), d.id)) ?? '';
+    const old = oldText ? (JSON.parse(oldText) as Header) : null;
+    const removeFrom = old ? indexKeysOf(keys, old) : [];
+    const reply = await h.redis.eval(WRITE_DEPLOYMENT, {
+      keys: [keys.deployment(d.id), keys.deploymentHeaders(), keys.deploymentsExpiry(), ...removeFrom, ...indexKeysOf(keys, header)],
+      arguments: [expected ? 'replace' : 'put', expected?.sha ?? '', d.id, oldText, value, JSON.stringify(header), old?.m ?? '', String(removeFrom.length), header.m, expiry],
     });
-    from = `(${members[members.length - 1]}`;
+    if (reply === -1) continue;
+    if (reply === 1 && expiry) await expireSatellites(h, w, d.id);
+    return reply === 1;
   }
-  const items = found.slice(0, q.limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: found.length > q.limit && last ? encodeCursor(last) : null };
+  throw new Error(`deployment ${d.id} is being rewritten too often to update its index entries`);
 }
 
-/** The smallest index that covers the query: every match is in it, the other filters are checked per record. */
-async function narrowestIndex(h: Handles, keys: Keys, q: ReturnType<typeof normaliseQuery>): Promise<string> {
-  const candidates: string[] = [];
-  if (q.stackKey !== undefined) candidates.push(keys.deploymentsByStack(q.stackKey));
-  if (q.blueprintId !== undefined) candidates.push(keys.deploymentsByBlueprint(q.blueprintId));
-  if (q.environment !== undefined) candidates.push(keys.deploymentsByEnvironment(q.environment));
-  if (q.statuses?.size === 1) candidates.push(keys.deploymentsByStatus([...q.statuses][0]));
-  if (candidates.length === 0) return keys.deploymentsAll();
-  if (candidates.length === 1) return candidates[0];
-  const sizes = await Promise.all(candidates.map((k) => h.redis.zCard(k)));
-  let best = 0;
-  sizes.forEach((n, i) => {
-    if (n < sizes[best]) best = i;
-  });
-  return candidates[best];
+/** The log list and plans of a terminal deployment expire with it. */
+async function expireSatellites(h: Handles, w: DeploymentWriter, id: string): Promise<void> {
+  const ms = w.retentionMs!;
+  await Promise.all([
+    h.redis.pExpire(w.keys.logs(id), ms),
+    h.redis.pExpire(w.keys.recordRedisKey(w.keys.plan(id)), ms),
+    // The plan slot also holds a deployment's sealed secret variables (ADR 2) under `<id>:variables`.
+    h.redis.pExpire(w.keys.recordRedisKey(w.keys.plan(`${id}:variables`)), ms),
+  ]);
+}
+
+export async function putDeployment(h: Handles, w: DeploymentWriter, deployment: Deployment): Promise<void> {
+  checkDeployment(deployment);
+  await write(h, w, deployment, null);
+}
+
+/** Compare-and-set on `revision`: the stored value is decoded here, and the script checks it is unchanged. */
+export async function replaceDeployment(h: Handles, w: DeploymentWriter, deployment: Deployment, expectedRevision: number): Promise<boolean> {
+  checkReplace(deployment, expectedRevision);
+  const raw = await h.redis.get(w.keys.deployment(deployment.id));
+  if (raw === null) return false;
+  if (((w.sealer.open(JSON.parse(raw)) as Deployment).revision ?? 0) !== expectedRevision) return false;
+  return write(h, w, deployment, { sha: createHash('sha1').update(raw, 'utf8').digest('hex') });
+}
+
+export async function getDeployment(h: Handles, w: DeploymentWriter, id: string): Promise<Deployment | null> {
+  const raw = await h.redis.get(w.keys.deployment(id));
+  return raw === null ? null : (w.sealer.open(JSON.parse(raw)) as Deployment);
+}
+
+/**
+ * Removes up to `batch` terminal deployments whose retention ran out (records, headers, index entries).
+ * Returns how many were removed.
+ */
+export async function pruneExpired(h: Handles, w: DeploymentWriter, batch: number, now = Date.now()): Promise<number> {
+  const { keys } = w;
+  const due = await h.redis.zRangeByScore(keys.deploymentsExpiry(), '-inf', now, { LIMIT: { offset: 0, count: batch } });
+  if (due.length === 0) return 0;
+  const headers = await h.redis.hmGet(keys.deploymentHeaders(), due);
+  let removed = 0;
+  for (let i = 0; i < due.length; i++) {
+    const text = headers[i];
+    const header = text ? (JSON.parse(text) as Header) : null;
+    const reply = await h.redis.eval(PRUNE_DEPLOYMENT, {
+      keys: [keys.deployment(due[i]), keys.deploymentHeaders(), keys.deploymentsExpiry(), ...(header ? indexKeysOf(keys, header) : [])],
+      arguments: [due[i], text ?? '', header?.m ?? '', String(now)],
+    });
+    removed += reply === 1 ? 1 : 0;
+  }
+  return removed;
 }

@@ -3,14 +3,16 @@
  * - Logs: one append-only Redis list per deployment; the cursor is the list index, so `RPUSH` never
  *   reorders what a reader already saw.
  * - Bundles and plans: keyv records.
- * - Audit: keyv records numbered by `INCR`, indexed by sorted sets (score = number) per stack and per
- *   deployment, so "newest first" is exact even when replicas append at once.
+ * - Audit: entries in one hash numbered by `INCR`, indexed by sorted sets (score = number) per stack and
+ *   per deployment, so "newest first" is exact even when replicas append at once; all in the `{audit}`
+ *   slot, appended (and, with retention, trimmed oldest first) by one script.
  * @module
  */
 import type { AuditEntry, Bundle, LogEntry, LogPage, StoredPlan } from '@iac-orchestrator/core';
 import type { Handles } from './connection.js';
 import type { Keys } from './keys.js';
 import { checkAudit, checkAuditQuery, checkBundle, checkLogEntries, checkPlan, logWindow, requireString } from './rules.js';
+import { APPEND_AUDIT } from './scripts.js';
 import type { Sealer } from './sealing.js';
 
 export async function appendLogs(h: Handles, keys: Keys, sealer: Sealer, deploymentId: string, entries: LogEntry[]): Promise<void> {
@@ -61,14 +63,15 @@ export async function deletePlan(h: Handles, keys: Keys, deploymentId: string): 
   await h.records.delete(keys.plan(deploymentId));
 }
 
-export async function appendAudit(h: Handles, keys: Keys, sealer: Sealer, entry: AuditEntry): Promise<void> {
+export async function appendAudit(h: Handles, keys: Keys, sealer: Sealer, entry: AuditEntry, retentionMs: number | null, pruneBatch: number): Promise<void> {
   checkAudit(entry);
-  const seq = await h.redis.incr(keys.auditSeq());
-  await h.records.set(keys.audit(seq), sealer.seal(entry));
-  const tx = h.redis.multi().zAdd(keys.auditAll(), { score: seq, value: String(seq) });
-  if (entry.stackKey != null) tx.zAdd(keys.auditByStack(entry.stackKey), { score: seq, value: String(seq) });
-  if (entry.deploymentId != null) tx.zAdd(keys.auditByDeployment(entry.deploymentId), { score: seq, value: String(seq) });
-  await tx.exec();
+  const indexes: string[] = [];
+  if (entry.stackKey != null) indexes.push(keys.auditByStack(entry.stackKey));
+  if (entry.deploymentId != null) indexes.push(keys.auditByDeployment(entry.deploymentId));
+  await h.redis.eval(APPEND_AUDIT, {
+    keys: [keys.auditSeq(), keys.auditRecords(), keys.auditAll(), keys.auditTimes(), keys.auditFloor(), ...indexes],
+    arguments: [JSON.stringify(sealer.seal(entry)), String(Date.now()), retentionMs === null ? '' : String(retentionMs), String(pruneBatch)],
+  });
 }
 
 /** Index entries read per round trip while filling a page. */
@@ -87,9 +90,11 @@ export async function listAudit(h: Handles, keys: Keys, sealer: Sealer, query: {
   while (out.length < query.limit) {
     const seqs = await h.redis.zRange(index, from, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: AUDIT_BATCH } });
     if (seqs.length === 0) break;
-    const stored = await h.records.getMany(seqs.map((s) => keys.audit(Number(s))));
-    for (const e of stored.map((x) => (x === undefined ? undefined : (sealer.open(x) as AuditEntry)))) {
-      if (!e || out.length >= query.limit) continue;
+    const stored = await h.redis.hmGet(keys.auditRecords(), seqs);
+    for (const json of stored) {
+      // Missing: trimmed past retention since the index was read.
+      if (json === null || out.length >= query.limit) continue;
+      const e = sealer.open(JSON.parse(json)) as AuditEntry;
       if (query.stackKey !== undefined && e.stackKey !== query.stackKey) continue;
       if (query.deploymentId !== undefined && e.deploymentId !== query.deploymentId) continue;
       out.push(e);

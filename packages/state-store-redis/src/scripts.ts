@@ -47,13 +47,12 @@ return 1
 `;
 
 /**
- * The state-version write. KEYS: lock, fence, current, versions, rawRefs, floor.
- * ARGV: lockId, token, expectedVersion, retention, version metadata JSON, raw state's record key ('' if
- * none), the Redis key prefix of records (to delete trimmed raw state, which is stored through keyv).
+ * The state-version write. KEYS: lock, fence, current, versions, raw, floor (one stack, one slot).
+ * ARGV: lockId, token, expectedVersion, retention, version metadata JSON, raw state JSON ('' if none).
  *
  * Checks, in this order (a fenced-out writer must stop whatever the version): the lock is live and
  * held under lockId with this token, and the token is the stack's current fence; the stack is at
- * expectedVersion. Then writes version expectedVersion + 1 and trims raw state of the versions that
+ * expectedVersion. Then writes version expectedVersion + 1 and drops the raw state of the versions that
  * fell out of retention (their metadata stays as audit trail).
  * → `{'OK', version}`, `{'LOCK_LOST'}` or `{'CONFLICT', currentVersion}`.
  */
@@ -74,38 +73,89 @@ local floor = version - tonumber(ARGV[4])
 local oldFloor = tonumber(redis.call('GET', KEYS[6]) or '0')
 if floor > oldFloor then
   redis.call('SET', KEYS[6], floor)
-  for v = oldFloor + 1, floor do
-    local ref = redis.call('HGET', KEYS[5], v)
-    if ref then
-      redis.call('DEL', ARGV[7] .. ref)
-      redis.call('HDEL', KEYS[5], v)
-    end
-  end
+  for v = oldFloor + 1, floor do redis.call('HDEL', KEYS[5], v) end
 end
 return {'OK', version}
 `;
 
 /**
- * Compare-and-set of a deployment record together with its index entries.
- * KEYS: the record's Redis key, then `ARGV[4]` index keys to add the record's member to, then index
- * keys to remove it from (the statuses it no longer has).
- * ARGV: SHA-1 (hex) of the stored value the caller read and checked the revision of, the new stored
- * value (keyv's serialized form), the index member, the number of index keys to add to.
+ * Writes a deployment record with its header and index entries, as one step.
+ * KEYS: record, headers, expiry, then ARGV[8] index keys holding the old member (to remove it from),
+ * then the index keys the new member goes in.
+ * ARGV: mode ('put' | 'replace'), SHA-1 of the stored value a replace read ('' for put), id, the header
+ * the caller read ('' when none), new stored value, new header, old member ('' when none), how many
+ * index keys to remove from, new member, expiry time in ms ('' when the deployment is not up for
+ * retention).
  *
- * The record is sealed when a key is set, so the script cannot read its revision; the caller decodes
- * it and the script checks that the stored value is still, byte for byte, the one decoded. There is no
- * separate revision key to drift from the record: whatever wrote the record last (this script,
- * `putDeployment`, an older version of the store), the next compare-and-set reads that record.
- * → 1 when written, 0 when the record is gone or changed since it was read.
+ * A replace writes only if the stored value is still byte for byte the one whose revision the caller
+ * checked (the record may be sealed, so the script cannot read the revision itself). Both modes write only
+ * if the header is still the one read, since the caller derived the index keys to clean from it.
+ * → 1 written, 0 the record is gone or moved (replace), -1 the header moved (read again and retry).
  */
-export const REPLACE_DEPLOYMENT = `
-local stored = redis.call('GET', KEYS[1])
-if not stored or redis.sha1hex(stored) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-local adds = tonumber(ARGV[4])
-for i = 2, #KEYS do
-  if i <= adds + 1 then redis.call('ZADD', KEYS[i], 0, ARGV[3])
-  else redis.call('ZREM', KEYS[i], ARGV[3]) end
+export const WRITE_DEPLOYMENT = `
+if ARGV[1] == 'replace' then
+  local stored = redis.call('GET', KEYS[1])
+  if not stored or redis.sha1hex(stored) ~= ARGV[2] then return 0 end
 end
+local header = redis.call('HGET', KEYS[2], ARGV[3]) or ''
+if header ~= ARGV[4] then return -1 end
+local removes = tonumber(ARGV[8])
+for i = 4, 3 + removes do redis.call('ZREM', KEYS[i], ARGV[7]) end
+for i = 4 + removes, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[9]) end
+redis.call('SET', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[6])
+if ARGV[10] ~= '' then redis.call('ZADD', KEYS[3], ARGV[10], ARGV[3]) else redis.call('ZREM', KEYS[3], ARGV[3]) end
 return 1
+`;
+
+/**
+ * Removes a deployment past retention: record, header, retention entry and index entries.
+ * KEYS: record, headers, expiry, then the index keys holding its member. ARGV: id, the header read,
+ * member, now (ms). Only if the header is unchanged and the deployment is still due (not written since).
+ * → 1 removed, 0 left alone.
+ */
+export const PRUNE_DEPLOYMENT = `
+if (redis.call('HGET', KEYS[2], ARGV[1]) or '') ~= ARGV[2] then return 0 end
+local due = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if not due or tonumber(due) > tonumber(ARGV[4]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3]) end
+return 1
+`;
+
+/**
+ * Appends an audit entry, and with retention drops the oldest entries past it.
+ * KEYS: seq, records, all, times, floor, then the per-stack and per-deployment index keys of the entry.
+ * ARGV: stored value, now (ms), retention in ms ('' for none), most entries to drop in one call.
+ * Per-stack and per-deployment indexes lose entries at or below the floor when appended to, and expire
+ * when idle for the retention period, so none of them grows or lingers without bound.
+ * → the entry's sequence number.
+ */
+export const APPEND_AUDIT = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], seq, ARGV[1])
+redis.call('ZADD', KEYS[3], seq, seq)
+redis.call('ZADD', KEYS[4], ARGV[2], seq)
+local floor = tonumber(redis.call('GET', KEYS[5]) or '0')
+if ARGV[3] ~= '' then
+  local cutoff = tonumber(ARGV[2]) - tonumber(ARGV[3])
+  local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff, 'LIMIT', 0, tonumber(ARGV[4]))
+  for _, s in ipairs(old) do
+    redis.call('HDEL', KEYS[2], s)
+    redis.call('ZREM', KEYS[4], s)
+    redis.call('ZREM', KEYS[3], s)
+    if tonumber(s) > floor then floor = tonumber(s) end
+  end
+  redis.call('SET', KEYS[5], floor)
+end
+for i = 6, #KEYS do
+  redis.call('ZADD', KEYS[i], seq, seq)
+  if ARGV[3] ~= '' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', floor)
+    redis.call('PEXPIRE', KEYS[i], ARGV[3])
+  end
+end
+return seq
 `;

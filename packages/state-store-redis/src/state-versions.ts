@@ -1,11 +1,10 @@
 /**
- * State versions. Metadata lives in a per-stack hash written by one Lua script (fence + compare-and-set
- * + retention trim); raw state is a keyv record the script links to the version (and deletes once the
- * version falls out of retention). Both are sealed when an encryption key is set: the script never
+ * State versions. Metadata and raw state live in two per-stack hashes (version → JSON), in the stack's
+ * slot, written by one Lua script (fence + compare-and-set + retention trim, which drops the raw state of
+ * versions that fell out of retention). Both are sealed when an encryption key is set: the script never
  * reads them, only the lock record and the version counters.
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { ConflictError, LockLostError, type StateVersion, type WriteStateVersionRequest } from '@iac-orchestrator/core';
 import type { Handles } from './connection.js';
 import type { Keys } from './keys.js';
@@ -23,24 +22,18 @@ export async function writeStateVersion(h: Handles, keys: Keys, sealer: Sealer, 
   const { raw: givenRaw, ...rest } = request.version;
   const raw = givenRaw ?? null;
   const metadata: Metadata = { ...structuredClone(rest), stackKey, version: request.expectedVersion + 1, createdAt: new Date().toISOString() };
-  // The raw body goes in first under a key unique to this attempt; the script links it only if the write wins.
-  const rawKey = raw === null ? '' : keys.stateRaw(stackKey, metadata.version, randomUUID());
-  if (rawKey) await h.records.set(rawKey, sealer.seal(raw));
   const reply = (await h.redis.eval(WRITE_STATE_VERSION, {
-    keys: [keys.lock(stackKey), keys.fence(stackKey), keys.stateCurrent(stackKey), keys.stateVersions(stackKey), keys.stateRawRefs(stackKey), keys.stateFloor(stackKey)],
+    keys: [keys.lock(stackKey), keys.fence(stackKey), keys.stateCurrent(stackKey), keys.stateVersions(stackKey), keys.stateRaw(stackKey), keys.stateFloor(stackKey)],
     arguments: [
       request.lockId,
       String(request.token),
       String(request.expectedVersion),
       String(request.retention),
       JSON.stringify(sealer.seal(metadata)),
-      rawKey,
-      keys.recordRedisKey(''),
+      raw === null ? '' : JSON.stringify(sealer.seal(raw)),
     ],
   })) as [string, number?];
   if (reply[0] !== 'OK') {
-    // Refused for sure, so the body is an orphan. (On a lost reply the outcome is unknown: keep it.)
-    if (rawKey) await h.records.delete(rawKey);
     if (reply[0] === 'CONFLICT') {
       const currentVersion = Number(reply[1]);
       throw new ConflictError(`State of stack ${stackKey} moved: expected version ${request.expectedVersion}, current is ${currentVersion}`, {
@@ -67,21 +60,16 @@ export async function getStateVersion(h: Handles, keys: Keys, sealer: Sealer, st
     requireInt(wanted, 'version', 1);
   }
   const field = String(wanted);
-  const [json, rawKey, floor] = (await h.redis
+  // One MULTI on one slot: metadata, raw state and floor are read as of the same instant.
+  const [json, rawJson, floor] = (await h.redis
     .multi()
     .hGet(keys.stateVersions(stackKey), field)
-    .hGet(keys.stateRawRefs(stackKey), field)
+    .hGet(keys.stateRaw(stackKey), field)
     .get(keys.stateFloor(stackKey))
     .exec()) as unknown as [string | null, string | null, string | null];
   if (json === null) return null;
   const retained = wanted > Number(floor ?? 0);
-  let raw: unknown = null;
-  if (retained && rawKey) {
-    const stored = await h.records.get(rawKey);
-    // Gone only if a newer write trimmed it between the two reads: report it as trimmed.
-    if (stored === undefined) return { ...readMetadata(sealer, json), raw: null, retained: false };
-    raw = sealer.open(stored);
-  }
+  const raw = retained && rawJson !== null ? sealer.open(JSON.parse(rawJson)) : null;
   return { ...readMetadata(sealer, json), raw, retained };
 }
 

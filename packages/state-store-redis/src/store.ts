@@ -16,6 +16,7 @@ import type {
 } from '@iac-orchestrator/core';
 import { ValidationError } from '@iac-orchestrator/core';
 import { RedisConnection, describeUrl, type Handles } from './connection.js';
+import { listDeployments } from './deployment-query.js';
 import * as deployments from './deployments.js';
 import { Keys } from './keys.js';
 import * as locks from './locks.js';
@@ -31,7 +32,12 @@ import * as states from './state-versions.js';
  * - Locks and state versions use atomic Redis commands and Lua scripts: `SET NX PX` leases, a fencing
  *   token from `INCR`, compare-and-set renew / compare-and-delete release, and one script per state
  *   write that checks lock, fence and expected version before writing and trimming to retention.
- * - Logs are append-only lists read by index; listings read sorted-set indexes, not every key.
+ * - Logs are append-only lists read by index; listings read sorted-set indexes (one per filter value, and
+ *   the active set recovery reads), not every key.
+ * - Keys carry hash tags (see keys.ts): every script and multi-key command stays in one slot, as Redis
+ *   Cluster requires.
+ * - With `retentionDays`, terminal deployments (and their logs and plans) and audit entries expire; see
+ *   {@link RedisStateStore.pruneExpired}.
  * - With `encryptionKey`, every record, log line and state version is sealed with AES-256-GCM (as the
  *   file store does); only ids, stack keys and filter values stay readable, in key names and indexes.
  * - When Redis cannot be reached, every method fails fast with `StoreUnavailableError`.
@@ -48,6 +54,9 @@ export class RedisStateStore implements StateStore {
   private readonly connection: RedisConnection;
   private readonly keys: Keys;
   private readonly sealer: Sealer;
+  private readonly writer: deployments.DeploymentWriter;
+  private readonly retentionMs: number | null;
+  private lastPrune = 0;
 
   constructor(options: RedisStateStoreOptions) {
     if (!options || typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
@@ -55,9 +64,16 @@ export class RedisStateStore implements StateStore {
     }
     describeUrl(options.url);
     const prefix = options.prefix ?? DEFAULTS.prefix;
-    if (typeof prefix !== 'string') throw new ValidationError('prefix must be a string', 'prefix');
+    // A brace in the prefix would become the keys' hash tag and put unrelated keys in one slot (or split a script's).
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) throw new ValidationError('prefix must be a string without { or }', 'prefix');
+    const days = options.retentionDays;
+    if (days !== undefined && (typeof days !== 'number' || !(days > 0) || !Number.isFinite(days))) {
+      throw new ValidationError('retentionDays must be a positive number', 'retentionDays');
+    }
+    this.retentionMs = days === undefined ? null : Math.max(1, Math.round(days * 86_400_000));
     this.keys = new Keys(prefix);
     this.sealer = new Sealer(options.encryptionKey);
+    this.writer = { keys: this.keys, sealer: this.sealer, retentionMs: this.retentionMs };
     this.connection = new RedisConnection({
       url: options.url,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
@@ -82,7 +98,10 @@ export class RedisStateStore implements StateStore {
   }
 
   putDeployment(deployment: Deployment): Promise<void> {
-    return this.run((h) => deployments.putDeployment(h, this.keys, this.sealer, deployment));
+    return this.run(async (h) => {
+      await deployments.putDeployment(h, this.writer, deployment);
+      await this.pruneNow(h);
+    });
   }
   /**
    * Compare-and-set on the stored `revision` (0 when an old record has none), atomic across replicas:
@@ -90,13 +109,17 @@ export class RedisStateStore implements StateStore {
    * its revision was read. False when the record moved or does not exist.
    */
   replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
-    return this.run((h) => deployments.replaceDeployment(h, this.keys, this.sealer, deployment, expectedRevision));
+    return this.run(async (h) => {
+      const written = await deployments.replaceDeployment(h, this.writer, deployment, expectedRevision);
+      await this.pruneNow(h);
+      return written;
+    });
   }
   getDeployment(id: string): Promise<Deployment | null> {
-    return this.run((h) => deployments.getDeployment(h, this.keys, this.sealer, requireId(id)));
+    return this.run((h) => deployments.getDeployment(h, this.writer, requireId(id)));
   }
   listDeployments(query: ListDeploymentsQuery): Promise<Page<Deployment>> {
-    return this.run((h) => deployments.listDeployments(h, this.keys, this.sealer, query));
+    return this.run((h) => listDeployments(h, this.writer, query));
   }
 
   appendLogs(deploymentId: string, entries: LogEntry[]): Promise<void> {
@@ -150,10 +173,24 @@ export class RedisStateStore implements StateStore {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    return this.run((h) => records.appendAudit(h, this.keys, this.sealer, entry));
+    return this.run((h) => records.appendAudit(h, this.keys, this.sealer, entry, this.retentionMs, DEFAULTS.pruneBatch));
   }
   listAudit(query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
     return this.run((h) => records.listAudit(h, this.keys, this.sealer, query));
+  }
+
+  /**
+   * Removes terminal deployments whose retention ran out, up to `max` (their logs and plans expire by TTL).
+   * Writes call it at most once a minute; a caller may run it too (a cron, a test). Returns how many went.
+   */
+  pruneExpired(max: number = DEFAULTS.pruneBatch, now = Date.now()): Promise<number> {
+    return this.run((h) => (this.retentionMs === null ? Promise.resolve(0) : deployments.pruneExpired(h, this.writer, max, now)));
+  }
+
+  private async pruneNow(h: Handles): Promise<void> {
+    if (this.retentionMs === null || Date.now() - this.lastPrune < DEFAULTS.pruneEveryMs) return;
+    this.lastPrune = Date.now();
+    await deployments.pruneExpired(h, this.writer, DEFAULTS.pruneBatch);
   }
 
   /** Every operation: connected handles, and connection trouble reported as `StoreUnavailableError`. */

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, LockLostError, StateLockedError, type Deployment, type WriteStateVersionRequest } from '@iac-orchestrator/core';
 import { RedisStateStore } from '../src/index.js';
+import { Keys } from '../src/keys.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
 import { keyExists, redisObtainable, storedStrings, testRedis, type TestRedis } from './support/redis.js';
 
@@ -108,7 +109,7 @@ describe.skipIf(!ok)('RedisStateStore on a real Redis', () => {
     expect(stored).not.toContain('"trimmed":1');
     expect(stored).not.toContain('"trimmed":2');
     expect(stored).toContain('"trimmed":4');
-    expect(await keyExists(redis.url, `${prefix}state-versions:trim`)).toBe(true);
+    expect(await keyExists(redis.url, new Keys(prefix).stateVersions('trim'))).toBe(true);
   });
 
   it('pages deployments by an index cursor that stays put when newer deployments arrive', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, type Deployment } from '@iac-orchestrator/core';
 import { RedisStateStore } from '../src/index.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
+import { Keys } from '../src/keys.js';
 import { redisObtainable, storedStrings, testRedis, type TestRedis } from './support/redis.js';
 
 const ok = prerequisite('redis', await redisObtainable(), 'no Redis at 127.0.0.1:6379 and no redis-server on PATH');
@@ -83,8 +84,9 @@ describe.skipIf(!ok)('RedisStateStore.replaceDeployment between connections (rea
     await client.connect();
     try {
       const member = `${d.createdAt}\u0000${d.id}`;
-      await client.zRem(`${prefix}deployments-by-blueprint:heal`, member);
-      await client.zRem(`${prefix}deployments-by-status:pending`, member);
+      const keys = new Keys(prefix);
+      await client.zRem(keys.deploymentsByBlueprint('heal'), member);
+      await client.zRem(keys.deploymentsByStatus('pending'), member);
     } finally {
       client.destroy();
     }

@@ -9,6 +9,11 @@ export interface SqliteStateStoreOptions {
    * `StoreUnavailableError` (SQLite's busy_timeout). Default 10 000 ms.
    */
   busyTimeoutMs?: number;
+  /**
+   * `RETENTION_DAYS`: terminal deployments (with their logs and plans) created, and audit entries written,
+   * longer ago than this are removed. Unset: kept for ever.
+   */
+  retentionDays?: number;
 }
 
 /** The database file inside `dataDir`. */
@@ -16,4 +21,6 @@ export const DATABASE_FILE = 'orchestrator.sqlite';
 
 export const DEFAULTS = {
   busyTimeoutMs: 10_000,
+  /** Writes prune what fell out of retention at most this often. */
+  pruneEveryMs: 60_000,
 } as const;

@@ -14,7 +14,7 @@
  * (ids, stack key, blueprint, environment, status, timestamps, version numbers, revision).
  * @module
  */
-import { OrchestratorError, StoreUnavailableError } from '@iac-orchestrator/core';
+import { OrchestratorError, StoreUnavailableError, ValidationError } from '@iac-orchestrator/core';
 import type {
   AcquireLockRequest,
   AuditEntry,
@@ -36,12 +36,14 @@ import { DeploymentRows } from './deployments.js';
 import { DEFAULTS, type SqliteStateStoreOptions } from './options.js';
 import { RecordRows } from './records.js';
 import * as rules from './rules.js';
+import { Retention } from './retention.js';
 import { Sealer } from './sealing.js';
 import { StackRows } from './stacks.js';
 
 /** The open database and the row helpers over it. */
 interface Open {
   db: Db;
+  retention: Retention;
   deployments: DeploymentRows;
   stacks: StackRows;
   records: RecordRows;
@@ -61,11 +63,18 @@ export class SqliteStateStore implements StateStore {
   readonly capabilities: StateStoreCapabilities;
   private readonly sealer: Sealer;
   private opened: Open | null = null;
+  private readonly retentionMs: number | null;
+  private lastPrune = 0;
 
   constructor(private readonly options: SqliteStateStoreOptions) {
     rules.requireString(options?.dataDir, 'dataDir');
     this.sealer = new Sealer(options.encryptionKey);
     this.capabilities = { crossProcess: true, durable: true, encryptionAtRest: this.sealer.enabled };
+    const days = options.retentionDays;
+    if (days !== undefined && (typeof days !== 'number' || !(days > 0) || !Number.isFinite(days))) {
+      throw new ValidationError('retentionDays must be a positive number', 'retentionDays');
+    }
+    this.retentionMs = days === undefined ? null : Math.max(1, Math.round(days * 86_400_000));
   }
 
   /** The open database, opened (and its schema created) on first use. */
@@ -78,7 +87,7 @@ export class SqliteStateStore implements StateStore {
       if (e instanceof OrchestratorError) throw e;
       throw new StoreUnavailableError(`SQLite store in ${this.options.dataDir} cannot be opened: ${(e as Error).message}`, undefined, { cause: e });
     }
-    this.opened = { db, deployments: new DeploymentRows(db, this.sealer), stacks: new StackRows(db, this.sealer), records: new RecordRows(db, this.sealer) };
+    this.opened = { db, retention: new Retention(db), deployments: new DeploymentRows(db, this.sealer), stacks: new StackRows(db, this.sealer), records: new RecordRows(db, this.sealer) };
     return this.opened;
   }
 
@@ -117,13 +126,20 @@ export class SqliteStateStore implements StateStore {
 
   async putDeployment(deployment: Deployment): Promise<void> {
     rules.checkDeployment(deployment);
-    return this.run((o) => o.deployments.put(deployment));
+    return this.run((o) => {
+      o.deployments.put(deployment);
+      this.pruneNow(o);
+    });
   }
 
   /** Compare-and-set on the stored `revision`, atomic across processes (one write transaction). */
   async replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
     rules.checkReplace(deployment, expectedRevision);
-    return this.run((o) => o.deployments.replace(deployment, expectedRevision, null));
+    return this.run((o) => {
+      const written = o.deployments.replace(deployment, expectedRevision, null);
+      this.pruneNow(o);
+      return written;
+    });
   }
 
   async getDeployment(id: string): Promise<Deployment | null> {
@@ -220,12 +236,31 @@ export class SqliteStateStore implements StateStore {
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     rules.checkAudit(entry);
-    return this.run((o) => o.records.appendAudit(entry));
+    return this.run((o) => {
+      o.records.appendAudit(entry);
+      this.pruneNow(o);
+    });
   }
 
   async listAudit(query: { stackKey?: string; deploymentId?: string; limit: number }): Promise<AuditEntry[]> {
     rules.checkAuditQuery(query);
     return this.run((o) => o.records.listAudit(query));
+  }
+
+  /**
+   * Removes what fell out of `retentionDays` (terminal deployments with their logs and plans, audit
+   * entries), one bounded batch per table. Writes run it at most once a minute; a caller may run it too.
+   */
+  async pruneExpired(now = Date.now()): Promise<{ deployments: number; auditEntries: number }> {
+    if (this.retentionMs === null) return { deployments: 0, auditEntries: 0 };
+    const cutoff = new Date(now - this.retentionMs).toISOString();
+    return this.run((o) => o.retention.prune(cutoff));
+  }
+
+  private pruneNow(o: Open): void {
+    if (this.retentionMs === null || Date.now() - this.lastPrune < DEFAULTS.pruneEveryMs) return;
+    this.lastPrune = Date.now();
+    o.retention.prune(new Date(Date.now() - this.retentionMs).toISOString());
   }
 
   /** The open database, for the file-store import (one transaction over every table). @internal */

@@ -108,6 +108,36 @@ describe('SqliteStateStore', () => {
     expect(await store.readLogs('dep-none')).toEqual({ entries: [], nextCursor: 0 });
   });
 
+  it('with retentionDays, removes terminal deployments (logs, plans) and audit entries past it; keeps active ones', async () => {
+    // Written without retention (as by an installation that turns it on later), then pruned by one with it.
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const recent = new Date().toISOString();
+    const gone = makeDeployment({ id: 'old-done', status: 'completed', createdAt: old });
+    const stuck = makeDeployment({ id: 'old-awaiting', status: 'awaiting_approval', createdAt: old });
+    const fresh = makeDeployment({ id: 'new-done', status: 'failed', createdAt: recent });
+    for (const d of [gone, stuck, fresh]) {
+      await store.putDeployment(d);
+      await store.appendLogs(d.id, [{ timestamp: d.createdAt, level: 'info', message: d.id, resource: null }]);
+      await store.putPlan({ deploymentId: d.id, baseVersion: 0, summary: { add: 0, change: 0, destroy: 0, hasChanges: false, resources: [] }, artifact: {}, createdAt: d.createdAt });
+    }
+    await store.appendAudit({ at: old, who: 'a', action: 'old', stackKey: null, deploymentId: gone.id, detail: {} });
+    await store.appendAudit({ at: recent, who: 'a', action: 'new', stackKey: null, deploymentId: fresh.id, detail: {} });
+    expect(await new SqliteStateStore({ dataDir }).pruneExpired()).toEqual({ deployments: 0, auditEntries: 0 });
+    const kept = new SqliteStateStore({ dataDir, retentionDays: 30 });
+    expect(await kept.pruneExpired()).toEqual({ deployments: 1, auditEntries: 1 });
+    expect(await kept.pruneExpired()).toEqual({ deployments: 0, auditEntries: 0 });
+    expect(await kept.getDeployment(gone.id)).toBeNull();
+    expect((await kept.readLogs(gone.id)).entries).toEqual([]);
+    expect(await kept.getPlan(gone.id)).toBeNull();
+    expect((await kept.listDeployments({ limit: 10 })).items.map((d) => d.id)).toEqual([fresh.id, stuck.id]);
+    expect((await kept.readLogs(stuck.id)).entries).toHaveLength(1);
+    expect((await kept.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['new']);
+    // Later, everything terminal is past retention: the active one still stays.
+    expect(await kept.pruneExpired(Date.now() + 31 * 86_400_000)).toEqual({ deployments: 1, auditEntries: 1 });
+    expect((await kept.listDeployments({ limit: 10 })).items.map((d) => d.id)).toEqual([stuck.id]);
+    await kept.close();
+  });
+
   it('refuses a database written by a newer schema instead of misreading it', async () => {
     await store.close();
     const db = new Database(join(dataDir, DATABASE_FILE));

@@ -1,6 +1,7 @@
-import type EventEmitter from 'eventemitter3';
+import type { EventEmitter } from 'eventemitter3';
 import type { AuditEntry, Format } from '../types/domain.js';
 import type { Executor } from '../types/executor.js';
+import type { Sandbox } from '../types/sandbox.js';
 import type { StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
 import type { Semaphore } from './semaphore.js';
@@ -35,6 +36,8 @@ export interface RunHost {
   readonly events: EventEmitter<OrchestratorEvents>;
   readonly logger: OrchestratorLogger;
   executorFor(format: Format): Executor;
+  /** The sandbox every tool process runs in (resolved once, on first use). */
+  sandbox(): Promise<Sandbox>;
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
   /** Called when a run has ended (or detached), so the host forgets it. */
   runEnded(deploymentId: string): void;

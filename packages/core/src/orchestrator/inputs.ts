@@ -14,6 +14,8 @@ import {
  */
 
 export const REQUIRED_IDS_MESSAGE = 'blueprintId and generationJobId are required';
+/** With a blueprintId but no code: the spec's message, naming the inline alternative too. */
+export const CODE_REQUIRED_MESSAGE = 'blueprintId and generationJobId are required (or files, the code inline, instead of generationJobId)';
 
 export const DeployInputSchema = z
   .object({

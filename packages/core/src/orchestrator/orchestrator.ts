@@ -1,10 +1,12 @@
-import EventEmitter from 'eventemitter3';
+import { EventEmitter } from 'eventemitter3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEntry, Deployment, Format, StackState, StateVersion } from '../types/domain.js';
+import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
+import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
+import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import { Redactor } from '../redaction.js';
@@ -18,6 +20,7 @@ import {
   ListQuerySchema,
   LogsQuerySchema,
   REQUIRED_IDS_MESSAGE,
+  CODE_REQUIRED_MESSAGE,
   RollbackInputSchema,
   type ApprovalInput,
   type Caller,
@@ -40,6 +43,7 @@ import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
+import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
 import { runScopedHost } from '../masking/run-scope.js';
 
 /**
@@ -63,6 +67,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
   readonly options: ResolvedOptions;
+  private readonly sandboxSetting: SandboxSetting | undefined;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -70,6 +75,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.codeSource = options.codeSource ?? new InlineCodeSource();
     this.redactor = options.redactor ?? new Redactor();
     const credentials = options.credentials ?? {};
+    this.sandboxSetting = options.sandbox;
     this.redactor.addEnv(credentials);
     this.options = {
       concurrency: options.concurrency ?? 4,
@@ -98,10 +104,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       events: this,
       logger: (level, message, fields) => logger(level, this.redactor.redact(message), fields && this.redactor.redactValue(fields)),
       executorFor: (f) => this.executorFor(f),
+      sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
       runEnded: (id) => this.runs.delete(id),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
+    // Detected now, so that no deployment waits for it (and a `bwrap` that cannot work shows in readiness).
+    void this.sandbox().catch(() => undefined);
   }
 
   /** Registers (or replaces) the executor of a format. Third-party executors plug in the same way. */
@@ -114,7 +123,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.assertOpen();
     const raw = (input ?? {}) as Record<string, unknown>;
     if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
-      throw new ValidationError(REQUIRED_IDS_MESSAGE, raw.blueprintId ? 'generationJobId' : 'blueprintId');
+      throw raw.blueprintId ? new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId') : new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
     }
     const req = parseInput(DeployInputSchema, input, 'deployment request');
     this.executorFor(req.format).validateOptions?.(req.options.executor);
@@ -125,6 +134,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     return this.start(d, caller, { action: 'deployment.create' }, secrets);
+  }
+
+  /** The events of one deployment (status, resource, log, state version) with a sequence number, first its
+   * current record, so nothing between `deploy()` and the first event is missed. Ends after a terminal status. */
+  watch(id: string, options?: WatchOptions): AsyncGenerator<DeploymentEvent, void, undefined> {
+    return watchDeployment(this, id, options);
+  }
+
+  /** Resolves with the record once the deployment reaches one of `statuses`; rejects if it ends otherwise,
+   * after `timeoutMs`, or when `signal` aborts. */
+  waitFor(id: string, statuses: DeploymentStatus | readonly DeploymentStatus[], options?: WaitForOptions): Promise<Deployment> {
+    return waitForDeployment(this, id, statuses, options);
   }
 
   async get(id: string): Promise<Deployment> {
@@ -279,7 +300,29 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.recoveryTimer.unref();
   }
 
+  private sandboxPromise?: Promise<Sandbox>;
+
+  /** The sandbox of this orchestrator's tool processes, resolved once; `none` is logged as a warning. */
+  sandbox(): Promise<Sandbox> {
+    const setting = this.sandboxSetting ?? 'auto';
+    this.sandboxPromise ??= (setting === 'auto' ? autoSandbox() : resolveSandbox(setting)).then(
+      (s) => {
+        if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
+        return s;
+      },
+      (e: unknown) => {
+        this.sandboxPromise = undefined;
+        throw e;
+      },
+    );
+    return this.sandboxPromise;
+  }
+
   async readiness(): Promise<ReadinessReport> {
+    const sandbox = await this.sandbox().then(
+      (s) => ({ ok: true, ...s.describe() }),
+      (e) => ({ ok: false, kind: String(this.sandboxSetting ?? 'auto'), isolated: false, detail: errorMessage(e) }),
+    );
     const store = await (this.store.ping?.() ?? Promise.resolve()).then(
       () => ({ ok: true }),
       (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
@@ -287,7 +330,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const executors = await Promise.all(
       [...this.executors.values()].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
     );
-    return { ok: store.ok && executors.every((e) => e.ok), store, executors };
+    return { ok: store.ok && executors.every((e) => e.ok) && sandbox.ok, store, executors, sandbox };
   }
 
   /** Running deployments in this process, by status. */
@@ -310,7 +353,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
 
   private executorFor(format: Format): Executor {
     const e = this.executors.get(format);
-    if (!e) throw new ValidationError(`No executor is registered for format "${format}"`, 'format');
+    if (!e) throw new ValidationError(`No executor is registered for format "${format}" (available: ${[...this.executors.keys()].join(', ') || 'none'})`, 'format');
     return e;
   }
 

@@ -7,6 +7,7 @@ import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { flushSpool } from './spool.js';
+import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
 
@@ -73,15 +74,21 @@ async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean>
       try {
         const bundle = await host.store.getBundle(d.bundleDigest);
         const ac = new AbortController();
+        // What the run already saved while it applied (intermediate versions) is where the chain goes on.
+        const head = await chainHead(host.store, d);
+        if (head.ours) stateVersion = head.version;
+        const sandbox = await host.sandbox();
         const snap = bundle
           ? await executor.recoverState({
               deploymentId: d.id, stack: stackRefOf(d), stackKey: d.stackKey, operation: d.operation, workDir, bundle, priorState: null,
               variables: d.options.variables, env: {}, parallelism: d.options.parallelism, options: d.options.executor, signal: ac.signal,
-              emit: () => undefined, secret: (v) => host.redactor.add(v),
+              emit: () => undefined, secret: (v) => host.redactor.add(v), sandbox,
             })
           : null;
-        if (snap) {
-          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: d.baseVersion ?? 0, lockId: lock.lockId, token: lock.token, retention: host.options.stateRetention, version: { ...versionBody(host, d, snap), reason: 'recovered' } });
+        if (snap && sameAsHead(head, snap.raw)) {
+          await log('warn', `The state the interrupted run left was already saved as version ${head.version}`);
+        } else if (snap) {
+          const v = await host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: head.version, lockId: lock.lockId, token: lock.token, retention: retentionFor(host, d, head.version), version: { ...versionBody(host, d, snap), reason: 'recovered' } });
           stateVersion = v.version;
           await log('warn', `Recovered the state the interrupted run left as version ${v.version}`);
         }

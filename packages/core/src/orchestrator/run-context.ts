@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { stackRefOf } from './records.js';
 import { loadSecretVariables } from './secret-variables.js';
+import { intermediateStateWriter, type RunStateHandle } from './state-stream.js';
 
 /** The deterministic private work dir of a deployment (recovery finds a dead run's dir by it). */
 export function workDirOf(host: RunHost, executor: Executor, deploymentId: string): string {
@@ -30,6 +31,7 @@ export async function buildExecutorContext(
   baseVersion: number,
   signal: AbortSignal,
   emit: (e: ExecutorEvent) => void,
+  run?: RunStateHandle,
 ): Promise<ExecutorContext> {
   const bundle = await host.store.getBundle(d.bundleDigest);
   if (!bundle) throw new NotFoundError(`The code of deployment ${d.id} (${d.bundleDigest}) is no longer stored`);
@@ -59,6 +61,8 @@ export async function buildExecutorContext(
     signal,
     emit,
     secret: (v) => host.redactor.add(v),
+    sandbox: await host.sandbox(),
+    ...(run ? { persistState: intermediateStateWriter(host, d, run) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { versionBody } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { isTerminal } from '../types/domain.js';
+import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 /**
  * Saves a snapshot as version base+1 under the run's lock. When the lease lapsed while the tool ran, the
@@ -22,10 +23,14 @@ export async function saveSnapshot(
   reason: StateVersion['reason'],
   run: { lease: () => StackLease | null; relock: (lock: Lock) => void; log: (level: LogLevel, message: string) => void },
 ): Promise<StateVersion | null> {
-  const base = d.baseVersion ?? 0;
+  // On top of the deployment's own intermediate versions, if the tool persisted any while it applied; a
+  // partial end that is exactly the last one saved is that version, not a copy of it.
+  const head = await chainHead(host.store, d).catch(() => null);
+  if (head?.ours && reason === 'partial' && sameAsHead(head, snap.raw)) return head.ours;
+  const base = head?.version ?? d.baseVersion ?? 0;
   const body = versionBody(host, d, snap);
   const write = (lockId: string, token: number) =>
-    host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: host.options.stateRetention, version: { ...body, reason } });
+    host.store.writeStateVersion({ stackKey: d.stackKey, expectedVersion: base, lockId, token, retention: retentionFor(host, d, base), version: { ...body, reason } });
   const written = (v: StateVersion) => {
     run.log('info', `Saved state version ${v.version} (${v.reason})`);
     host.events.emit('stateVersion', { deploymentId: d.id, stackKey: v.stackKey, version: v.version, reason: v.reason });

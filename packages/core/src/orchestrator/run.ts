@@ -172,7 +172,7 @@ export class DeploymentRun {
   }
 
   private context(baseVersion: number): Promise<ExecutorContext> {
-    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e));
+    return buildExecutorContext(this.host, this.executor, this.record, baseVersion, this.abort.signal, (e) => this.onExecutorEvent(e), { lease: () => this.lease, log: (l, m) => this.log(l, m) });
   }
 
   /** Applies per policy, or waits for a human. Returns false when the plan was rejected or cancelled. */

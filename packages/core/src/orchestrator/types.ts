@@ -1,6 +1,7 @@
 import type { AuditEntry, Deployment, DeploymentStatus, Lock, LogEntry, ResourceStatus, StackState, StateVersion } from '../types/domain.js';
 import type { CodeSource } from '../types/code-source.js';
 import type { Executor, ExecutorCheck } from '../types/executor.js';
+import type { SandboxInfo, SandboxSetting } from '../types/sandbox.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
 import type {
@@ -63,6 +64,13 @@ export interface OrchestratorOptions {
   logger?: OrchestratorLogger;
   /** Shared secret registry; one is created (and seeded with the credentials) when absent. */
   redactor?: Redactor;
+  /**
+   * Where every tool process runs (`ORCHESTRATOR_SANDBOX`): `auto` (default) = bubblewrap where it works
+   * here, else none with a warning; `bwrap` = bubblewrap or refuse to run tools; `none` = no isolation
+   * (development only: user IaC code can then read the service's files and environment); or a
+   * third-party {@link Sandbox}. An executor's own `sandbox` option overrides it for that executor.
+   */
+  sandbox?: SandboxSetting;
 }
 
 /** Typed events; every payload is already redacted. */
@@ -84,6 +92,8 @@ export interface ReadinessReport {
   ok: boolean;
   store: { ok: boolean; detail?: string };
   executors: Array<{ format: string; name: string } & ExecutorCheck>;
+  /** The sandbox tool processes run in; `ok: false` when the one asked for cannot be used. */
+  sandbox: SandboxInfo & { ok: boolean };
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { ResourceStatusSchema, type PlanSummary } from '../types/domain.js';
-import type { ExecutorEvent, StateSnapshot } from '../types/executor.js';
+import { ResourceStatusSchema, type PlanSummary } from '@iac-orchestrator/core';
+import type { ExecutorEvent, StateSnapshot } from '@iac-orchestrator/core';
 import { resourceEvents } from './executor-conformance-harness.js';
 
 const STATUSES: readonly string[] = ResourceStatusSchema.options;

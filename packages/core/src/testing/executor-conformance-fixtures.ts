@@ -1,5 +1,5 @@
-import type { StackRef } from '../types/domain.js';
-import type { Executor } from '../types/executor.js';
+import type { StackRef } from '@iac-orchestrator/core';
+import type { Executor } from '@iac-orchestrator/core';
 
 /** One bundle the suite deploys: IaC files keyed by relative path, plus what the deployment would pass. */
 export interface ConformanceBundle {

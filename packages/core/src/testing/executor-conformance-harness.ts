@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackKeyOf, makeBundle } from '../stack.js';
-import type { Operation, StackRef } from '../types/domain.js';
-import type { ApplyResult, ExecutorContext, ExecutorEvent, PlanResult } from '../types/executor.js';
+import { stackKeyOf, makeBundle } from '@iac-orchestrator/core';
+import type { Operation, StackRef } from '@iac-orchestrator/core';
+import type { ApplyResult, ExecutorContext, ExecutorEvent, PlanResult } from '@iac-orchestrator/core';
 import type { ConformanceBundle, ConformanceScenario, ExecutorFactory, ExecutorUnderTest } from './executor-conformance-fixtures.js';
 
 /** An `ExecutorContext` as the orchestrator builds one, recording what the executor emits and registers. */

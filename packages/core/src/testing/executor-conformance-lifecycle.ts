@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { MASK } from '../redaction.js';
-import type { PlanSummary } from '../types/domain.js';
+import { MASK } from '@iac-orchestrator/core';
+import type { PlanSummary } from '@iac-orchestrator/core';
 import {
   assertCreatingBeforeCreated,
   assertJsonValue,

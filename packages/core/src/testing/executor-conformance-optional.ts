@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FormatSchema } from '../types/domain.js';
+import { FORMAT_PATTERN } from '@iac-orchestrator/core';
 import { assertSnapshot } from './executor-conformance-checks.js';
 import { skipTest, type ExecutorConformanceIt, type ExecutorFactory } from './executor-conformance-fixtures.js';
 import { withRun } from './executor-conformance-harness.js';
@@ -8,7 +8,7 @@ import { withRun } from './executor-conformance-harness.js';
 export function optionalConformance(it: ExecutorConformanceIt, factory: ExecutorFactory): void {
   it('declares a format (the stack\'s) and a name', async () => {
     await withRun(factory, 'basics', async (run) => {
-      assert.ok(FormatSchema.options.includes(run.executor.format), `format "${run.executor.format}" is not one of ${FormatSchema.options.join('/')}`);
+      assert.ok(FORMAT_PATTERN.test(run.executor.format), `format "${run.executor.format}" does not match ${FORMAT_PATTERN} (lowercase letters, digits, "-")`);
       assert.equal(run.executor.format, run.under.stack.format, 'the factory\'s stack must be of the executor\'s format');
       assert.ok(typeof run.executor.name === 'string' && run.executor.name.length > 0, 'name must be a non-empty string');
     });

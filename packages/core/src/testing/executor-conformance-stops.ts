@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CancelledError } from '../errors.js';
+import { CancelledError } from '@iac-orchestrator/core';
 import { assertNothingForgotten, assertResourceEvents, assertSnapshot } from './executor-conformance-checks.js';
 import { skipTest, type ConformanceBundle, type ExecutorConformanceIt, type ExecutorFactory } from './executor-conformance-fixtures.js';
 import { withRun, type ConformanceRun, type RecordingContext } from './executor-conformance-harness.js';

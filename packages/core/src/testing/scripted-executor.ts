@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DriftReport, Format, PlanSummary, Resource } from '../types/domain.js';
-import type { ApplyResult, Executor, ExecutorCheck, ExecutorContext, PlanResult, StateSnapshot } from '../types/executor.js';
-import { CancelledError, ExecutorError, TimeoutError } from '../errors.js';
-import { MASK } from '../redaction.js';
+import type { DriftReport, Format, PlanSummary, Resource } from '@iac-orchestrator/core';
+import type { ApplyResult, Executor, ExecutorCheck, ExecutorContext, PlanResult, StateSnapshot } from '@iac-orchestrator/core';
+import { CancelledError, ExecutorError, TimeoutError } from '@iac-orchestrator/core';
+import { MASK } from '@iac-orchestrator/core';
 
 /** One resource the scripted "code" declares. */
 export interface ScriptedResource {

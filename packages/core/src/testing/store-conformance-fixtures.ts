@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEntry, Deployment, DeploymentStatus, LogEntry, StateVersion } from '../types/domain.js';
-import type { StateStore, WriteStateVersionRequest } from '../types/state-store.js';
+import type { AuditEntry, Deployment, DeploymentStatus, LogEntry, StateVersion } from '@iac-orchestrator/core';
+import type { StateStore, WriteStateVersionRequest } from '@iac-orchestrator/core';
 
 /** What the conformance suite's factory returns: a fresh, empty store and how to dispose of it. */
 export interface StoreUnderTest {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Lock } from '../types/domain.js';
-import type { StateStore } from '../types/state-store.js';
+import type { Lock } from '@iac-orchestrator/core';
+import type { StateStore } from '@iac-orchestrator/core';
 import { hasCode, sleep, unique, withStore, type ConformanceIt, type StoreFactory } from './store-conformance-fixtures.js';
 
 const acquire = (store: StateStore, stackKey: string, ttlMs = 30_000, who = 'alice') =>

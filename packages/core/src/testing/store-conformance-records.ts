@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Deployment } from '../types/domain.js';
+import type { Deployment } from '@iac-orchestrator/core';
 import { at, auditEntry, hasCode, logEntry, makeDeployment, unique, withStore, type ConformanceIt, type StoreFactory } from './store-conformance-fixtures.js';
 
 /** Deployments, logs, bundles, plans and audit entries. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Deployment } from '../types/domain.js';
-import type { StateStore } from '../types/state-store.js';
+import type { Deployment } from '@iac-orchestrator/core';
+import type { StateStore } from '@iac-orchestrator/core';
 import { at, makeDeployment, unique, withStore, type ConformanceIt, type StoreFactory } from './store-conformance-fixtures.js';
 
 type Replace = NonNullable<StateStore['replaceDeployment']>;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { StateStore } from '../types/state-store.js';
+import type { StateStore } from '@iac-orchestrator/core';
 import { hasCode, sleep, unique, versionPayload, withStore, writeRequest, type ConformanceIt, type StoreFactory } from './store-conformance-fixtures.js';
 
 const lockFor = (store: StateStore, stackKey: string, ttlMs = 30_000, who = 'alice') =>

@@ -1,13 +1,34 @@
 import { z } from 'zod';
 import { checkVariables } from '../variable-limits.js';
 
-/** IaC formats the SDK deploys. An executor registers for exactly one. */
-export const FormatSchema = z.enum(['terraform', 'bicep', 'cloudformation']);
-export type Format = z.infer<typeof FormatSchema>;
+/** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
+export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
+export type KnownFormat = (typeof KNOWN_FORMATS)[number];
+/** Lowercase letters, digits and "-" (it ends up in names and paths): `terraform`, `helm`, `pulumi-yaml`. */
+export const FORMAT_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+/**
+ * An IaC format: one of {@link KNOWN_FORMATS} or any other an executor declares (`helm`, `pulumi`,
+ * `opentofu`...). A request's format is checked against the registered executors, not against a fixed list.
+ */
+export type Format = KnownFormat | (string & {});
+export const FormatSchema: z.ZodType<Format, Format> = z
+  .string()
+  .regex(FORMAT_PATTERN, 'format must be lowercase letters, digits or "-" (e.g. terraform, bicep, cloudformation)')
+  .meta({ description: 'The format of a registered executor; this repository ships terraform, bicep and cloudformation', examples: [...KNOWN_FORMATS] });
 
-/** Clouds a deployment can target; decides which credentials reach the executor. */
-export const TargetCloudSchema = z.enum(['azure', 'aws', 'gcp']);
-export type TargetCloud = z.infer<typeof TargetCloudSchema>;
+/** The clouds whose credentials the SDK knows how to pick out (`AWS_*`; `AZURE_*`/`ARM_*`; `GCP_*`/`GOOGLE_*`/`CLOUDSDK_*`). */
+export const KNOWN_TARGET_CLOUDS = ['azure', 'aws', 'gcp'] as const;
+export type KnownTargetCloud = (typeof KNOWN_TARGET_CLOUDS)[number];
+/**
+ * The cloud a deployment targets; decides which credentials reach the executor. One of
+ * {@link KNOWN_TARGET_CLOUDS}, or another name (same alphabet as formats) for which an executor's
+ * `credentialEnv` picks the credentials; with the default picker an unknown cloud gets none.
+ */
+export type TargetCloud = KnownTargetCloud | (string & {});
+export const TargetCloudSchema: z.ZodType<TargetCloud, TargetCloud> = z
+  .string()
+  .regex(FORMAT_PATTERN, 'targetCloud must be lowercase letters, digits or "-" (e.g. aws, azure, gcp)')
+  .meta({ description: 'The target cloud; aws, azure and gcp have their credentials picked out by default', examples: [...KNOWN_TARGET_CLOUDS] });
 
 /** Deployment lifecycle (see ARCHITECTURE.md, Domain). */
 export const DeploymentStatusSchema = z.enum([

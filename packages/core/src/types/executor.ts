@@ -10,6 +10,7 @@ import type {
   StackRef,
   TargetCloud,
 } from './domain.js';
+import type { Sandbox } from './sandbox.js';
 
 /** Something an executor reports while it works; the orchestrator redacts, stores and re-emits it. */
 export type ExecutorEvent =
@@ -56,6 +57,19 @@ export interface ExecutorContext {
   emit(event: ExecutorEvent): void;
   /** Register a secret value (a sensitive output, a generated password) so it is masked everywhere. */
   secret(value: string): void;
+  /**
+   * The sandbox every tool process of this call must run in (the orchestrator's choice). When absent
+   * (an executor used on its own), the executor uses its own `sandbox` option, else `auto`.
+   */
+  sandbox?: Sandbox;
+  /**
+   * Saves a snapshot the tool persisted while it still runs (Terraform's intermediate state) as a state
+   * version right away, under the run's lock, so a runner that dies mid-apply loses at most the tool's
+   * own persistence interval. Rejects with a LockLostError / ConflictError when the run may no longer
+   * write (the tool should then stop); a store that is merely unreachable does not reject (the final
+   * state is saved, or spooled, when the apply ends). Absent where nothing can be saved early.
+   */
+  persistState?(snapshot: StateSnapshot): Promise<void>;
 }
 
 /** A saved plan: what was shown, and an opaque artifact that `apply` executes exactly. */

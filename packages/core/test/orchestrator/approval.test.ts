@@ -76,7 +76,7 @@ describe('approval gate', () => {
       await waitFor(h.orch, d.id, ['awaiting_approval']);
       await b.approve(d.id, {}, { id: 'carol', canApprove: true });
       const done = await waitFor(b, d.id);
-      expect(done.status).toBe('completed');
+      expect(done.status, done.error ?? '').toBe('completed');
       expect(exB.calls).toEqual([`apply:${d.id}`]);
       expect(h.executor.calls).toEqual([`plan:${d.id}`]);
       expect(await unlocked(h.store, d.stackKey)).toBeNull();

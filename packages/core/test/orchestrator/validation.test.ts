@@ -24,15 +24,15 @@ describe('bad input gives a typed error and changes nothing', () => {
 
     const cases: Array<[string, () => Promise<unknown>, RegExp | string]> = [
       ['deploy without ids', () => h.orch.deploy({ environment: 'dev', targetCloud: 'aws', format: 'terraform' } as never), 'blueprintId and generationJobId are required'],
-      ['deploy without job or files', () => h.orch.deploy({ blueprintId: 'x', environment: 'dev', targetCloud: 'aws', format: 'terraform' }), 'blueprintId and generationJobId are required'],
-      ['deploy bad cloud', () => h.orch.deploy({ ...deployInput({ resources: [] }), targetCloud: 'mars' } as never), /^targetCloud: /],
+      ['deploy without job or files (names both)', () => h.orch.deploy({ blueprintId: 'x', environment: 'dev', targetCloud: 'aws', format: 'terraform' }), /^blueprintId and generationJobId are required \(or files, .*\)$/],
+      ['deploy bad cloud', () => h.orch.deploy({ ...deployInput({ resources: [] }), targetCloud: 'Mars!' } as never), /^targetCloud: /],
       ['deploy unknown option', () => h.orch.deploy({ ...deployInput({ resources: [] }), options: { autoApprove: true, bogus: 1 } } as never), /options/],
       ['deploy parallelism 0', () => h.orch.deploy(deployInput({ resources: [] }, { options: { parallelism: 0 } })), /^options.parallelism: /],
       ['deploy path traversal', () => h.orch.deploy({ ...deployInput({ resources: [] }), files: { '../etc/passwd': 'x' } }), /Invalid file name "..\/etc\/passwd"/],
       ['deploy absolute path', () => h.orch.deploy({ ...deployInput({ resources: [] }), files: { '/abs.tf': 'x' } }), /absolute paths are not allowed/],
       ['deploy no files', () => h.orch.deploy({ ...deployInput({ resources: [] }), files: {} }), 'The deployment has no IaC files'],
       ['deploy bad environment', () => h.orch.deploy(deployInput({ resources: [] }, { environment: 'prod;rm -rf' })), /^environment: /],
-      ['deploy unregistered format', () => h.orch.deploy(deployInput({ resources: [] }, { format: 'bicep' })), 'No executor is registered for format "bicep"'],
+      ['deploy unregistered format', () => h.orch.deploy(deployInput({ resources: [] }, { format: 'bicep' })), 'No executor is registered for format "bicep" (available: terraform)'],
       ['list bad limit', () => h.orch.list({ limit: 0 }), /^limit: /],
       ['list bad status', () => h.orch.list({ status: 'done' as never }), /^status: /],
       ['logs bad cursor', () => h.orch.logs(good.id, { cursor: -1 }), /^cursor: /],

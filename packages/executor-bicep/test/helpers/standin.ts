@@ -81,7 +81,7 @@ export class Standin {
 
   /** Executor options that point at the stand-in. */
   options(extra: BicepExecutorOptions = {}): BicepExecutorOptions {
-    return { azBinary: STANDIN_AZ, pollIntervalMs: 10, cancelGraceMs: 5_000, toolConfigDir: join(this.dir, 'tool'), env: { AZ_STANDIN_DIR: this.dir }, ...extra };
+    return { azBinary: STANDIN_AZ, pollIntervalMs: 10, cancelGraceMs: 5_000, toolConfigDir: join(this.dir, 'tool'), env: { AZ_STANDIN_DIR: this.dir }, writablePaths: [this.dir], readablePaths: [AZ_OUTPUT], ...extra };
   }
 
   async calls(): Promise<Call[]> {

@@ -82,8 +82,20 @@ export function uiRoutes(app: FastifyInstance, dir: string | null = defaultUiDir
       .type(a.type)
       .send(a.body);
   };
-  // The server ignores trailing slashes: this answers /ui and /ui/ (asset URLs are absolute).
-  app.get('/ui/', (_req, reply) => send('index.html', reply));
+  // The server ignores trailing slashes, so this answers /ui too: sent on to /ui/, since the page's asset
+  // URLs are relative (the console works under any mount prefix).
+  const page = (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const [path, query] = req.url.split('?', 2);
+    if (!path.endsWith('/')) return reply.redirect(`${path}/${query !== undefined ? `?${query}` : ''}`);
+    return send('index.html', reply);
+  };
+  app.get('/ui/', page);
+  try {
+    // A host app that minds trailing slashes (the adapter mounted as a plugin) needs /ui on its own.
+    app.get('/ui', page);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'FST_ERR_DUPLICATED_ROUTE') throw e;
+  }
   app.get<{ Params: { '*': string } }>('/ui/*', (req, reply) => send(req.params['*'], reply));
   return true;
 }

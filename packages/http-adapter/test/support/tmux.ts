@@ -44,9 +44,13 @@ export class TmuxTerminal {
 
   /** The command's exit status once it has ended (null while it runs). */
   async exitStatus(): Promise<number | null> {
-    const r = await this.tmux(['display-message', '-p', '-t', this.session, '#{pane_dead}:#{pane_dead_status}']);
-    const [dead, status] = r.stdout.trim().split(':');
-    return dead === '1' ? Number(status) : null;
+    const r = await this.tmux(['display-message', '-p', '-t', this.session, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}']);
+    const [dead, status, signal] = r.stdout.trim().split(':');
+    // tmux marks the pane dead when the terminal closes and learns the status when the process is reaped,
+    // a moment later: until then both are empty, so read again.
+    if (dead !== '1' || (!status && !signal)) return null;
+    if (!status) throw new Error(`the command was killed by signal ${signal}:\n${await this.screen()}`);
+    return Number(status);
   }
 
   async waitForExit(timeoutMs = 90_000): Promise<number> {

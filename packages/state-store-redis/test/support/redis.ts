@@ -131,7 +131,7 @@ export async function storedStrings(url: string, prefix: string): Promise<string
       for (const key of batch) {
         const type = await client.type(key);
         if (type === 'string') all += `${await client.get(key)}\n`;
-        else if (type === 'hash') all += `${JSON.stringify(await client.hGetAll(key))}\n`;
+        else if (type === 'hash') all += `${Object.values(await client.hGetAll(key)).join('\n')}\n`;
         else if (type === 'list') all += `${(await client.lRange(key, 0, -1)).join('\n')}\n`;
       }
     }

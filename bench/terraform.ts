@@ -1,0 +1,192 @@
+/**
+ * A deployment against the bare Terraform CLI (issue 15): 20 S3 buckets on the real hashicorp/aws
+ * provider (from the local filesystem mirror) against moto_server, three ways, in turn each round:
+ *
+ * - spec:  the spec's CLI workflow: `init`, `plan`, `apply -auto-approve`, `show -json`, `output -json`;
+ * - min:   the bare minimum: `init`, `plan -out`, `apply <plan>`;
+ * - one:   `init`, `apply -auto-approve` (plan and apply in one process; printed against min);
+ * - orch:  `POST /api/deployments` with autoApprove to the real `iac-orchestrator serve` (built dist),
+ *          timed until GET says completed.
+ *
+ * Same CLI config and shared plugin cache for all three; a fresh dir and fresh bucket names per run.
+ * Prints the medians of the counted rounds and the ratios orch/spec and orch/min beside their goals
+ * (≤ 0.60 and ≤ 0.95), the service's own CPU share, and an unchanged redeploy against `terraform plan`.
+ * BENCH_TF_ROUNDS (default 3) counted rounds after BENCH_TF_WARMUP (default 1) warm-up rounds. Skips with a printed reason when
+ * terraform, moto_server or the provider mirror is missing.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { startMoto, type Moto } from '../test-support/moto.js';
+import { findCommand } from '../test-support/prerequisites.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.env.BENCH_TF_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_TF_WARMUP ?? 1);
+const BUCKETS = 20;
+const report = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'terraform/20-buckets', ...fields }));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const secs = (ms: number) => +(ms / 1000).toFixed(2);
+
+const mirror = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins'].find((m) => m && existsSync(join(m, 'registry.terraform.io/hashicorp/aws')));
+const missing = !findCommand('terraform') ? 'terraform' : !findCommand('moto_server') ? 'moto_server' : !mirror ? 'the hashicorp/aws provider mirror (TF_PROVIDER_MIRROR)' : null;
+
+const MAIN_TF = `terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.0" }
+  }
+}
+provider "aws" {
+  region                      = "us-east-1"
+  s3_use_path_style           = true
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+variable "prefix" { type = string }
+resource "aws_s3_bucket" "b" {
+  count  = ${BUCKETS}
+  bucket = "\${var.prefix}-\${count.index}"
+  tags   = { index = tostring(count.index) }
+}
+output "bucket_arns" { value = aws_s3_bucket.b[*].arn }
+`;
+
+interface Bed {
+  dir: string;
+  moto: Moto;
+  env: Record<string, string>;
+  n: number;
+}
+
+/** Runs terraform commands one after another in a fresh dir; milliseconds for all of them. */
+async function cli(bed: Bed, commands: string[][]): Promise<number> {
+  const dir = join(bed.dir, `cli-${bed.n++}`);
+  await mkdir(dir);
+  await writeFile(join(dir, 'main.tf'), MAIN_TF);
+  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ prefix: `b${bed.n}-${Date.now().toString(36)}` }));
+  const t0 = performance.now();
+  for (const args of commands) {
+    const r = await execa('terraform', args, { cwd: dir, env: bed.env, extendEnv: false, reject: false });
+    if (r.exitCode !== 0) throw new Error(`terraform ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+  }
+  const ms = performance.now() - t0;
+  await rm(dir, { recursive: true, force: true });
+  return ms;
+}
+
+/** `terraform plan` alone on a stack the minimum workflow has just applied (so: no changes): milliseconds. */
+async function planOfApplied(bed: Bed, prefix: string): Promise<number> {
+  const dir = join(bed.dir, 'plan-alone');
+  await mkdir(dir);
+  await writeFile(join(dir, 'main.tf'), MAIN_TF);
+  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ prefix: `${prefix}-cli` }));
+  const run = (args: string[]) => execa('terraform', args, { cwd: dir, env: bed.env, extendEnv: false });
+  for (const args of MIN) await run(args);
+  const t0 = performance.now();
+  await run(['plan', '-input=false', '-no-color']);
+  return performance.now() - t0;
+}
+
+const SPEC = [['init', '-input=false', '-no-color'], ['plan', '-input=false', '-no-color'], ['apply', '-auto-approve', '-input=false', '-no-color'], ['show', '-json', '-no-color'], ['output', '-json', '-no-color']];
+/** Plan and apply in one process, as an auto-approved run could (issue 15: measured against MIN). */
+const ONE = [['init', '-input=false', '-no-color'], ['apply', '-auto-approve', '-input=false', '-no-color']];
+const MIN = [['init', '-input=false', '-no-color'], ['plan', '-input=false', '-no-color', '-out=tfplan'], ['apply', '-input=false', '-no-color', 'tfplan']];
+
+/** The service's own CPU seconds so far (utime + stime of its process, children excluded). */
+async function ownCpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
+}
+
+async function startService(bed: Bed): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = execa('node', ['packages/http-adapter/dist/cli.js', 'serve'], {
+    cwd: root,
+    env: { ...bed.env, PORT: '0', LOG_LEVEL: 'info', ORCHESTRATOR_DATA_DIR: join(bed.dir, 'data'), TERRAFORM_WORK_DIR: join(bed.dir, 'orch-work') },
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    stdout: 'pipe',
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void child.then((r) => reject(new Error(`serve exited (${r.exitCode}): ${out}`)));
+  });
+  return { url, pid: child.pid!, stop: async () => void (child.kill('SIGTERM'), await child) };
+}
+
+/** One deployment through the REST API with autoApprove: milliseconds from POST to completed. */
+async function deploy(url: string, prefix: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/deployments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ blueprintId: `bench-${prefix}`, environment: 'dev', targetCloud: 'aws', format: 'terraform', options: { autoApprove: true, variables: { prefix } }, files: { 'main.tf': MAIN_TF } }),
+  });
+  const { deploymentId } = (await res.json()) as { deploymentId: string };
+  if (!deploymentId) throw new Error(`POST /api/deployments answered ${res.status}`);
+  for (;;) {
+    const d = (await (await fetch(`${url}/api/deployments/${deploymentId}`)).json()) as { status: string; error?: unknown };
+    if (d.status === 'completed') return performance.now() - t0;
+    if (['failed', 'cancelled', 'rolled_back'].includes(d.status)) throw new Error(`deployment ${d.status}: ${JSON.stringify(d.error)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+if (missing) {
+  console.log(JSON.stringify({ bench: 'terraform/20-buckets', skipped: `${missing} is not available here` }));
+} else {
+  await execa('node', ['scripts/prepare.mjs', 'start'], { cwd: root, stdio: 'inherit' });
+  const dir = await mkdtemp(join(tmpdir(), 'bench-tf-'));
+  const moto = await startMoto();
+  try {
+    await writeFile(join(dir, 'terraformrc'), `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
+    await mkdir(join(dir, 'plugin-cache'));
+    const env = { PATH: process.env.PATH ?? '', HOME: dir, TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: join(dir, 'terraformrc'), TF_PLUGIN_CACHE_DIR: join(dir, 'plugin-cache'), ...moto.env };
+    const bed: Bed = { dir, moto, env, n: 0 };
+    const svc = await startService(bed);
+    const times: Record<'spec' | 'min' | 'one' | 'orch', number[]> = { spec: [], min: [], one: [], orch: [] };
+    let cpu = 0;
+    let orchWall = 0;
+    for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+      const spec = await cli(bed, SPEC);
+      const min = await cli(bed, MIN);
+      const one = await cli(bed, ONE);
+      const cpu0 = await ownCpuMs(svc.pid);
+      const orch = await deploy(svc.url, `o${round}-${Date.now().toString(36)}`);
+      report({ round: round < 1 ? 'warm-up' : round, seconds: { spec: secs(spec), min: secs(min), oneProcess: secs(one), orch: secs(orch) } });
+      if (round < 1) continue;
+      cpu += (await ownCpuMs(svc.pid)) - cpu0;
+      orchWall += orch;
+      times.spec.push(spec);
+      times.min.push(min);
+      times.one.push(one);
+      times.orch.push(orch);
+    }
+    // An unchanged stack deployed again (no changes) against `terraform plan` alone on it.
+    const prefix = `same-${Date.now().toString(36)}`;
+    await deploy(svc.url, prefix);
+    const again = await deploy(svc.url, prefix);
+    const planAlone = await planOfApplied(bed, prefix);
+    await svc.stop();
+
+    const [spec, min, orch] = [median(times.spec), median(times.min), median(times.orch)];
+    report({ rounds: ROUNDS, medianSeconds: { spec: secs(spec), min: secs(min), oneProcess: secs(median(times.one)), orch: secs(orch) } });
+    report({ ratio: 'one-process apply / min (CLI only)', value: +(median(times.one) / min).toFixed(2) });
+    report({ ratio: 'orch/spec', value: +(orch / spec).toFixed(2), goal: 0.6 });
+    report({ ratio: 'orch/min', value: +(orch / min).toFixed(2), goal: 0.95 });
+    report({ ratio: 'service own CPU / deployment wall', value: +(cpu / orchWall).toFixed(3), goal: 0.05 });
+    report({ ratio: 'unchanged redeploy / terraform plan alone', value: +(again / planAlone).toFixed(2), goal: 0.9, redeploySeconds: secs(again), planAloneSeconds: secs(planAlone) });
+  } finally {
+    await moto.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

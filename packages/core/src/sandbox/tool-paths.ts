@@ -1,0 +1,104 @@
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { ExecutorUnavailableError } from '../errors.js';
+
+/** Finds an executable: a path as given, else the first match on `pathList`. Never spawns anything. */
+export function findExecutable(command: string, pathList: string | undefined): string | null {
+  if (command.includes('/')) return canExecute(resolve(command)) ? resolve(command) : null;
+  for (const dir of (pathList ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const p = join(dir, command);
+    if (canExecute(p)) return p;
+  }
+  return null;
+}
+
+function canExecute(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A pyenv shim (`~/.pyenv/shims/aws`) runs `pyenv exec`, which needs pyenv's whole tree and HOME: the
+ * sandbox runs the installed tool it stands for instead (`<PYENV_ROOT>/versions/<version>/bin/<name>`,
+ * the version from `PYENV_VERSION` or pyenv's global `version` file). Null when it is no shim.
+ */
+function pyenvTarget(file: string): string | null {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8').slice(0, 2000);
+  } catch {
+    return null;
+  }
+  const root = /export PYENV_ROOT="([^"]+)"/.exec(text)?.[1];
+  if (!root || !text.includes('/libexec/pyenv" exec')) return null;
+  let versions = (process.env.PYENV_VERSION ?? '').split(':');
+  try {
+    versions = [...versions, ...readFileSync(join(root, 'version'), 'utf8').split(/[\s:]+/)];
+  } catch {
+    /* no global version file */
+  }
+  for (const v of versions.filter(Boolean)) {
+    const candidate = join(root, 'versions', v, 'bin', basename(file));
+    if (canExecute(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** The interpreter of a script (`#!/path/python`, `#!/usr/bin/env python3`), or null for a binary. */
+function interpreterOf(file: string, pathList: string | undefined): string | null {
+  let head = '';
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(256);
+      head = buf.subarray(0, readSync(fd, buf, 0, 256, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  if (!head.startsWith('#!')) return null;
+  const [interp, arg] = head.slice(2).split('\n')[0]!.trim().split(/\s+/);
+  if (!interp) return null;
+  if (interp.endsWith('/env') && arg) return findExecutable(arg, pathList);
+  return interp;
+}
+
+/**
+ * The tool's absolute path, and the read-only directories it needs to run: the directory it is found
+ * in, the one its symlinks lead to, and for a script the installation its interpreter belongs to
+ * (a pyenv or venv Python: `<prefix>/bin/python` → `<prefix>`).
+ */
+export function toolPaths(command: string, pathList: string | undefined): { path: string; readable: string[] } {
+  const onPath = findExecutable(command, pathList) ?? findExecutable(command, process.env.PATH);
+  if (!onPath) throw new ExecutorUnavailableError(`${command} was not found on PATH`);
+  const found = pyenvTarget(onPath) ?? onPath;
+  const readable = new Set<string>([dirname(found)]);
+  let real = found;
+  try {
+    real = realpathSync(found);
+  } catch {
+    /* keep the path as found */
+  }
+  readable.add(dirname(real));
+  const interp = interpreterOf(real, pathList ?? process.env.PATH);
+  if (interp) {
+    let realInterp = interp;
+    try {
+      realInterp = realpathSync(interp);
+    } catch {
+      /* a broken interpreter link: the tool will say so */
+    }
+    for (const p of [interp, realInterp]) {
+      const bin = dirname(p);
+      readable.add(bin.endsWith('/bin') ? dirname(bin) : bin);
+    }
+  }
+  return { path: found, readable: [...readable] };
+}

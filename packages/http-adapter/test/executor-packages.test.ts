@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createExecutors, EXECUTOR_PACKAGES, MissingExecutorPackageError } from '../src/executor-packages.js';
+
+/**
+ * The executors are optional peer dependencies, loaded only when used. "Not installed" is simulated by
+ * importing a package name that really does not exist, so the error is Node's own ERR_MODULE_NOT_FOUND.
+ */
+const onlyInstalled = (...installed: string[]) => (name: string) => import(installed.includes(name) ? name : `${name}-not-installed`);
+
+describe('executor packages', () => {
+  it('are optional peer dependencies of the http-adapter', async () => {
+    const pkg = (await import('../package.json', { with: { type: 'json' } })).default as unknown as Record<string, Record<string, unknown> | undefined>;
+    for (const name of Object.values(EXECUTOR_PACKAGES)) {
+      expect(pkg.dependencies?.[name], name).toBeUndefined();
+      expect(pkg.peerDependencies?.[name], name).toBeDefined();
+      expect(pkg.peerDependenciesMeta?.[name], name).toEqual({ optional: true });
+    }
+  });
+
+  it('without ORCHESTRATOR_EXECUTORS, every installed one is used (a Terraform-only install gets terraform)', async () => {
+    const config = loadConfig({});
+    const executors = await createExecutors(config, onlyInstalled(EXECUTOR_PACKAGES.terraform));
+    expect(executors.map((e) => e.format)).toEqual(['terraform']);
+    expect((await createExecutors(config)).map((e) => e.format).sort()).toEqual(['bicep', 'cloudformation', 'terraform']);
+  });
+
+  it('a configured executor that is not installed is a clear error naming its package', async () => {
+    const config = loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform,bicep' });
+    const err = await createExecutors(config, onlyInstalled(EXECUTOR_PACKAGES.terraform)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingExecutorPackageError);
+    expect((err as Error).message).toBe('ORCHESTRATOR_EXECUTORS names bicep: install @iac-orchestrator/executor-bicep (npm install @iac-orchestrator/executor-bicep)');
+  });
+
+  it('none installed is an error listing what to install; an unknown name is a config error', async () => {
+    const err = await createExecutors(loadConfig({}), onlyInstalled()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MissingExecutorPackageError);
+    expect((err as Error).message).toMatch(/^No executor package is installed: install at least one of @iac-orchestrator\/executor-terraform, /);
+    expect(() => loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform,pulumi' })).toThrow(/ORCHESTRATOR_EXECUTORS/);
+  });
+});
