@@ -70,6 +70,8 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
   /** Most variables one deploy request may declare sensitive. */
   ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
+  /** Live log streams one token may hold open at once. */
+  ORCHESTRATOR_MAX_STREAMS_PER_TOKEN: positiveInt(20),
   /** The web console at /ui; on unless set to false/0/no. */
   ORCHESTRATOR_UI: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -116,7 +118,7 @@ export interface ServiceConfig {
    * other machines. */
   allowUnsandboxed: boolean;
   /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
-  guards: { allowedHosts: string[]; maxSensitiveValues: number };
+  guards: { allowedHosts: string[]; maxSensitiveValues: number; maxStreamsPerToken: number };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -193,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     guards: {
       allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
       maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
+      maxStreamsPerToken: e.ORCHESTRATOR_MAX_STREAMS_PER_TOKEN,
     },
     credentials: collectCredentials(env),
   };

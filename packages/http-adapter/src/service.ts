@@ -75,6 +75,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     // The address it was told to listen on is a name its callers use, unless it is a wildcard.
     allowedHosts: [...config.guards.allowedHosts, ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host])],
     deployLimits: { maxSensitiveValues: config.guards.maxSensitiveValues },
+    maxStreamsPerToken: config.guards.maxStreamsPerToken,
     ui: config.ui,
   });
   try {
