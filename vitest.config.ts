@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@iac-orchestrator\/executor-cloudformation$/, replacement: src('executor-cloudformation/src/index.ts') },
       { find: /^@iac-orchestrator\/executor-bicep$/, replacement: src('executor-bicep/src/index.ts') },
       { find: /^@iac-orchestrator\/state-store-redis$/, replacement: src('state-store-redis/src/index.ts') },
+      { find: /^@iac-orchestrator\/queue-bullmq$/, replacement: src('queue-bullmq/src/index.ts') },
       { find: /^@iac-orchestrator\/state-store-sqlite$/, replacement: src('state-store-sqlite/src/index.ts') },
       { find: /^@iac-orchestrator\/http-adapter$/, replacement: src('http-adapter/src/index.ts') },
     ],

@@ -86,5 +86,7 @@ try {
 await import('./sandbox.js'); // 4 parallel first terraform deployments: inside bwrap vs bare terraform
 await import('./masking.js'); // masking throughput at 10k live secrets, and the service's memory under sensitive-variable load
 await import('./start.js'); // npm start → /health on a built checkout, beside the bare server
+await import('./queue.js'); // JobQueue engines: jobs/s and enqueue→start p50/p99 beside a bare BullMQ Queue + Worker
+await import('./runs.js'); // runs as jobs: deploy() → applying p50/p99 on both engines; recover() with 100k stored deployments
 await import('./stores.js'); // SQLite and Redis stores at 10k deployments (BENCH_STORES_N=100000 for 100k), beside bare SQLite / Redis
 await import('./terraform.js'); // 20 S3 buckets on moto: the spec's CLI workflow vs the minimum vs the service

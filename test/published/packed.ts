@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -41,7 +41,7 @@ function filesUnder(dir: string): string[] {
 /** A digest of everything that goes into the tarballs, so an unchanged tree reuses the last pack. */
 function sourceDigest(dirs: string[]): string {
   const h = createHash('sha256');
-  const inputs = [join(ROOT, 'tsup.base.ts'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.base.json'), join(ROOT, 'LICENSE'), join(ROOT, 'package-lock.json')];
+  const inputs = [fileURLToPath(import.meta.url), join(ROOT, 'tsup.base.ts'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.base.json'), join(ROOT, 'LICENSE'), join(ROOT, 'package-lock.json')];
   for (const d of dirs) {
     inputs.push(...filesUnder(join(d, 'src')), join(d, 'package.json'), join(d, 'tsup.config.ts'), join(d, 'README.md'), join(d, 'LICENSE'));
   }
@@ -85,11 +85,29 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Builds every package (two at a time: this machine's cores), then packs each into `into`. */
+/** What a package's build reads: its own sources and configs and the shared ones. */
+function buildDigest(dir: string): string {
+  const h = createHash('sha256');
+  const inputs = [join(ROOT, 'tsup.base.ts'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.base.json'), ...filesUnder(join(dir, 'src')), join(dir, 'package.json'), join(dir, 'tsup.config.ts')];
+  for (const f of inputs) h.update(relative(ROOT, f)).update(existsSync(f) ? readFileSync(f) : '<none>');
+  return h.digest('hex');
+}
+
+/** Builds a package unless its dist was built from these very sources (a README edit needs no build). */
+async function buildIfChanged(dir: string): Promise<void> {
+  const stamp = join(ROOT, 'node_modules', '.cache', 'iac-orchestrator-build', `${relative(ROOT, dir).replace(/\W+/g, '-')}.digest`);
+  const digest = buildDigest(dir);
+  if (existsSync(join(dir, 'dist')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  await execa('npx', ['tsup', '--silent'], { cwd: dir });
+  await mkdir(dirname(stamp), { recursive: true });
+  await writeFile(stamp, digest);
+}
+
+/** Builds every package that changed (two at a time: this machine's cores), then packs each into `into`. */
 async function buildAndPack(dirs: string[], into: string): Promise<PackedPackage[]> {
   const queue = [...dirs];
   const worker = async () => {
-    for (let d = queue.shift(); d; d = queue.shift()) await execa('npx', ['tsup', '--silent'], { cwd: d });
+    for (let d = queue.shift(); d; d = queue.shift()) await buildIfChanged(d);
   };
   await Promise.all([worker(), worker()]);
   await mkdir(into, { recursive: true });
@@ -106,11 +124,16 @@ async function buildAndPack(dirs: string[], into: string): Promise<PackedPackage
  * (npm's cache first: `npm ci` of this repo already holds them). */
 async function installConsumer(appDir: string, packed: PackedPackage[]): Promise<void> {
   await mkdir(appDir, { recursive: true });
-  const typesNode = JSON.parse(readFileSync(join(ROOT, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string };
   const dependencies: Record<string, string> = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
-  dependencies['@types/node'] = typesNode.version;
+  // What a user's app brings itself, at the versions this repository's lockfile holds (so npm's cache has them):
+  // Node's types, and Express for the README's mounting example.
+  for (const dep of ['@types/node', 'express', '@types/express']) dependencies[dep] = installedVersion(dep);
   await writeFile(join(appDir, 'package.json'), JSON.stringify({ name: 'iac-consumer', private: true, type: 'module', dependencies }, null, 2));
   await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], { cwd: appDir });
+}
+
+function installedVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 let world: Promise<PackedWorld> | undefined;

@@ -93,6 +93,19 @@ describe('published packages', () => {
     expect(problems.join('\n\n')).toBe('');
   });
 
+  it('every installed package carries the MIT LICENSE and its repository, homepage, bugs and keywords', () => {
+    for (const p of world.packages) {
+      const dir = join(world.appDir, 'node_modules', p.name);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), p.name).toMatch(/^MIT License/);
+      expect(pkg.license, p.name).toBe('MIT');
+      expect(pkg.repository, p.name).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:/) });
+      expect(pkg.homepage, p.name).toEqual(expect.stringMatching(/^https:/));
+      expect(pkg.bugs, p.name).toMatchObject({ url: expect.stringMatching(/^https:/) });
+      expect((pkg.keywords as string[] | undefined)?.length, p.name).toBeGreaterThan(0);
+    }
+  });
+
   it('the installed testing entry shares the runtime of the main entry (one copy of every class), ESM and CJS', async () => {
     const probe = (ext: 'mjs' | 'cjs') =>
       ext === 'mjs'

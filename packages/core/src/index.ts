@@ -20,6 +20,7 @@ export type * from './orchestrator/types.js';
 export { Orchestrator } from './orchestrator/orchestrator.js';
 export type { DeploymentEvent, WatchOptions, WaitForOptions, WatchSource } from './orchestrator/watch.js';
 export { InlineCodeSource, DirectoryCodeSource } from './code-sources.js';
+export { InProcessJobQueue } from './queue/in-process-queue.js';
 export { MemoryStateStore } from './stores/memory-store.js';
 export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
 export { Encryption, EncryptionError, type SealedEnvelope } from './encryption.js';

@@ -9,6 +9,7 @@ export { checkAudit, checkAuditQuery, checkBundle, checkDeployment, checkLogEntr
 export {
   DEFAULT_LOG_PAGE,
   MAX_LOG_PAGE,
+  assertTransition,
   checkWrite,
   grantLock,
   isLive,

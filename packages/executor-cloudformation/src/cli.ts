@@ -1,11 +1,13 @@
 import { execa } from 'execa';
-import { CancelledError, ExecutorError, ExecutorUnavailableError, TimeoutError } from '@iac-orchestrator/core';
+import { AbortStop, CancelledError, ExecutorError, ExecutorUnavailableError, TimeoutError, type Sandbox } from '@iac-orchestrator/core';
 
 /** How one deployment reaches the CLI: binary, private env, work dir, global flags. */
 export interface AwsCli {
   binary: string;
   env: Record<string, string>;
   cwd: string;
+  /** The sandbox every call runs in; the work dir (`cwd`) is its only writable place. */
+  sandbox: () => Promise<Sandbox>;
   callTimeoutMs: number;
   /** Grace between SIGTERM and SIGKILL when a call is cancelled. */
   killGraceMs: number;
@@ -71,18 +73,28 @@ export async function runRaw(
   opts: RunOptions & { allowExit?: (code: number) => boolean } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   opts.signal?.throwIfAborted();
-  const result = await execa(binary, args, {
-    env: cli.env,
+  let inv;
+  try {
+    inv = (await cli.sandbox()).wrap({ command: binary, args, cwd: cli.cwd, env: cli.env, writablePaths: [cli.cwd], readablePaths: [] });
+  } catch (e) {
+    if (e instanceof ExecutorUnavailableError) throw new ExecutorUnavailableError(`${binary} was not found on PATH`);
+    throw e;
+  }
+  const child = execa(inv.command, inv.args, {
+    env: inv.env,
     extendEnv: false,
-    cwd: cli.cwd,
+    cwd: inv.cwd,
     reject: false,
     stdin: 'ignore',
+    detached: true,
     timeout: cli.callTimeoutMs,
-    cancelSignal: opts.signal,
-    forceKillAfterDelay: cli.killGraceMs,
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.isCanceled) throw abortReason(opts.signal);
+  // SIGTERM to the CLI itself (inside the sandbox), the whole sandbox killed after the grace.
+  const stop = new AbortStop(opts.signal, child.pid ?? 0, inv.stop, cli.killGraceMs, 'SIGTERM');
+  const result = await child;
+  stop.dispose();
+  if (stop.interrupted) throw abortReason(opts.signal);
   if (result.timedOut) throw new TimeoutError(`${binary} ${args.slice(0, 2).join(' ')} did not answer within ${cli.callTimeoutMs} ms`);
   const code = (result as { code?: string }).code;
   if (code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {

@@ -1,3 +1,4 @@
+import type { SandboxSetting } from '@iac-orchestrator/core';
 import type { Capability } from './commands/create-change-set.js';
 import { DEFAULTS } from './defaults.js';
 
@@ -25,9 +26,12 @@ export interface CloudFormationExecutorOptions {
   cfnLintBinary?: string;
   /** Stack events written to the log after a failure, cancel or timeout. Default 10. */
   lastEventsInLog?: number;
+  /** Where every `aws` / `cfn-lint` process runs. Default: the orchestrator's (`ctx.sandbox`), else `auto`. */
+  sandbox?: SandboxSetting;
 }
 
 export interface ResolvedConfig {
+  sandbox?: SandboxSetting;
   binary: string;
   workRoot?: string;
   pollIntervalMs: number;
@@ -43,6 +47,7 @@ export interface ResolvedConfig {
 
 export function resolveConfig(o: CloudFormationExecutorOptions = {}): ResolvedConfig {
   return {
+    ...(o.sandbox !== undefined ? { sandbox: o.sandbox } : {}),
     binary: o.binary ?? DEFAULTS.binary,
     ...(o.workRoot ? { workRoot: o.workRoot } : {}),
     pollIntervalMs: o.pollIntervalMs ?? DEFAULTS.pollIntervalMs,

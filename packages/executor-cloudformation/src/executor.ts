@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import {
+  autoSandbox,
+  resolveSandbox,
+  type Sandbox,
   ValidationError,
   type ApplyResult,
   type DriftReport,
@@ -52,6 +55,17 @@ export class CloudFormationExecutor implements Executor {
     this.workRoot = this.config.workRoot;
   }
 
+  private ownSandbox?: Promise<Sandbox>;
+
+  /** This executor's own `sandbox` option, else the orchestrator's (`ctx.sandbox`), else `auto`. */
+  private sandboxFor(ctx?: ExecutorContext): Promise<Sandbox> {
+    if (this.config.sandbox !== undefined) {
+      this.ownSandbox ??= resolveSandbox(this.config.sandbox);
+      return this.ownSandbox;
+    }
+    return ctx?.sandbox ? Promise.resolve(ctx.sandbox) : autoSandbox();
+  }
+
   /** Finds the AWS CLI and its version. Never throws. */
   /** Rejects bad `options.executor` (stack name, capabilities, tags...) when the request arrives. */
   validateOptions(options: Record<string, unknown>): void {
@@ -60,13 +74,8 @@ export class CloudFormationExecutor implements Executor {
 
   async check(): Promise<ExecutorCheck> {
     try {
-      const r = await execa(this.config.binary, buildVersionArgs(), {
-        env: buildChildEnv({}, tmpdir()),
-        extendEnv: false,
-        reject: false,
-        stdin: 'ignore',
-        timeout: 30_000,
-      });
+      const inv = (await this.sandboxFor()).wrap({ command: this.config.binary, args: buildVersionArgs(), cwd: tmpdir(), env: buildChildEnv({}, tmpdir()), writablePaths: [], readablePaths: [] });
+      const r = await execa(inv.command, inv.args, { env: inv.env, cwd: inv.cwd, extendEnv: false, reject: false, stdin: 'ignore', timeout: 30_000 });
       const version = parseVersion(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
       if (r.exitCode !== 0 || !version) return { ok: false, detail: `${this.config.binary} --version failed${r.exitCode === undefined ? ': not found on PATH' : ''}` };
       return { ok: true, version: `aws-cli ${version}` };
@@ -79,7 +88,7 @@ export class CloudFormationExecutor implements Executor {
   async plan(ctx: ExecutorContext): Promise<PlanResult> {
     if (ctx.stack.targetCloud !== 'aws') throw new ValidationError(`CloudFormation deploys to AWS only, not ${ctx.stack.targetCloud}`, 'targetCloud');
     if (ctx.operation === 'drift') throw new ValidationError('A drift deployment is not planned: use detectDrift', 'operation');
-    const s = openSession(ctx, this.config);
+    const s = openSession(ctx, this.config, () => this.sandboxFor(ctx));
     log(s, 'info', `Stack ${s.stackName} (${ctx.operation})`);
     return ctx.operation === 'destroy' ? planDestroy(s) : planConverge(s);
   }
@@ -88,7 +97,7 @@ export class CloudFormationExecutor implements Executor {
   async apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult> {
     let s: Session;
     try {
-      s = openSession(ctx, this.config);
+      s = openSession(ctx, this.config, () => this.sandboxFor(ctx));
     } catch (e) {
       // Bad options: no session, so nothing ran.
       return { outcome: 'failed', state: null, error: (e as Error).message };
@@ -104,13 +113,13 @@ export class CloudFormationExecutor implements Executor {
   }
 
   async detectDrift(ctx: ExecutorContext): Promise<DriftReport> {
-    return detectDrift(openSession(ctx, this.config));
+    return detectDrift(openSession(ctx, this.config, () => this.sandboxFor(ctx)));
   }
 
   /** The stack as it stands, for a deployment whose process died mid-apply. Never throws. */
   async recoverState(ctx: ExecutorContext): Promise<StateSnapshot | null> {
     try {
-      const s = openSession(ctx, this.config);
+      const s = openSession(ctx, this.config, () => this.sandboxFor(ctx));
       const prior = asRawState(ctx.priorState);
       const stack = await describeStack(s, s.stackName);
       if (!stack && !prior?.stackId) return null;
@@ -133,7 +142,7 @@ export class CloudFormationExecutor implements Executor {
     // A change set that this process executed successfully is history, not litter: no call needed.
     if (this.settled.delete(ctx.deploymentId)) return;
     try {
-      const s = openSession(ctx, this.config);
+      const s = openSession(ctx, this.config, () => this.sandboxFor(ctx));
       let cs: DescribeChangeSetOutput;
       try {
         cs = await runAws<DescribeChangeSetOutput>(s.cli, buildDescribeChangeSetArgs({ changeSetName: s.changeSetName, stackName: s.stackName, global: s.global }));

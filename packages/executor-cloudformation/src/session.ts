@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ExecutorContext } from '@iac-orchestrator/core';
+import type { ExecutorContext, Sandbox } from '@iac-orchestrator/core';
 import type { AwsCli } from './cli.js';
 import { buildChildEnv, preparePrivateHome } from './env.js';
 import { parseDeploymentOptions, type CloudFormationDeploymentOptions } from './executor-options.js';
@@ -29,7 +29,7 @@ function priorStackName(prior: unknown): string | null {
 }
 
 /** Opens a session: parses options, prepares the private HOME in the work dir, builds the child env. */
-export function openSession(ctx: ExecutorContext, config: ResolvedConfig): Session {
+export function openSession(ctx: ExecutorContext, config: ResolvedConfig, sandbox: () => Promise<Sandbox>): Session {
   const options = parseDeploymentOptions(ctx.options);
   mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
   const home = preparePrivateHome(ctx.workDir);
@@ -43,7 +43,7 @@ export function openSession(ctx: ExecutorContext, config: ResolvedConfig): Sessi
     ctx,
     config,
     options,
-    cli: { binary: config.binary, env, cwd: ctx.workDir, callTimeoutMs: config.callTimeoutMs, killGraceMs: Math.min(config.cancelGraceMs, 10_000) },
+    cli: { binary: config.binary, env, cwd: ctx.workDir, sandbox, callTimeoutMs: config.callTimeoutMs, killGraceMs: Math.min(config.cancelGraceMs, 10_000) },
     global,
     stackName,
     changeSetName: changeSetNameFor(ctx.deploymentId),

@@ -1,6 +1,7 @@
 /**
  * The plan summary read from `terraform plan -json`'s own stream equals the one `show -json` of the same
- * saved plan gives (the executor no longer runs `show -json` on Terraform ≥ 1.11), on real terraform over
+ * saved plan gives, attribute changes aside (the executor runs `show -json` on Terraform ≥ 1.11 only for
+ * plans that update or replace something, for those changes), on real terraform over
  * create, update, replace by request, replace of a tainted resource, removal and an output-only change.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +40,10 @@ describe.skipIf(!ok)('plan summary from the plan stream vs `show -json` (real te
     const r = await tf(['plan', '-input=false', '-json', '-out=tfplan', ...extraArgs]);
     for (const line of r.stdout.split('\n')) stream.line(line);
     const shown = JSON.parse((await tf(['show', '-json', 'tfplan'])).stdout) as ShownPlan;
-    const both = { streamed: summariseStreamedPlan(stream.planned, stream.outputActions), shown: summarisePlan(shown) };
+    // The stream carries no attribute values: `show -json`'s per-attribute `changes` (which the executor
+    // still reads for plans that update or replace) are left out of the comparison.
+    const fromShow = summarisePlan(shown);
+    const both = { streamed: summariseStreamedPlan(stream.planned, stream.outputActions), shown: { ...fromShow, resources: fromShow.resources.map(({ changes: _changes, ...r }) => r) } };
     await tf(['apply', '-input=false', 'tfplan']);
     return both;
   }

@@ -46,6 +46,7 @@ export const DeploymentViewSchema = z
     targetCloud: z.string(),
     format: z.string(),
     operation: OperationSchema.optional(),
+    queuePosition: z.number().int().nonnegative().nullable().optional().meta({ description: 'While pending: how many deployments of the same stack are ahead of this one (0 = next); null otherwise' }),
     state: z.object({ stateId: z.string(), version: z.number().int().nullable(), resources: z.array(ResourceSchema), locked: z.boolean() }),
     outputs: z.record(z.string(), z.unknown()),
     error: z.string().nullable(),

@@ -14,7 +14,10 @@ Starts the orchestrator REST service. Configuration comes from the environment:
   ORCHESTRATOR_DATA_DIR (./.orchestrator-data), ORCHESTRATOR_STORE (sqlite | file), STATE_ENCRYPTION_KEY, REDIS_URL,
   RETENTION_DAYS (days terminal deployments and audit entries are kept),
   ORCHESTRATOR_API_TOKENS (name:role:token,...), ORCHESTRATOR_ALLOW_UNAUTHENTICATED,
-  SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials.
+  SHUTDOWN_GRACE_MS (20000), AZURE_*, AWS_*, GCP_* cloud credentials,
+  ORCHESTRATOR_ROLE (all | api | worker; api and worker need REDIS_URL: jobs go through BullMQ).
+A worker serves only /health, /ready and /metrics; on SIGTERM it stops taking jobs and lets running
+ones finish within SHUTDOWN_GRACE_MS.
 See the README of @iac-orchestrator/http-adapter.
 
 Client commands (to a running service; --url/ORCHESTRATOR_URL, --token/ORCHESTRATOR_TOKEN):

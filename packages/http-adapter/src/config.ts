@@ -70,6 +70,8 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_ALLOWED_HOSTS: optionalString,
   /** Most variables one deploy request may declare sensitive. */
   ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
+  /** Live log streams one token may hold open at once. */
+  ORCHESTRATOR_MAX_STREAMS_PER_TOKEN: positiveInt(20),
   /** The web console at /ui; on unless set to false/0/no. */
   ORCHESTRATOR_UI: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -77,6 +79,8 @@ export const EnvSchema = z.object({
     .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   /** How long SIGTERM waits for running deployments before cancelling them (they still save state). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
+  /** `api`: REST only, enqueues jobs; `worker`: runs jobs, serves only /health, /ready, /metrics; `all`: both. */
+  ORCHESTRATOR_ROLE: z.preprocess(emptyAsUndefined, z.enum(['api', 'worker', 'all']).default('all')),
   /** Where tool processes run: `auto` = bubblewrap where it works here, `bwrap` = bubblewrap or refuse to
    * start, `none` = no isolation (development). */
   ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
@@ -110,13 +114,17 @@ export interface ServiceConfig {
   /** Whether /ui serves the web console (ORCHESTRATOR_UI). */
   ui: boolean;
   shutdownGraceMs: number;
+  /** What this process does: serve the REST API (`api`), run jobs (`worker`), or both (`all`). */
+  role: 'api' | 'worker' | 'all';
+  /** Where phase jobs wait: this process's memory, or BullMQ on the same Redis as the store (`REDIS_URL`). */
+  queue: { kind: 'in-process' } | { kind: 'bullmq'; url: string; prefix?: string };
   /** `ORCHESTRATOR_SANDBOX`. */
   sandbox: 'auto' | 'bwrap' | 'none';
   /** `ORCHESTRATOR_ALLOW_UNSANDBOXED`: tools may run without a sandbox although the API is reachable from
    * other machines. */
   allowUnsandboxed: boolean;
   /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
-  guards: { allowedHosts: string[]; maxSensitiveValues: number };
+  guards: { allowedHosts: string[]; maxSensitiveValues: number; maxStreamsPerToken: number };
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -155,6 +163,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `Refusing to listen on ${host} without authentication: set ORCHESTRATOR_API_TOKENS, or ORCHESTRATOR_ALLOW_UNAUTHENTICATED=true to accept anyone who can reach the port`,
     );
   }
+  if (e.ORCHESTRATOR_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError(`ORCHESTRATOR_ROLE=${e.ORCHESTRATOR_ROLE} needs REDIS_URL: API and worker processes share jobs through BullMQ on Redis (without it, run ORCHESTRATOR_ROLE=all)`);
+  }
   if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
     throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
   }
@@ -188,11 +199,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.ORCHESTRATOR_MAX_BODY_BYTES,
     ui: e.ORCHESTRATOR_UI,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    role: e.ORCHESTRATOR_ROLE,
+    queue: e.REDIS_URL ? { kind: 'bullmq', url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : { kind: 'in-process' },
     sandbox: e.ORCHESTRATOR_SANDBOX,
     allowUnsandboxed: e.ORCHESTRATOR_ALLOW_UNSANDBOXED,
     guards: {
       allowedHosts: (e.ORCHESTRATOR_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
       maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
+      maxStreamsPerToken: e.ORCHESTRATOR_MAX_STREAMS_PER_TOKEN,
     },
     credentials: collectCredentials(env),
   };

@@ -1,3 +1,4 @@
+import { TooManyStreamsError } from './sse.js';
 import { CodeSourceError, isOrchestratorError, StateLockedError, ValidationError } from '@iac-orchestrator/core';
 
 /** No or unknown bearer token. */
@@ -64,6 +65,7 @@ export interface HttpErrorBody {
 export function toHttpError(e: unknown): { status: number; body: HttpErrorBody; internal: boolean } {
   if (e instanceof RequestFormatError) return { status: e.status, body: { error: e.message }, internal: false };
   if (e instanceof UnauthenticatedError) return { status: 401, body: { error: e.message }, internal: false };
+  if (e instanceof TooManyStreamsError) return { status: 429, body: { error: e.message }, internal: false };
   if (isOrchestratorError(e) && e.code in STATUS_BY_CODE) {
     const status = e instanceof CodeSourceError ? codeSourceStatus(e) : STATUS_BY_CODE[e.code];
     const body: HttpErrorBody = { error: e.message };

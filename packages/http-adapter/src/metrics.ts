@@ -48,6 +48,21 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private streamCount: () => number = () => 0;
+  private readonly streamsGauge = new Gauge({
+    name: 'iac_orchestrator_log_streams_active',
+    help: 'Live log streams open (each with its poller), all tokens together',
+    registers: [this.registry],
+    collect: () => {
+      this.streamsGauge.set(this.streamCount());
+    },
+  });
+
+  /** Where the open-streams gauge reads its value (the server's stream registry). */
+  observeStreams(count: () => number): void {
+    this.streamCount = count;
+  }
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

@@ -16,6 +16,8 @@ export function deploymentView(d: Deployment) {
     targetCloud: d.targetCloud,
     format: d.format,
     operation: d.operation,
+    // While pending: deployments of the same stack ahead of this one (0 = next); null otherwise.
+    queuePosition: d.queuePosition ?? null,
     state: {
       stateId: stateIdOf(d.stackKey),
       version: d.stateVersion,

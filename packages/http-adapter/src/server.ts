@@ -44,6 +44,8 @@ export interface HttpAdapterOptions {
   allowedHosts?: readonly string[];
   /** Per-request bounds of deploy requests. */
   deployLimits?: Partial<DeployLimits>;
+  /** Live log streams one token may hold open at once (429 above). Default 20. */
+  maxStreamsPerToken?: number;
   /** The web console at /ui: on by default when built; `false` turns it off; `{ dir }` serves another build. */
   ui?: boolean | { dir: string };
 }
@@ -81,7 +83,8 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   const tokens = opts.tokens ?? [];
   const metrics = opts.metrics ?? new ServiceMetrics();
   const detachMetrics = opts.metrics ? null : metrics.observe(opts.orchestrator);
-  const streams = new LiveStreams();
+  const streams = new LiveStreams(opts.maxStreamsPerToken);
+  metrics.observeStreams(() => streams.size);
   const ctx: RouteContext = { orchestrator: opts.orchestrator, metrics, streams, deployLimits: { ...DEFAULT_DEPLOY_LIMITS, ...opts.deployLimits } };
   const allowedHosts = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));
 

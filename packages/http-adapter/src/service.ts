@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
 import { ConfigError, isLoopback, unsandboxedRefusal, type ServiceConfig } from './config.js';
@@ -7,7 +7,8 @@ import { createExecutors } from './executor-packages.js';
 import { HttpGeneratorCodeSource } from './generator-code-source.js';
 import { createLogger, orchestratorLogger } from './logger.js';
 import { buildServer } from './server.js';
-import { createStore } from './store-factory.js';
+import { createQueue, createStore } from './store-factory.js';
+import { ServiceMetrics } from './metrics.js';
 
 /** A running service: what `iac-orchestrator serve` starts. */
 export interface RunningService {
@@ -51,7 +52,14 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   } else logger.info({ sandbox: sandbox.describe() }, `Tool processes run in the ${sandbox.kind} sandbox`);
   const store = await createStore(config);
   await store.init?.();
+  const queue = await createQueue(config).catch(async (e: unknown) => {
+    await store.close?.();
+    throw e;
+  });
   const orchestrator = new Orchestrator({
+    queue,
+    // An API process only stores and enqueues; workers (and `all`) take the jobs.
+    runner: config.role !== 'api',
     store,
     executors: await createExecutors(config),
     codeSource: createCodeSource(config),
@@ -67,7 +75,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   // Replicas sharing a Redis store also pick up what a crashed peer left, once its leases expire.
   if (config.store.kind === 'redis') orchestrator.startRecoveryLoop();
 
-  const app = buildServer({
+  const app = config.role === 'worker' ? buildWorkerServer(orchestrator, logger) : buildServer({
     orchestrator,
     tokens: config.tokens,
     logger,
@@ -75,6 +83,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     // The address it was told to listen on is a name its callers use, unless it is a wildcard.
     allowedHosts: [...config.guards.allowedHosts, ...(['0.0.0.0', '::'].includes(config.host) ? [] : [config.host])],
     deployLimits: { maxSensitiveValues: config.guards.maxSensitiveValues },
+    maxStreamsPerToken: config.guards.maxStreamsPerToken,
     ui: config.ui,
   });
   try {
@@ -88,7 +97,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logger.info(
-    { url, store: config.store.kind, generator: config.generator ? 'http' : 'inline-only', auth: config.unauthenticated ? 'none' : `${config.tokens.length} token(s)` },
+    { url, role: config.role, queue: queue.engine, store: config.store.kind, generator: config.generator ? 'http' : 'inline-only', auth: config.unauthenticated ? 'none' : `${config.tokens.length} token(s)` },
     `iac-orchestrator listening on ${url}`,
   );
   if (config.unauthenticated) {
@@ -110,4 +119,23 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
       logger.info('shut down');
     })());
   return { config, app, orchestrator, store, logger, url, close };
+}
+
+/** A worker's HTTP surface: only /health, /ready (store, queue, executors) and /metrics; no API routes. */
+function buildWorkerServer(orchestrator: Orchestrator, logger: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: logger }) as unknown as FastifyInstance;
+  const metrics = new ServiceMetrics();
+  const detach = metrics.observe(orchestrator);
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => {
+    const report = await orchestrator.readiness();
+    return reply.code(report.ok ? 200 : 503).send({ status: report.ok ? 'ready' : 'not_ready', role: 'worker', ...report });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
+  app.addHook('onClose', async () => detach());
+  return app;
 }

@@ -1,17 +1,45 @@
 import type { ServerResponse } from 'node:http';
 
-/** Open server-sent-event streams, so that shutdown can end them instead of waiting on them. */
+/** A live stream refused because its token already holds the most streams allowed (answered 429). */
+export class TooManyStreamsError extends Error {
+  readonly code = 'TOO_MANY_STREAMS';
+  constructor(readonly max: number) {
+    super(`Too many live log streams for this token (at most ${max} at once): close one first`);
+    this.name = 'TooManyStreamsError';
+  }
+}
+
+/**
+ * Open server-sent-event streams: each belongs to one connection and one token, so that shutdown can
+ * end them, a token cannot hold more than `maxPerOwner` at once, and their number can be observed.
+ */
 export class LiveStreams {
   private readonly open = new Set<() => void>();
+  private readonly perOwner = new Map<string, number>();
 
-  /** Registers a stream's closer; returns the function that unregisters it. */
-  add(close: () => void): () => void {
+  constructor(readonly maxPerOwner = 20) {}
+
+  /**
+   * Takes a slot for `owner` and registers the stream's closer; returns the function that gives both back
+   * (idempotent). Throws {@link TooManyStreamsError} when the owner has no slot left.
+   */
+  add(close: () => void, owner = ''): () => void {
+    const held = this.perOwner.get(owner) ?? 0;
+    if (held >= this.maxPerOwner) throw new TooManyStreamsError(this.maxPerOwner);
+    this.perOwner.set(owner, held + 1);
     this.open.add(close);
+    let released = false;
     return () => {
+      if (released) return;
+      released = true;
       this.open.delete(close);
+      const n = (this.perOwner.get(owner) ?? 1) - 1;
+      if (n > 0) this.perOwner.set(owner, n);
+      else this.perOwner.delete(owner);
     };
   }
 
+  /** Streams open now (each with its poller). */
   get size(): number {
     return this.open.size;
   }

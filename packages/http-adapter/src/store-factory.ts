@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileStateStore, type StateStore } from '@iac-orchestrator/core';
+import { FileStateStore, InProcessJobQueue, type JobQueue, type StateStore } from '@iac-orchestrator/core';
 import type { ServiceConfig } from './config.js';
 
 /** The package that holds the Redis store; loaded only when `REDIS_URL` is set. */
@@ -10,6 +10,13 @@ export const SQLITE_STORE_PACKAGE = '@iac-orchestrator/state-store-sqlite';
 
 interface RedisStoreModule {
   RedisStateStore: new (opts: { url: string; prefix?: string; encryptionKey?: string; retentionDays?: number }) => StateStore;
+}
+
+/** The package that holds the BullMQ job queue; loaded only when `REDIS_URL` is set. */
+export const BULLMQ_QUEUE_PACKAGE = '@iac-orchestrator/queue-bullmq';
+
+interface BullMqQueueModule {
+  BullMqJobQueue: new (opts: { url: string; prefix?: string }) => JobQueue;
 }
 
 /** What the service uses of the SQLite package (its store, and the import of a file-store data dir). */
@@ -76,4 +83,15 @@ export async function createStore(config: Pick<ServiceConfig, 'store'>, load: Lo
   }
   const mod = await loadStorePackage<RedisStoreModule>(REDIS_STORE_PACKAGE, 'REDIS_URL is set', 'RedisStateStore', load);
   return new mod.RedisStateStore({ url: s.url, prefix: s.prefix, encryptionKey: s.encryptionKey, retentionDays: s.retentionDays });
+}
+
+/**
+ * The job queue of the configuration: core's in-process queue, or (with `REDIS_URL`) BullMQ on that Redis,
+ * imported lazily so that a single-process service never needs BullMQ.
+ */
+export async function createQueue(config: Pick<ServiceConfig, 'queue'>, load: Loader = (n) => import(n)): Promise<JobQueue> {
+  const q = config.queue;
+  if (q.kind === 'in-process') return new InProcessJobQueue();
+  const mod = await loadStorePackage<BullMqQueueModule>(BULLMQ_QUEUE_PACKAGE, 'REDIS_URL is set', 'BullMqJobQueue', load);
+  return new mod.BullMqJobQueue({ url: q.url, prefix: q.prefix });
 }

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { isTerminal, type Deployment, type DeploymentStatus } from '@iac-orchestrator/core';
 import type { Handles } from './connection.js';
 import type { Keys } from './keys.js';
-import { checkDeployment, checkReplace } from './rules.js';
+import { assertTransition, checkDeployment, checkReplace } from './rules.js';
 import { PRUNE_DEPLOYMENT, WRITE_DEPLOYMENT } from './scripts.js';
 import type { Sealer } from './sealing.js';
 
@@ -94,7 +94,10 @@ export async function replaceDeployment(h: Handles, w: DeploymentWriter, deploym
   checkReplace(deployment, expectedRevision);
   const raw = await h.redis.get(w.keys.deployment(deployment.id));
   if (raw === null) return false;
-  if (((w.sealer.open(JSON.parse(raw)) as Deployment).revision ?? 0) !== expectedRevision) return false;
+  const previous = w.sealer.open(JSON.parse(raw)) as Deployment;
+  if ((previous.revision ?? 0) !== expectedRevision) return false;
+  // Invariant 8, checked on the exact bytes the script compares again, so it holds for the write that lands.
+  assertTransition(previous, deployment);
   return write(h, w, deployment, { sha: createHash('sha1').update(raw, 'utf8').digest('hex') });
 }
 

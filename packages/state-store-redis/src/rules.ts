@@ -19,6 +19,7 @@ export const {
   checkAuditQuery,
   validateAcquire,
   validateWrite,
+  assertTransition,
 } = storeKit;
 
 /** Most items one listing may ask for. */

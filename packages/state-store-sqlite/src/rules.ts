@@ -26,6 +26,7 @@ export const {
   normaliseQuery,
   encodeCursor,
   compareNewestFirst,
+  assertTransition,
 } = storeKit;
 
 /** Most state versions one listing may ask for (the other stores' bound). */

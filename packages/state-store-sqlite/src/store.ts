@@ -135,8 +135,9 @@ export class SqliteStateStore implements StateStore {
   /** Compare-and-set on the stored `revision`, atomic across processes (one write transaction). */
   async replaceDeployment(deployment: Deployment, expectedRevision: number): Promise<boolean> {
     rules.checkReplace(deployment, expectedRevision);
+    // Invariant 8 inside the transaction: a finished deployment never leaves its terminal status.
     return this.run((o) => {
-      const written = o.deployments.replace(deployment, expectedRevision, null);
+      const written = o.deployments.replace(deployment, expectedRevision, rules.assertTransition);
       this.pruneNow(o);
       return written;
     });

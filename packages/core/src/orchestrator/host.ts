@@ -4,7 +4,8 @@ import type { Executor } from '../types/executor.js';
 import type { Sandbox } from '../types/sandbox.js';
 import type { StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
-import type { Semaphore } from './semaphore.js';
+import type { JobQueue } from '../types/job-queue.js';
+import type { JobRun } from './job-run.js';
 import type { ApprovalPolicy, OrchestratorEvents, OrchestratorLogger } from './types.js';
 
 /** Options with every default filled in. */
@@ -18,23 +19,22 @@ export interface ResolvedOptions {
   approvalPolicy: ApprovalPolicy;
   workDir: string;
   keepWorkDirs: boolean;
-  cancelPollMs: number;
   instanceId: string;
   credentials: Record<string, string | undefined>;
 }
 
-/** What a deployment run needs from the Orchestrator that owns it. */
+/** What the runner's jobs need from the Orchestrator that owns them. */
 export interface RunHost {
   readonly store: StateStore;
   readonly options: ResolvedOptions;
   readonly redactor: Redactor;
-  readonly semaphore: Semaphore;
+  readonly queue: JobQueue;
+  /** Jobs running in this process, by deployment id. */
+  readonly runs: Map<string, JobRun>;
   readonly events: EventEmitter<OrchestratorEvents>;
   readonly logger: OrchestratorLogger;
   executorFor(format: Format): Executor;
   /** The sandbox every tool process runs in (resolved once, on first use). */
   sandbox(): Promise<Sandbox>;
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
-  /** Called when a run has ended (or detached), so the host forgets it. */
-  runEnded(deploymentId: string): void;
 }

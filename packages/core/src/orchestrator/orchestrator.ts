@@ -35,21 +35,27 @@ import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, Readines
 import { defaultApprovalPolicy, isProductionEnvironment } from './approval.js';
 import type { ResolvedOptions, RunHost } from './host.js';
 import { newDeployment, newInstanceId, stackRefOf } from './records.js';
-import { DeploymentRun } from './run.js';
-import { Semaphore } from './semaphore.js';
 import { StateLocks } from './state-locks.js';
 import { recoverDeployments } from './recovery.js';
+import type { JobRun } from './job-run.js';
+import { runJob, onStalledJob } from './runner.js';
+import { firstJob, queuePosition } from './admission.js';
+import { cancelDeployment, decide } from './decisions.js';
+import type { JobQueue } from '../types/job-queue.js';
+import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
-import { updateDeployment } from './deployment-writes.js';
 import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
-import { runScopedHost } from '../masking/run-scope.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
  * recoverable state in a pluggable store. Emits typed events (`status`, `log`, `resource`, `stateVersion`,
  * `lockContention`) so an embedding service needs no polling.
+ *
+ * Requests are validated, stored and enqueued on a {@link JobQueue} (the in-process one by default); no
+ * tool runs in the request path. A process with `runner: true` (the default) takes the jobs: plan, apply,
+ * drift, approval timeout. Several processes sharing a store and a shared queue (BullMQ) spread the work.
  *
  * @example
  * const orch = new Orchestrator({ store: new FileStateStore({ dataDir: './data' }), executors: [new TerraformExecutor()] });
@@ -61,8 +67,12 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   readonly redactor: Redactor;
   private readonly executors = new Map<Format, Executor>();
   private readonly codeSource: CodeSource;
-  private readonly runs = new Map<string, DeploymentRun>();
+  private readonly runs = new Map<string, JobRun>();
   private readonly host: RunHost;
+  /** Where phase jobs wait for a runner. */
+  readonly queue: JobQueue;
+  /** Whether this process takes jobs (see {@link OrchestratorOptions.runner}). */
+  readonly runner: boolean;
   private readonly locks: StateLocks;
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
@@ -87,26 +97,32 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       approvalPolicy: options.approvalPolicy ?? defaultApprovalPolicy,
       workDir: options.workDir ?? join(tmpdir(), 'iac-orchestrator'),
       keepWorkDirs: options.keepWorkDirs ?? false,
-      cancelPollMs: options.cancelPollMs ?? 1000,
       instanceId: options.instanceId ?? newInstanceId(),
       credentials,
     };
     if (!Number.isInteger(this.options.stateRetention) || this.options.stateRetention < 1) throw new ValidationError('stateRetention must be a positive integer', 'stateRetention');
     for (const e of options.executors ?? []) this.registerExecutor(e);
     const logger = options.logger ?? (() => undefined);
+    this.queue = options.queue ?? new InProcessJobQueue();
     this.host = {
       store: this.store,
       options: this.options,
       redactor: this.redactor,
-      semaphore: new Semaphore(this.options.concurrency),
+      queue: this.queue,
+      runs: this.runs,
       events: this,
       logger: (level, message, fields) => logger(level, this.redactor.redact(message), fields && this.redactor.redactValue(fields)),
       executorFor: (f) => this.executorFor(f),
       sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
-      runEnded: (id) => this.runs.delete(id),
     };
     this.locks = new StateLocks(this.host, (id) => this.get(id));
+    this.runner = options.runner !== false;
+    if (this.runner) {
+      this.queue
+        .process((job, ctx) => runJob(this.host, job, ctx), { concurrency: this.options.concurrency, onStalled: (stalled) => onStalledJob(this.host, stalled) })
+        .catch((e) => this.host.logger('error', 'the runner could not start taking jobs', { error: errorMessage(e) }));
+    }
     // Detected now, so that no deployment waits for it (and a `bwrap` that cannot work shows in readiness).
     void this.sandbox().catch(() => undefined);
   }
@@ -116,7 +132,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.executors.set(executor.format, executor);
   }
 
-  /** Starts a deployment: validates, resolves and stores its code, then runs it asynchronously. */
+  /** Starts a deployment: validates, resolves and stores its code, then enqueues its plan job. */
   async deploy(input: DeployInput, caller?: Caller): Promise<Deployment> {
     this.assertOpen();
     const raw = (input ?? {}) as Record<string, unknown>;
@@ -146,10 +162,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return waitForDeployment(this, id, statuses, options);
   }
 
+  /** The stored record; a `pending` one also says its place in its stack's line (`queuePosition`, 0 = next). */
   async get(id: string): Promise<Deployment> {
     const d = await this.store.getDeployment(parseId(id));
     if (!d) throw new NotFoundError(`Deployment ${id} not found`);
-    return this.runs.get(d.id)?.record ?? d;
+    return d.status === 'pending' ? { ...d, queuePosition: await queuePosition(this.host, d) } : d;
   }
 
   async list(query: ListQuery = {}): Promise<Page<Deployment>> {
@@ -163,32 +180,20 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return this.store.readLogs(d.id, q);
   }
 
-  /** Cancels in any non-terminal status, here or in whichever process runs it. */
+  /** Cancels in any non-terminal status, here or in whichever process runs it (through the queue). */
   async cancel(id: string, caller?: Caller): Promise<Deployment> {
     const d = await this.get(id);
     if (isTerminal(d.status)) throw new InvalidStateError(`Deployment is already ${d.status}`);
     await this.audit_({ who: caller?.id ?? null, action: 'deployment.cancel', stackKey: d.stackKey, deploymentId: d.id, detail: { status: d.status } });
-    const run = this.runs.get(d.id);
-    if (run) {
-      run.cancel();
-      return run.record;
-    }
-    // Not running here. A plan waiting for approval has nothing running: end it now (a process still waiting
-    // on it sees the change and lets go). Otherwise ask the process that runs it, through the store.
-    const at = nowIso();
-    const { deployment, written } = await updateDeployment(this.store, d.id, (current) => {
-      if (isTerminal(current.status)) throw new InvalidStateError(`Deployment is already ${current.status}`);
-      if (current.status === 'awaiting_approval') return { ...current, status: 'cancelled', error: 'Deployment cancelled', cancelRequestedAt: at, lock: null, completedAt: at };
-      return { ...current, cancelRequestedAt: current.cancelRequestedAt ?? at };
-    });
-    if (written && deployment.status === 'cancelled') await this.endedElsewhere(d, deployment);
-    return deployment;
+    return cancelDeployment(this.host, d.id);
   }
 
+  /** Approves a plan awaiting approval: its apply job is enqueued. Returns the record after the change (`applying`). */
   async approve(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<Deployment> {
     return this.decide(id, 'approved', input, caller);
   }
 
+  /** Rejects a plan awaiting approval: it ends `cancelled`. Returns the record after the change. */
   async reject(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<Deployment> {
     return this.decide(id, 'rejected', input, caller);
   }
@@ -199,35 +204,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
     if (caller && caller.canApprove === false && isProductionEnvironment(d.environment)) throw new ForbiddenError('Approving production deployments needs the approver role');
     await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { comment: comment ?? null } });
-    const run = this.runs.get(d.id);
-    if (run) {
-      await run.decide(decision, caller?.id ?? null, comment ?? null);
-      return run.record;
-    }
-    // Made by another process (or before a restart): a rejection ends it here; an approval applies the
-    // stored plan here, this process taking over as its owner.
-    const at = nowIso();
-    const approval = { decision, by: caller?.id ?? null, at, comment: comment ?? null };
-    const { deployment } = await updateDeployment(this.store, d.id, (current) => {
-      if (current.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${current.status})`);
-      return decision === 'rejected'
-        ? { ...current, approval, status: 'cancelled', error: `Plan rejected by ${approval.by ?? 'an approver'}${comment ? `: ${comment}` : ''}`, lock: null, completedAt: at }
-        : { ...current, approval, status: 'applying', owner: this.options.instanceId };
-    });
-    if (decision === 'rejected') {
-      await this.endedElsewhere(d, deployment);
-      return deployment;
-    }
-    this.emit('status', { deploymentId: d.id, status: 'applying', previous: d.status, deployment: this.redactor.redactValue(deployment) });
-    this.track(new DeploymentRun(runScopedHost(this.host), deployment, caller ?? null, 'approved'));
-    return deployment;
-  }
-
-  /** After ending a waiting plan that no run here holds: free its lock and plan, tell listeners. */
-  private async endedElsewhere(before: Deployment, ended: Deployment): Promise<void> {
-    if (before.lock) await this.store.releaseLock(before.stackKey, before.lock.lockId);
-    await this.store.deletePlan(before.id);
-    this.emit('status', { deploymentId: ended.id, status: ended.status, previous: before.status, deployment: this.redactor.redactValue(ended) });
+    return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
   }
 
   /** Re-applies the code of a retained state version as a new deployment. */
@@ -287,7 +264,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return this.store.listAudit({ ...query, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) });
   }
 
-  async recover(): Promise<{ recovered: string[] }> {
+  async recover(): Promise<{ recovered: string[]; requeued: string[] }> {
     return recoverDeployments(this.host, new Set(this.runs.keys()));
   }
 
@@ -325,27 +302,32 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       () => ({ ok: true }),
       (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
     );
+    // An API-only process runs no tool: its readiness does not hang on the tools being installed.
     const executors = await Promise.all(
-      [...this.executors.values()].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
+      [...(this.runner ? this.executors.values() : [])].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
     );
-    return { ok: store.ok && executors.every((e) => e.ok) && sandbox.ok, store, executors, sandbox };
+    const queue = await this.queue.health().catch((e) => ({ ok: false, engine: this.queue.engine, detail: this.redactor.redact(errorMessage(e)) }));
+    return { ok: store.ok && queue.ok && executors.every((e) => e.ok) && sandbox.ok, store, queue, executors, sandbox };
   }
 
-  /** Running deployments in this process, by status. */
+  /** Jobs running in this process, with their deployment's status. */
   activeRuns(): Array<{ id: string; status: Deployment['status'] }> {
-    return [...this.runs.values()].map((r) => ({ id: r.id, status: r.status }));
+    return [...this.runs.values()].map((r) => ({ id: r.id, status: r.record.status }));
   }
 
+  /** Stops taking jobs; running ones may finish within `graceMs`, then they are cancelled (they still
+   * save what their tool left and free their locks). Closes the queue, then the store. */
   async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
-    for (const run of this.runs.values()) if (run.status === 'awaiting_approval') run.detach();
-    const all = () => Promise.all([...this.runs.values()].map((r) => r.done));
-    const timer = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
-    if ((await Promise.race([all(), timer(graceMs)])) === 'timeout') {
-      for (const run of this.runs.values()) run.cancel();
-      await Promise.race([all(), timer(30_000)]);
-    }
+    // Bounded: jobs cancelled after the grace get 30 s to save what their tool left; a queue whose backend
+    // is gone must not keep the process from stopping.
+    const closed = this.queue.close({ graceMs }).then(
+      () => true,
+      (e) => void this.host.logger('warn', 'the job queue did not close cleanly', { error: errorMessage(e) }),
+    );
+    const late = new Promise<false>((r) => setTimeout(() => r(false), Math.min(graceMs + 30_000, 2 ** 31 - 1)).unref());
+    if ((await Promise.race([closed, late])) === false) this.host.logger('warn', 'the job queue did not close in time; stopping anyway', { graceMs });
     await this.store.close?.();
   }
 
@@ -356,16 +338,18 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   }
 
   private async start(d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }, secrets: Record<string, unknown> = {}): Promise<Deployment> {
+    // Decided now, while the caller is known: a runner later applies without asking, or parks the plan.
+    if (d.operation !== 'drift' && !d.options.dryRun) {
+      const policy = this.options.approvalPolicy({ environment: d.environment, autoApprove: d.options.autoApprove, caller: caller ?? null, operation: d.operation });
+      if (policy === 'auto') d.approval = { decision: 'approved', by: caller?.id ?? null, at: nowIso(), comment: 'auto-approved' };
+    }
+    d.owner = this.options.instanceId;
     await saveSecretVariables(this.store, d.id, secrets);
     await this.store.putDeployment(d);
     await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
     this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
-    this.track(new DeploymentRun(runScopedHost(this.host), d, caller ?? null, 'full'));
+    await this.queue.enqueue(firstJob(d));
     return d;
-  }
-
-  private track(run: DeploymentRun): void {
-    this.runs.set(run.id, run);
   }
 
   private assertOpen(): void {

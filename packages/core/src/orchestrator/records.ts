@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Deployment, DeploymentOptions, Operation, StackRef } from '../types/domain.js';
 import { stackKeyOf } from '../stack.js';
-import { nowIso } from './util.js';
+
+let lastCreated = 0;
+
+/** Creation times strictly increase within a process: deployments of a stack are served in arrival order,
+ * and listings order by (createdAt, id), so two requests in the same millisecond must not tie. */
+function nextCreatedAt(): string {
+  lastCreated = Math.max(Date.now(), lastCreated + 1);
+  return new Date(lastCreated).toISOString();
+}
 
 /** A fresh deployment record in `pending`. */
 export function newDeployment(args: {
@@ -16,7 +24,7 @@ export function newDeployment(args: {
   targetVersion?: number | null;
   reason?: string | null;
 }): Deployment {
-  const at = nowIso();
+  const at = nextCreatedAt();
   return {
     id: randomUUID(),
     stackKey: stackKeyOf(args.stack),

@@ -1,5 +1,4 @@
 import type { Deployment } from '../types/domain.js';
-import type { ListDeploymentsQuery } from '../types/state-store.js';
 import type { RunHost } from './host.js';
 import { runScopedHost } from '../masking/run-scope.js';
 import { ownerProcessIsDead, stackRefOf } from './records.js';
@@ -7,53 +6,89 @@ import { removeWorkDir, versionBody, workDirOf } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
 import { flushSpool } from './spool.js';
+import { admitNext, allJobIdsOf, firstJob } from './admission.js';
 import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
-const RUNNING: Deployment['status'][] = ['pending', 'planning', 'applying'];
+/** Statuses in which some process is (or was) running the deployment. */
+const RUNNING = ['planning', 'applying'] as const;
 
-/**
- * Finds deployments whose process died (its host/pid is gone, or the lease of its stack lock lapsed),
- * saves the state its tool left as a `recovered` version, marks it `failed` ("interrupted") and frees
- * its lock. Plans waiting for approval are left to be approved or cancelled: nothing runs for them.
- */
-export async function recoverDeployments(host: RunHost, runningHere: Set<string>): Promise<{ recovered: string[] }> {
-  await flushSpool(host);
-  const recovered: string[] = [];
+/** Active deployments in `status`. One status per listing: stores keep an index per status, so this reads
+ * only active deployments, never the whole history. */
+async function listActive(host: RunHost, status: Deployment['status']): Promise<Deployment[]> {
+  const out: Deployment[] = [];
   let cursor: string | null = null;
-  const candidates: Deployment[] = [];
   do {
-    const q: ListDeploymentsQuery = { status: RUNNING, limit: 100, cursor };
-    const page = await host.store.listDeployments(q);
-    candidates.push(...page.items);
+    const page = await host.store.listDeployments({ status, limit: 100, cursor });
+    out.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
+  return out;
+}
+
+/**
+ * Finds deployments whose runner died (its host/pid is gone, or the lease of its stack lock lapsed),
+ * saves the state its tool left as a `recovered` version, marks it `failed` ("interrupted") and frees
+ * its lock. Plans waiting for approval are left to be approved or cancelled: nothing runs for them.
+ * A `pending` deployment whose job was lost with its process (the in-process queue dies with it) is
+ * enqueued again (`requeued`): nothing of it ran, so it simply runs.
+ */
+export async function recoverDeployments(host: RunHost, runningHere: Set<string>): Promise<{ recovered: string[]; requeued: string[] }> {
+  await flushSpool(host);
+  const recovered: string[] = [];
+  const candidates = (await Promise.all(RUNNING.map((s) => listActive(host, s)))).flat();
   for (const listed of candidates) {
     if (runningHere.has(listed.id) || !(await isAbandoned(host, listed))) continue;
     // A run that just ended records its end before freeing its lock: recovery works only on the exact
     // revision it judged abandoned, and its final write is a compare-and-set on that revision.
     const d = await host.store.getDeployment(listed.id);
-    if (!d || (d.revision ?? 0) !== (listed.revision ?? 0) || !RUNNING.includes(d.status)) continue;
+    if (!d || (d.revision ?? 0) !== (listed.revision ?? 0) || !(RUNNING as readonly string[]).includes(d.status)) continue;
     const done = await recoverOne(host, d).catch((e) => {
       host.logger('error', 'recovery of a deployment failed', { deploymentId: d.id, error: errorMessage(e) });
       return false;
     });
     if (done) recovered.push(d.id);
   }
-  return { recovered };
+  const requeued = await requeueLost(host, runningHere);
+  return { recovered, requeued };
+}
+
+/** True while one of the deployment's jobs is waiting, delayed or running in the queue. */
+async function queued(host: RunHost, d: Deployment): Promise<boolean> {
+  for (const id of allJobIdsOf(d.id)) if (await host.queue.position(id).catch(() => null)) return true;
+  return false;
+}
+
+/** Enqueues again the first pending deployment of each stack (and pending drift checks) that no queue holds. */
+async function requeueLost(host: RunHost, runningHere: Set<string>): Promise<string[]> {
+  const pending = (await listActive(host, 'pending')).reverse(); // oldest first
+  const heads = new Map<string, Deployment>();
+  for (const d of pending) if (d.operation === 'drift' || !heads.has(d.stackKey)) heads.set(d.operation === 'drift' ? d.id : d.stackKey, d);
+  const requeued: string[] = [];
+  for (const d of heads.values()) {
+    if (runningHere.has(d.id) || (await queued(host, d))) continue;
+    // An in-process queue lives in one process: a live peer's pending work is in its memory, not lost.
+    if (host.queue.engine === 'in-process' && d.owner && d.owner !== host.options.instanceId && !ownerProcessIsDead(d.owner)) continue;
+    if (d.operation !== 'drift') {
+      const lock = await host.store.getLock(d.stackKey);
+      if (lock?.deploymentId && lock.deploymentId !== d.id) continue; // admitted when that deployment ends
+    }
+    await host.queue.enqueue(firstJob(d));
+    requeued.push(d.id);
+  }
+  return requeued;
 }
 
 async function isAbandoned(host: RunHost, d: Deployment): Promise<boolean> {
+  if (await queued(host, d)) return false; // approved and waiting for a runner, or running in a live runner
   if (d.owner === host.options.instanceId) return true; // ours, yet not running here: a previous life of this process
   if (ownerProcessIsDead(d.owner)) return true;
-  if (d.lock) {
-    const live = await host.store.getLock(d.stackKey);
-    return !live || live.lockId !== d.lock.lockId; // its lease lapsed: nobody renews it
-  }
-  // Pending without a lock yet: abandoned once it has not moved for longer than any wait could take.
-  return Date.now() - Date.parse(d.updatedAt) > host.options.lockWaitMs + 2 * host.options.lockTtlMs;
+  if (!d.lock) return false;
+  const live = await host.store.getLock(d.stackKey);
+  return !live || live.lockId !== d.lock.lockId; // its lease lapsed: nobody renews it
 }
 
-async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean> {
+/** Ends one interrupted deployment (see {@link recoverDeployments}, and stalled jobs in runner.ts). */
+export async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean> {
   const host = runScopedHost(serviceHost);
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     host.store.appendLogs(d.id, [{ timestamp: nowIso(), level, message: host.redactor.redact(message), resource: null }]);
@@ -113,5 +148,6 @@ async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<boolean>
   await log('error', error);
   await host.audit({ who: null, action: 'deployment.recover', stackKey: d.stackKey, deploymentId: d.id, detail: { previousStatus: d.status, stateVersion } });
   host.events.emit('status', { deploymentId: d.id, status: 'failed', previous: d.status, deployment: host.redactor.redactValue(failed) });
+  await admitNext(host, d.stackKey).catch(() => null);
   return true;
 }

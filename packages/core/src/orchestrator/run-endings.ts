@@ -7,7 +7,6 @@ import type { StackLease } from './lease.js';
 import { versionBody } from './run-context.js';
 import { errorMessage, nowIso } from './util.js';
 import { updateDeployment } from './deployment-writes.js';
-import { isTerminal } from '../types/domain.js';
 import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 
 /**
@@ -72,7 +71,8 @@ export async function markRolledBack(host: RunHost, d: Deployment): Promise<void
   let previous: Deployment['status'] | null = null;
   const { deployment, written } = await updateDeployment(host.store, d.rollbackOf, (original) => {
     previous = original.status;
-    return isTerminal(original.status) ? { ...original, status: 'rolled_back', rolledBackBy: d.id } : null;
+    // Only a completed deployment becomes rolled_back (invariant 8): a failed or cancelled one keeps its end.
+    return original.status === 'completed' ? { ...original, status: 'rolled_back', rolledBackBy: d.id } : null;
   });
   if (written) host.events.emit('status', { deploymentId: deployment.id, status: 'rolled_back', previous, deployment: host.redactor.redactValue(deployment) });
 }

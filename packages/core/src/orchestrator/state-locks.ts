@@ -3,7 +3,8 @@ import { ConflictError, InvalidStateError, NotFoundError, VersionNotRetainedErro
 import { stateIdOf } from '../stack.js';
 import type { RunHost } from './host.js';
 import { LockInputSchema, UnlockInputSchema, type Caller, type LockInput, type UnlockInput } from './inputs.js';
-import { publicLock } from './run.js';
+import { publicLock } from './job-run.js';
+import { admitNext } from './admission.js';
 import { assertMayRelease, holderOf, lockViewFor } from './manual-locks.js';
 import type { PublicLock } from './types.js';
 import { parseInput } from './validation.js';
@@ -58,6 +59,7 @@ export class StateLocks {
     if (req.force) {
       const removed = await this.host.store.forceReleaseLock(d.stackKey);
       await this.host.audit({ who: caller?.id ?? null, action: 'lock.force-release', stackKey: d.stackKey, deploymentId: d.id, detail: { lockId: removed?.lockId ?? null, holder: removed?.who ?? null } });
+      if (removed && !removed.deploymentId) await admitNext(this.host, d.stackKey);
       return { unlocked: removed !== null, lock: removed ? publicLock(removed) : null };
     }
     if (!held) throw new ConflictError('State is not locked');
@@ -68,6 +70,8 @@ export class StateLocks {
     if (held.lockId !== req.lockId) throw new ConflictError('Lock ID does not match the lock held on this state', { lock: lockViewFor(publicLock(held), caller) });
     const unlocked = await this.host.store.releaseLock(d.stackKey, held.lockId);
     await this.host.audit({ who: caller?.id ?? null, action: 'lock.release', stackKey: d.stackKey, deploymentId: d.id, detail: { lockId: held.lockId } });
+    // Deployments waiting behind the manual lock need not wait for their next look.
+    if (unlocked) await admitNext(this.host, d.stackKey);
     return { unlocked, lock: publicLock(held) };
   }
 

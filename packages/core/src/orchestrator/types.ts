@@ -4,6 +4,7 @@ import type { Executor, ExecutorCheck } from '../types/executor.js';
 import type { SandboxInfo, SandboxSetting } from '../types/sandbox.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
+import type { JobQueue, JobQueueHealth } from '../types/job-queue.js';
 import type {
   ApprovalInput,
   Caller,
@@ -34,16 +35,23 @@ export interface OrchestratorOptions {
   /** Cloud credentials (AZURE_*, AWS_*, GCP_*...); each deployment gets its own cloud's only. Their
    * values are registered as secrets. */
   credentials?: Record<string, string | undefined>;
-  /** Deployments running at once in this process; more wait in `pending`. Default 4. */
+  /** Jobs this process runs at once (as a runner); more wait in the queue, their deployments `pending`. Default 4. */
   concurrency?: number;
+  /** Where phase jobs (plan, apply, drift, approval timeout) wait for a runner. Default: core's
+   * `InProcessJobQueue` (this process only). Use `BullMqJobQueue` from `@iac-orchestrator/queue-bullmq`
+   * to spread jobs over processes and machines. Closed by {@link OrchestratorApi.close}. */
+  queue?: JobQueue;
+  /** Whether this process takes jobs from the queue (a runner). False for an API-only process. Default true. */
+  runner?: boolean;
   /** `MAX_DEPLOYMENT_TIMEOUT_MS`: cap on plan + apply time of one deployment. Default 30 min. */
   maxDeploymentTimeoutMs?: number;
   /** `STATE_BACKUP_RETENTION`: versions that keep raw state and code. Default 10. */
   stateRetention?: number;
   /** Lease of a deployment's stack lock; renewed every third of it while the deployment lives. Default 30 s. */
   lockTtlMs?: number;
-  /** How long a deployment waits in `pending` for its stack's lock before failing with StateLockedError.
-   * 0 fails at once. Default 10 min. */
+  /** How long a deployment waits in `pending` behind a manual lock of its stack (counted from when it was
+   * asked for) before failing with StateLockedError; 0 fails at once. Deployments of the same stack wait
+   * for each other in arrival order without this limit. Default 10 min. */
   lockWaitMs?: number;
   /** How long a plan waits in `awaiting_approval` before it is failed. Default 24 h. */
   approvalTimeoutMs?: number;
@@ -53,7 +61,7 @@ export interface OrchestratorOptions {
   workDir?: string;
   /** Keep work dirs after the deployment (debugging). */
   keepWorkDirs?: boolean;
-  /** How often a running deployment checks the store for a cancel asked elsewhere. Default 1 s. */
+  /** @deprecated Ignored: a cancel reaches the job through the queue at once, wherever it runs. */
   cancelPollMs?: number;
   /** Identifies this process in `owner` fields. Default host:pid:random. */
   instanceId?: string;
@@ -87,6 +95,7 @@ export interface RollbackResult {
 export interface ReadinessReport {
   ok: boolean;
   store: { ok: boolean; detail?: string };
+  queue: JobQueueHealth;
   executors: Array<{ format: string; name: string } & ExecutorCheck>;
   /** The sandbox tool processes run in; `ok: false` when the one asked for cannot be used. */
   sandbox: SandboxInfo & { ok: boolean };
@@ -114,7 +123,7 @@ export interface OrchestratorApi {
   audit(query: { deploymentId?: string; stackKey?: string; limit?: number }): Promise<AuditEntry[]>;
   /** Marks deployments left running by a dead process failed ("interrupted"), saves what they left,
    * releases their locks. Call at start-up; safe to call any time. */
-  recover(): Promise<{ recovered: string[] }>;
+  recover(): Promise<{ recovered: string[]; requeued: string[] }>;
   readiness(): Promise<ReadinessReport>;
   /** Stops taking work, lets running deployments finish or cancels them after `graceMs`, releases locks. */
   close(graceMs?: number): Promise<void>;

@@ -12,7 +12,7 @@ import { readJson, writeJsonAtomic } from './file-store-atomic.js';
 import type { RecordCodec } from './file-store-codec.js';
 import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
 import type { StorePaths } from './file-store-paths.js';
-import { requireInt } from './store-rules.js';
+import { assertTransition, requireInt } from './store-rules.js';
 
 /** Checks the arguments of a compare-and-set: a bumped revision, so the next writer's compare sees the change. */
 export function checkReplace(deployment: Deployment, expectedRevision: number): void {
@@ -57,6 +57,7 @@ export class DeploymentFiles {
     return this.exclusive(deployment.id, async () => {
       const stored = await this.get(deployment.id);
       if (stored === null || (stored.revision ?? 0) !== expectedRevision) return false;
+      assertTransition(stored, deployment);
       await this.write(deployment);
       return true;
     });

@@ -13,6 +13,7 @@ import type {
 import { pageOf } from './deployment-query.js';
 import { checkAudit, checkAuditQuery, checkBundle, checkDeployment, checkLogEntries, checkPlan, matchesAudit } from './record-checks.js';
 import {
+  assertTransition,
   checkWrite,
   grantLock,
   isLive,
@@ -67,6 +68,7 @@ export class MemoryStateStore implements StateStore {
     if (deployment.revision !== expectedRevision + 1) throw new ValidationError('deployment.revision must be expectedRevision + 1', 'revision');
     const stored = this.deployments.get(deployment.id);
     if (!stored || (stored.revision ?? 0) !== expectedRevision) return false;
+    assertTransition(stored, deployment);
     this.deployments.set(deployment.id, copy(deployment));
     return true;
   }

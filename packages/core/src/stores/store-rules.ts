@@ -4,8 +4,8 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, LockLostError, StateLockedError, ValidationError } from '../errors.js';
-import type { Lock, StateVersion } from '../types/domain.js';
+import { ConflictError, InvalidStateError, LockLostError, StateLockedError, ValidationError } from '../errors.js';
+import { isTerminal, type Deployment, type Lock, type StateVersion } from '../types/domain.js';
 import type { AcquireLockRequest, WriteStateVersionRequest } from '../types/state-store.js';
 
 /** Default and maximum page size of `readLogs` when the caller gives no limit. */
@@ -127,4 +127,21 @@ export function retentionFloor(newest: number, retention: number): number {
 /** The metadata-only form of a version past retention. */
 export function trimmed(version: StateVersion): StateVersion {
   return { ...version, raw: null, retained: false };
+}
+
+/**
+ * Invariant 8, checked inside every store's compare-and-set of a deployment (`replaceDeployment`): a
+ * finished deployment stays finished. No write moves a record out of `completed | failed | cancelled |
+ * planned | rolled_back`, except `completed → rolled_back` when a rollback of it completes. A write that
+ * keeps a terminal status (a late field update) is allowed. Throws `InvalidStateError` otherwise; callers
+ * that race a finishing deployment see the error instead of bringing it back to life.
+ */
+export function assertTransition(previous: Pick<Deployment, 'id' | 'status'>, next: Pick<Deployment, 'status'>): void {
+  if (!isTerminal(previous.status) || previous.status === next.status) return;
+  if (previous.status === 'completed' && next.status === 'rolled_back') return;
+  throw new InvalidStateError(`Deployment ${previous.id} is already ${previous.status}: it cannot become ${next.status}`, {
+    deploymentId: previous.id,
+    status: previous.status,
+    refused: next.status,
+  });
 }

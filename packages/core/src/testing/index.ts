@@ -17,3 +17,11 @@ export type {
   ExecutorUnderTest,
   SlowFixture,
 } from './executor-conformance.js';
+export { jobQueueConformance } from './queue-conformance.js';
+export type {
+  DeadRunnerHook,
+  JobQueueCapabilities,
+  JobQueueFactory,
+  QueueBackendUnderTest,
+  QueueConformanceIt,
+} from './queue-conformance.js';

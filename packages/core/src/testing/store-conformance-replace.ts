@@ -100,4 +100,31 @@ export function replaceConformance(it: ConformanceIt, factory: StoreFactory): vo
       assert.deepEqual((await store.listDeployments({ blueprintId: bp, status: 'completed', limit: 100 })).items, [r2]);
       assert.deepEqual(await ids({ blueprintId: bp, limit: 100 }), [d.id, other.id]);
     }));
+
+  it('replaceDeployment: a finished deployment stays finished (the resurrection race: failed → planning is refused)', () =>
+    withReplace(factory, async (store, replace) => {
+      // B failed it (recovery); A, still holding the revision B wrote on top of, tries to plan it.
+      const d = makeDeployment({ id: unique('dep'), status: 'pending' });
+      await store.putDeployment(d);
+      const failed = next(d, { status: 'failed', error: 'Deployment interrupted' });
+      assert.equal(await replace(failed, 0), true);
+      for (const status of ['planning', 'applying', 'completed', 'pending', 'awaiting_approval'] as const) {
+        await assert.rejects(replace(next(failed, { status }), 1), (e: Error & { code?: string }) => e.code === 'INVALID_STATE', `failed → ${status} must be refused`);
+      }
+      assert.deepEqual(await store.getDeployment(d.id), failed);
+      // A late field update that keeps the terminal status is still written.
+      const noted = next(failed, { lock: null });
+      assert.equal(await replace(noted, 1), true);
+    }));
+
+  it('replaceDeployment: only completed → rolled_back leaves a terminal status', () =>
+    withReplace(factory, async (store, replace) => {
+      for (const from of ['completed', 'failed', 'cancelled', 'planned', 'rolled_back'] as const) {
+        const d = makeDeployment({ id: unique('dep'), status: from });
+        await store.putDeployment(d);
+        const to = from === 'rolled_back' ? 'completed' : 'rolled_back';
+        if (from === 'completed') assert.equal(await replace(next(d, { status: to }), 0), true);
+        else await assert.rejects(replace(next(d, { status: to }), 0), (e: Error & { code?: string }) => e.code === 'INVALID_STATE', `${from} → ${to} must be refused`);
+      }
+    }));
 }

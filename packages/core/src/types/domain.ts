@@ -207,7 +207,7 @@ export const DeploymentSchema = z.object({
   approval: z
     .object({ decision: z.enum(['approved', 'rejected']), by: z.string().nullable(), at: z.string(), comment: z.string().nullable() })
     .nullable(),
-  /** A cancel asked for by any process; the runner polls it, so cancel works across replicas. */
+  /** When a cancel was asked (from any process); the running job is aborted through the queue at once. */
   cancelRequestedAt: z.string().nullable(),
   /** Lock held by this deployment while it runs (ids only; the token stays in memory and the store). */
   lock: z.object({ lockId: z.string(), token: z.number().int() }).nullable(),
@@ -219,6 +219,9 @@ export const DeploymentSchema = z.object({
   updatedAt: z.string(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
+  /** While `pending`: how many deployments of the same stack are ahead of this one (0 = next). Computed
+   * when the deployment is read; never stored. */
+  queuePosition: z.number().int().nonnegative().nullable().optional(),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 

@@ -27,6 +27,11 @@ export interface PhaseJob {
 export interface EnqueueOptions {
   /** Run no earlier than this many milliseconds from now (a delayed job: the approval timeout). */
   delayMs?: number;
+  /** When a job with this id is running, run it once more after it ends (joining the end of its group's
+   * line) instead of adding nothing. For wake-ups that must not be lost while the job they wake is still
+   * finishing (a stack freed while its next deployment's plan job is parking). Several such calls during
+   * one run add one run. Waiting or delayed jobs are still not added twice. */
+  rerunIfActive?: boolean;
 }
 
 /** Why a running job's signal was aborted: a cancel asked anywhere, or the runner shutting down. */
@@ -55,8 +60,12 @@ export interface ProcessOptions {
   /** How many jobs this process runs at once (across all groups). */
   concurrency: number;
   /** Called once (in some live process) for a job whose runner disappeared. The engine never re-runs it
-   * on its own: the callback decides (an interrupted apply ends `failed`; a plan may be enqueued again). */
-  onStalled?: (stalled: StalledJob) => Promise<void>;
+   * on its own: the callback decides. Resolving with nothing drops the job and its group moves on (an
+   * interrupted apply ends `failed`); resolving `'retry'` runs the same job again in place, still first in
+   * its group, with `attempt + 1` (a stalled plan's one retry). */
+  onStalled?: (stalled: StalledJob) => Promise<void | 'retry'>;
+  /** Called when a handler rejects (the job is not retried). Default: `console.warn` of the message. */
+  onError?: (job: PhaseJob, error: unknown) => void;
 }
 
 /** Where a job waits, for `queuePosition` in a deployment's status. */

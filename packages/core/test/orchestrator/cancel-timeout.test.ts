@@ -57,15 +57,19 @@ describe('cancellation and timeouts', () => {
     await expect(h.orch.cancel(d.id)).rejects.toBeInstanceOf(InvalidStateError);
   });
 
-  it('a cancel asked through another orchestrator on the same store reaches the running one', async () => {
+  it('a cancel asked through another orchestrator (an API-only one on the same store and queue) reaches the running job at once', async () => {
     h = await harness();
-    const other = new Orchestrator({ store: h.store, executors: [new ScriptedExecutor()], workDir: h.workDir });
+    // No runner: it only stores and enqueues, as an API process does; the job runs in h.orch.
+    const other = new Orchestrator({ store: h.store, executors: [new ScriptedExecutor()], workDir: h.workDir, queue: h.orch.queue, runner: false });
     const d = await h.orch.deploy(deployInput({ resources: [res('slow', 'v', { sleepMs: 10_000 })] }));
     await waitFor(h.orch, d.id, ['applying']);
     const asked = await other.cancel(d.id);
     expect(asked.cancelRequestedAt).not.toBeNull();
+    const started = Date.now();
     expect((await waitFor(h.orch, d.id)).status).toBe('cancelled');
-    await other.close(100);
+    // No polling left: the abort reaches the executor through the queue, not a 1 s store poll.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(h.executor.calls).toEqual([`plan:${d.id}`, `apply:${d.id}`]);
   });
 
   it('times out (MAX_DEPLOYMENT_TIMEOUT_MS) mid-apply: failed, partial state saved, lock released', async () => {

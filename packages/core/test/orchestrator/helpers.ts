@@ -16,7 +16,7 @@ export async function harness(opts: Partial<OrchestratorOptions> = {}): Promise<
   const workDir = await mkdtemp(join(tmpdir(), 'orch-test-'));
   const store = (opts.store as MemoryStateStore | undefined) ?? new MemoryStateStore();
   const executor = (opts.executors?.[0] as ScriptedExecutor | undefined) ?? new ScriptedExecutor();
-  const orch = new Orchestrator({ lockTtlMs: 2000, cancelPollMs: 50, lockWaitMs: 10_000, ...opts, store, executors: [executor], workDir });
+  const orch = new Orchestrator({ lockTtlMs: 2000, lockWaitMs: 10_000, ...opts, store, executors: [executor], workDir });
   return {
     orch,
     store,

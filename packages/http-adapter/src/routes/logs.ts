@@ -34,22 +34,55 @@ function resumeCursor(req: FastifyRequest): number | null {
  * Live logs: every `log` or `status` event of the deployment (and a periodic tick) triggers a re-read of
  * the store from the last cursor, so the stream carries exactly the stored entries, in order, once each,
  * whichever process wrote them. It ends when the deployment does, or the client goes.
+ *
+ * The stream belongs to its connection from the first line: it takes one of its token's slots (429 when
+ * none is left), listens for the connection closing before anything is awaited, and checks after every
+ * await whether the client is still there, so a client that drops before the stream starts leaves no
+ * poller, listener or slot behind.
  */
 async function streamLogs(req: FastifyRequest, reply: FastifyReply, ctx: RouteContext, id: string, cursor: number, limit: number): Promise<void> {
   const { orchestrator } = ctx;
-  // Read once before answering, so an unknown deployment is a plain 404 and not an empty stream.
-  let page = await orchestrator.logs(id, { cursor, limit });
-  let deployment = await orchestrator.get(id);
+  let closed = false;
+  let poll: NodeJS.Timeout | null = null;
+  let heartbeat: NodeJS.Timeout | null = null;
+  let out: EventStreamWriter | null = null;
+  const release = ctx.streams.add(() => close(), req.principal.name);
+  const clientGone = () => closed || req.raw.socket?.destroyed === true || reply.raw.destroyed;
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    if (poll) clearInterval(poll);
+    if (heartbeat) clearInterval(heartbeat);
+    orchestrator.off('log', onLog);
+    orchestrator.off('status', onStatus);
+    reply.raw.off('close', close);
+    release();
+    out?.end();
+  }
+  reply.raw.on('close', close);
+
+  let page: Awaited<ReturnType<typeof orchestrator.logs>>;
+  let deployment: Awaited<ReturnType<typeof orchestrator.get>>;
+  try {
+    // Read once before answering, so an unknown deployment is a plain 404 and not an empty stream.
+    page = await orchestrator.logs(id, { cursor, limit });
+    if (clientGone()) return close();
+    deployment = await orchestrator.get(id);
+    if (clientGone()) return close();
+  } catch (e) {
+    close();
+    throw e;
+  }
 
   reply.hijack();
-  const out = new EventStreamWriter(reply.raw);
+  out = new EventStreamWriter(reply.raw);
   out.open();
-  let closed = false;
   let running = false;
   let again = false;
 
   const write = (p: typeof page) => {
-    p.entries.forEach((entry, i) => out.event('log', entry, i === p.entries.length - 1 ? p.nextCursor : undefined));
+    p.entries.forEach((entry, i) => out!.event('log', entry, i === p.entries.length - 1 ? p.nextCursor : undefined));
     cursor = p.nextCursor;
   };
 
@@ -65,51 +98,39 @@ async function streamLogs(req: FastifyRequest, reply: FastifyReply, ctx: RouteCo
         again = false;
         for (;;) {
           page = await orchestrator.logs(id, { cursor, limit });
+          if (clientGone()) return close();
           write(page);
           if (page.entries.length < limit) break;
         }
         deployment = await orchestrator.get(id);
+        if (clientGone()) return close();
         if (isTerminal(deployment.status)) {
-          out.event('end', { deploymentId: id, status: deployment.status, error: deployment.error });
+          out!.event('end', { deploymentId: id, status: deployment.status, error: deployment.error });
           close();
           return;
         }
       } while (again && !closed);
     } catch (e) {
       req.log.warn({ deploymentId: id, code: (e as { code?: string }).code }, 'log stream ended on a read error');
-      out.event('error', { error: 'Log stream interrupted; reconnect to resume' });
+      out!.event('error', { error: 'Log stream interrupted; reconnect to resume' });
       close();
     } finally {
       running = false;
     }
   };
 
-  const onLog: OrchestratorEvents['log'] = (e) => {
+  function onLog(e: Parameters<OrchestratorEvents['log']>[0]): void {
     if (e.deploymentId === id) void pump();
-  };
-  const onStatus: OrchestratorEvents['status'] = (e) => {
-    if (e.deploymentId !== id) return;
-    out.event('status', { deploymentId: id, status: e.status, previous: e.previous });
-    void pump();
-  };
-  const poll = setInterval(() => void pump(), POLL_MS);
-  const heartbeat = setInterval(() => out.comment('keepalive'), HEARTBEAT_MS);
-  const unregister = ctx.streams.add(() => close());
-
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    clearInterval(poll);
-    clearInterval(heartbeat);
-    orchestrator.off('log', onLog);
-    orchestrator.off('status', onStatus);
-    unregister();
-    out.end();
   }
-
+  function onStatus(e: Parameters<OrchestratorEvents['status']>[0]): void {
+    if (e.deploymentId !== id) return;
+    out!.event('status', { deploymentId: id, status: e.status, previous: e.previous });
+    void pump();
+  }
+  poll = setInterval(() => void pump(), POLL_MS);
+  heartbeat = setInterval(() => out!.comment('keepalive'), HEARTBEAT_MS);
   orchestrator.on('log', onLog);
   orchestrator.on('status', onStatus);
-  reply.raw.on('close', close);
   out.event('status', { deploymentId: id, status: deployment.status, previous: null });
   write(page);
   // Entries may have been appended between the first read and the subscription: read again.

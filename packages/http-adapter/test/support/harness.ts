@@ -27,7 +27,7 @@ export class ApiHarness {
   url = '';
   private workRoot = '';
 
-  async start(opts: { generatorUrl?: string; tokens?: boolean; orchestrator?: Partial<OrchestratorOptions>; maxBodyBytes?: number; ui?: HttpAdapterOptions['ui'] } = {}): Promise<this> {
+  async start(opts: { generatorUrl?: string; tokens?: boolean; orchestrator?: Partial<OrchestratorOptions>; maxBodyBytes?: number; ui?: HttpAdapterOptions['ui']; server?: Partial<HttpAdapterOptions> } = {}): Promise<this> {
     this.workRoot = await mkdtemp(join(tmpdir(), 'http-adapter-test-'));
     this.orchestrator = new Orchestrator({
       store: new MemoryStateStore(),
@@ -39,7 +39,7 @@ export class ApiHarness {
     const spec = Object.entries(TOKENS)
       .map(([role, token]) => `${role}-user:${role}:${token}`)
       .join(',');
-    this.app = buildServer({ orchestrator: this.orchestrator, tokens: opts.tokens === false ? [] : parseApiTokens(spec), maxBodyBytes: opts.maxBodyBytes, ui: opts.ui ?? false });
+    this.app = buildServer({ orchestrator: this.orchestrator, tokens: opts.tokens === false ? [] : parseApiTokens(spec), maxBodyBytes: opts.maxBodyBytes, ui: opts.ui ?? false, ...opts.server });
     await this.app.listen({ port: 0, host: '127.0.0.1' });
     const addr = this.app.server.address();
     this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

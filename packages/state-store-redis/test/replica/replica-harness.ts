@@ -14,8 +14,16 @@ export interface ReplicaSettings {
   prefix: string;
   workDir: string;
   lockTtlMs: number;
-  cancelPollMs: number;
   lockWaitMs: number;
+  /** Share jobs with the other replicas through BullMQ (this queue name) instead of each its own in-process queue. */
+  queueName?: string;
+  /** False: an API-only replica (stores and enqueues, takes no jobs). */
+  runner?: boolean;
+  /** Jobs a runner takes at once (default 4). */
+  concurrency?: number;
+  /** BullMQ's job lock and stalled-check interval, ms (when `queueName` is set). */
+  queueLockMs?: number;
+  queueStalledMs?: number;
   /** Runs `recover()` this often, as a replica of the service does. */
   recoveryEveryMs?: number;
 }
@@ -62,9 +70,13 @@ export class Replica {
         REDIS_PREFIX: s.prefix,
         WORK_DIR: s.workDir,
         LOCK_TTL_MS: String(s.lockTtlMs),
-        CANCEL_POLL_MS: String(s.cancelPollMs),
         LOCK_WAIT_MS: String(s.lockWaitMs),
         ...(s.recoveryEveryMs ? { RECOVERY_EVERY_MS: String(s.recoveryEveryMs) } : {}),
+        ...(s.queueName ? { QUEUE_NAME: s.queueName } : {}),
+        ...(s.runner === false ? { RUNNER: 'false' } : {}),
+        ...(s.concurrency ? { CONCURRENCY: String(s.concurrency) } : {}),
+        ...(s.queueLockMs ? { QUEUE_LOCK_MS: String(s.queueLockMs) } : {}),
+        ...(s.queueStalledMs ? { QUEUE_STALLED_MS: String(s.queueStalledMs) } : {}),
       },
       stdin: 'pipe',
       stdout: 'pipe',

@@ -7,7 +7,10 @@
  * write and how the store answered it (accepted, or refused with LockLostError / ConflictError), and
  * how each apply ended (whether the executor's signal was aborted, and why).
  *
- * Env: REDIS_URL, REDIS_PREFIX, WORK_DIR, LOCK_TTL_MS, CANCEL_POLL_MS, LOCK_WAIT_MS, RECOVERY_EVERY_MS (optional).
+ * Env: REDIS_URL, REDIS_PREFIX, WORK_DIR, LOCK_TTL_MS, LOCK_WAIT_MS, RECOVERY_EVERY_MS (optional),
+ * QUEUE_NAME (optional: share jobs with other replicas through BullMQ under that name; default: this
+ * process's in-process queue), RUNNER (`false`: an API-only replica that takes no jobs), CONCURRENCY
+ * (jobs at once, default 4), QUEUE_LOCK_MS / QUEUE_STALLED_MS (BullMQ's job lock and stalled check).
  */
 import { createInterface } from 'node:readline';
 import { Orchestrator, type StateStore } from '@iac-orchestrator/core';
@@ -57,12 +60,23 @@ function reportingStore(store: StateStore): StateStore {
 
 const store = new RedisStateStore({ url: env('REDIS_URL'), prefix: env('REDIS_PREFIX') });
 await store.init();
+const queue = process.env.QUEUE_NAME
+  ? new (await import('@iac-orchestrator/queue-bullmq')).BullMqJobQueue({
+      url: env('REDIS_URL'),
+      queueName: process.env.QUEUE_NAME,
+      prefix: `${env('REDIS_PREFIX')}bull`,
+      ...(process.env.QUEUE_LOCK_MS ? { lockDurationMs: Number(process.env.QUEUE_LOCK_MS) } : {}),
+      ...(process.env.QUEUE_STALLED_MS ? { stalledIntervalMs: Number(process.env.QUEUE_STALLED_MS) } : {}),
+    })
+  : undefined;
 const orchestrator = new Orchestrator({
+  queue,
+  runner: process.env.RUNNER !== 'false',
+  concurrency: Number(process.env.CONCURRENCY ?? 4),
   store: reportingStore(store),
   executors: [new ReportingExecutor('terraform', env('WORK_DIR'))],
   workDir: env('WORK_DIR'),
   lockTtlMs: Number(env('LOCK_TTL_MS')),
-  cancelPollMs: Number(env('CANCEL_POLL_MS')),
   lockWaitMs: Number(env('LOCK_WAIT_MS')),
 });
 orchestrator.on('status', (e) => send({ event: 'status', deploymentId: e.deploymentId, status: e.status, previous: e.previous }));
