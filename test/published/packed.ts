@@ -98,7 +98,7 @@ async function buildIfChanged(dir: string): Promise<void> {
   const stamp = join(ROOT, 'node_modules', '.cache', 'iac-orchestrator-build', `${relative(ROOT, dir).replace(/\W+/g, '-')}.digest`);
   const digest = buildDigest(dir);
   if (existsSync(join(dir, 'dist')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
-  await execa('npx', ['tsup', '--silent'], { cwd: dir });
+  await execa(repoBin('tsup'), ['--silent'], { cwd: dir });
   await mkdir(dirname(stamp), { recursive: true });
   await writeFile(stamp, digest);
 }

@@ -56,7 +56,7 @@ const MODES: Mode[] = [
   { name: 'bundler', module: 'esnext', moduleResolution: 'bundler', files: ['esm.ts'] },
 ];
 
-describe('published packages', () => {
+describe('published packages', { timeout: 900_000 }, () => {
   let world: PackedWorld;
   let checkDir: string;
 

@@ -15,7 +15,7 @@ import { extractBlocks, readmes, type ReadmeBlock } from './readme-blocks.js';
 const blocks: ReadmeBlock[] = readmes().flatMap(extractBlocks);
 const checked = blocks.filter((b) => b.mode !== 'skip');
 
-describe('README TypeScript blocks', () => {
+describe('README TypeScript blocks', { timeout: 900_000 }, () => {
   let dir: string;
   let compile: { ok: boolean; output: string };
 
@@ -55,6 +55,6 @@ describe('README TypeScript blocks', () => {
       } finally {
         await rm(cwd, { recursive: true, force: true });
       }
-    }, 360_000);
+    });
   }
 });

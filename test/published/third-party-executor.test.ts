@@ -11,7 +11,7 @@ import { packedWorld, repoBin, ROOT, type PackedWorld } from './packed.js';
  * `signal.reason instanceof CancelledError`, so this holds only if `core/testing` and `core` share one copy
  * of every class.
  */
-describe('a third-party executor against the published packages', () => {
+describe('a third-party executor against the published packages', { timeout: 900_000 }, () => {
   let world: PackedWorld;
   let dir: string;
 

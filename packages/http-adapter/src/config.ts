@@ -72,6 +72,10 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_MAX_SENSITIVE_VALUES: positiveInt(2000),
   /** Live log streams one token may hold open at once. */
   ORCHESTRATOR_MAX_STREAMS_PER_TOKEN: positiveInt(20),
+  /** Most bytes of log messages kept per deployment (a truncation marker ends a longer log). */
+  ORCHESTRATOR_MAX_LOG_BYTES: positiveInt(10 * 1024 * 1024),
+  /** Environments whose plans need an approver, comma-separated (exact names, case-insensitive). */
+  ORCHESTRATOR_PROTECTED_ENVIRONMENTS: z.preprocess(emptyAsUndefined, z.string().default('production,prod')),
   /** The web console at /ui; on unless set to false/0/no. */
   ORCHESTRATOR_UI: z
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -125,6 +129,10 @@ export interface ServiceConfig {
   allowUnsandboxed: boolean;
   /** Request guards of issue 12: DNS-rebinding allow-list, per-request bounds. */
   guards: { allowedHosts: string[]; maxSensitiveValues: number; maxStreamsPerToken: number };
+  /** Environments whose plans need an approver (ORCHESTRATOR_PROTECTED_ENVIRONMENTS). */
+  protectedEnvironments: string[];
+  /** ORCHESTRATOR_MAX_LOG_BYTES. */
+  maxLogBytes: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
 }
@@ -208,6 +216,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSensitiveValues: e.ORCHESTRATOR_MAX_SENSITIVE_VALUES,
       maxStreamsPerToken: e.ORCHESTRATOR_MAX_STREAMS_PER_TOKEN,
     },
+    maxLogBytes: e.ORCHESTRATOR_MAX_LOG_BYTES,
+    protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
   };
 }

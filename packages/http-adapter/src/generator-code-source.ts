@@ -137,17 +137,33 @@ export function filesOf(job: GenerationJob, format: Format): Record<string, stri
   throw new CodeSourceError(`${PREFIX}: generation job has no output`, false, { reason: 'not_completed' });
 }
 
+/**
+ * Reads a response body up to `max` bytes, streaming: a declared length above the cap is refused before
+ * reading, and an undeclared one is cut (the connection cancelled) as soon as the cap is passed, so a
+ * generator that answers with gigabytes costs at most `max` bytes of memory.
+ */
 async function readLimited(res: Response, max: number): Promise<string> {
+  const tooLarge = () => new AbortError(new CodeSourceError(`${PREFIX}: generator response is larger than ${max} bytes`, true, { reason: 'upstream' }));
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > max) {
     await res.body?.cancel();
-    throw new AbortError(new CodeSourceError(`${PREFIX}: generator response is larger than ${max} bytes`, true, { reason: 'upstream' }));
+    throw tooLarge();
   }
-  const buf = await res.arrayBuffer();
-  if (buf.byteLength > max) {
-    throw new AbortError(new CodeSourceError(`${PREFIX}: generator response is larger than ${max} bytes`, true, { reason: 'upstream' }));
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
   }
-  return new TextDecoder().decode(buf);
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function describeCause(e: unknown): string {

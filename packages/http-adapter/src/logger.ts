@@ -25,7 +25,19 @@ export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentia
       base: { service: 'iac-orchestrator' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '***' },
-      serializers: { err: (e: Error) => redactor.redactValue(pino.stdSerializers.err(e)) as unknown as pino.SerializedError },
+      serializers: {
+        err: (e: Error) => redactor.redactValue(pino.stdSerializers.err(e)) as unknown as pino.SerializedError,
+        // Request logs keep the path, never the query string's values (a token pasted there, a secret).
+        // Fields named one by one: a request also carries the raw URL and the parsed query. Fastify's requests
+        // log no headers (as before); a plain object logged as `req` keeps its (path-redacted) headers.
+        req: (req: { method?: string; url?: string; id?: unknown; ip?: string; headers?: unknown; raw?: unknown }) => ({
+          method: req.method,
+          url: withoutQueryValues(req.url),
+          id: req.id,
+          remoteAddress: req.ip,
+          ...(req.raw === undefined ? { headers: req.headers } : {}),
+        }),
+      },
       hooks: {
         logMethod(args, method) {
           const clean = args.map((a) => (typeof a === 'string' ? redactor.redact(a) : a && typeof a === 'object' && !(a instanceof Error) ? redactor.redactValue(a) : a));
@@ -36,6 +48,19 @@ export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentia
     destination,
   );
   return { logger, redactor };
+}
+
+/** `/path?a=1&token=x` → `/path?a=***&token=***`: the names stay readable, the values never reach a log. */
+export function withoutQueryValues(url: string | undefined): string | undefined {
+  if (!url) return url;
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const names = url
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=')[0]}=***`);
+  return `${url.slice(0, q)}?${names.join('&')}`;
 }
 
 /** The orchestrator's diagnostics, into the service log. */

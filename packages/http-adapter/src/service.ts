@@ -67,6 +67,8 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     concurrency: config.concurrency,
     maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,
     stateRetention: config.stateRetention,
+    protectedEnvironments: config.protectedEnvironments,
+    maxLogBytes: config.maxLogBytes,
     logger: orchestratorLogger(logger),
     sandbox,
   });

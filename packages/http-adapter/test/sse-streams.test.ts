@@ -7,24 +7,25 @@ import { terraformCode } from './support/stub-generator.js';
 /** The real memory store, counting (and slowing) log reads: how a leaked poller shows. */
 class CountingStore extends MemoryStateStore {
   logReads = 0;
-  readDelayMs = 0;
+  /** While set, log reads wait for it: the test holds every stream's first read open. */
+  gate: Promise<void> | null = null;
   override async readLogs(deploymentId: string, query: { cursor: number; limit: number }): Promise<LogPage> {
     this.logReads++;
-    if (this.readDelayMs) await new Promise((r) => setTimeout(r, this.readDelayMs));
+    if (this.gate) await this.gate;
     return super.readLogs(deploymentId, query);
   }
 }
 
-/** Opens a stream request and drops the connection after `dropAfterMs`, before any answer. */
-function dropEarly(url: string, path: string, token: string, dropAfterMs: number): Promise<void> {
+/** Opens a stream request; `drop` destroys the connection (before any answer, while the gate holds). */
+function openThenDrop(url: string, path: string, token: string): { drop: () => void; closed: Promise<void> } {
   const u = new URL(url);
-  return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, path, headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
+  const req = request({ host: u.hostname, port: u.port, path, headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
+  const closed = new Promise<void>((resolve) => {
     req.on('error', () => resolve());
     req.on('close', () => resolve());
-    req.end();
-    setTimeout(() => req.destroy(), dropAfterMs);
   });
+  req.end();
+  return { drop: () => req.destroy(), closed };
 }
 
 /** Opens a stream and resolves once its first bytes arrived; `close` drops it. */
@@ -55,14 +56,21 @@ describe.skipIf(!terraformAvailable())('REST: live log streams hold against drop
 
   const gauge = async () => Number(/^iac_orchestrator_log_streams_active (\d+)/m.exec((await api.call('GET', '/metrics', { role: null })).body)?.[1]);
 
-  it('300 clients that drop before the stream starts leave no poller running', async () => {
-    store.readDelayMs = 2_500; // the stream's first read is still pending when each client goes
+  it('300 clients that drop before the stream starts leave no poller running', { timeout: 180_000 }, async () => {
+    let open!: () => void;
+    store.gate = new Promise<void>((r) => (open = r)); // every stream's first read stays pending
     const readsBefore = store.logReads;
-    await Promise.all(Array.from({ length: 300 }, () => dropEarly(api.url, `/api/deployments/${id}/logs`, TOKENS.viewer, 1_000)));
-    // Every request reached the stream's first read before its client went (else this proves nothing).
+    const clients = Array.from({ length: 300 }, () => openThenDrop(api.url, `/api/deployments/${id}/logs`, TOKENS.viewer));
+    // Each client goes only once every request has reached the stream's first read (else this proves nothing).
+    const deadline = Date.now() + 90_000;
+    while (store.logReads - readsBefore < 300 && Date.now() < deadline) await settle(50);
     expect(store.logReads - readsBefore).toBe(300);
-    await settle(3_000); // every pending first read has returned by now
-    store.readDelayMs = 0;
+    for (const c of clients) c.drop();
+    await Promise.all(clients.map((c) => c.closed));
+    await settle(300);
+    store.gate = null;
+    open();
+    await settle(1_000); // the pending first reads have returned by now
     const before = store.logReads;
     await settle(5_000); // more than two poll intervals
     expect(store.logReads - before).toBe(0);

@@ -17,6 +17,10 @@ export interface ResolvedOptions {
   lockWaitMs: number;
   approvalTimeoutMs: number;
   approvalPolicy: ApprovalPolicy;
+  /** Environments whose plans need an approver (the default policy's list). */
+  protectedEnvironments: readonly string[];
+  /** Most bytes of log messages kept per deployment; a truncation marker ends a longer log. */
+  maxLogBytes: number;
   workDir: string;
   keepWorkDirs: boolean;
   instanceId: string;

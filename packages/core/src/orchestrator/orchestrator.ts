@@ -32,7 +32,7 @@ import {
   type RollbackInput,
 } from './inputs.js';
 import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, ReadinessReport, RollbackResult } from './types.js';
-import { defaultApprovalPolicy, isProductionEnvironment } from './approval.js';
+import { approvalPolicyFor, DEFAULT_PROTECTED_ENVIRONMENTS, isProtectedEnvironment } from './approval.js';
 import type { ResolvedOptions, RunHost } from './host.js';
 import { newDeployment, newInstanceId, stackRefOf } from './records.js';
 import { StateLocks } from './state-locks.js';
@@ -94,7 +94,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       lockTtlMs: options.lockTtlMs ?? 30_000,
       lockWaitMs: options.lockWaitMs ?? 600_000,
       approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 3600_000,
-      approvalPolicy: options.approvalPolicy ?? defaultApprovalPolicy,
+      approvalPolicy: options.approvalPolicy ?? approvalPolicyFor(options.protectedEnvironments),
+      protectedEnvironments: options.protectedEnvironments ?? DEFAULT_PROTECTED_ENVIRONMENTS,
+      maxLogBytes: options.maxLogBytes ?? 10 * 1024 * 1024,
       workDir: options.workDir ?? join(tmpdir(), 'iac-orchestrator'),
       keepWorkDirs: options.keepWorkDirs ?? false,
       instanceId: options.instanceId ?? newInstanceId(),
@@ -202,7 +204,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const { comment } = parseInput(ApprovalInputSchema, input);
     const d = await this.get(id);
     if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
-    if (caller && caller.canApprove === false && isProductionEnvironment(d.environment)) throw new ForbiddenError('Approving production deployments needs the approver role');
+    if (caller && caller.canApprove === false && isProtectedEnvironment(d.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
     await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { comment: comment ?? null } });
     return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
   }

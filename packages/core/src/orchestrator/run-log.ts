@@ -15,7 +15,21 @@ export class DeploymentLog {
     private readonly deploymentId: string,
   ) {}
 
+  /** Bytes of messages stored so far; past `maxLogBytes` one marker is written and the rest dropped. */
+  private bytes = 0;
+  private truncated = false;
+
   write(level: LogLevel, message: string, resource: string | null = null): void {
+    if (this.truncated) return;
+    const max = this.host.options.maxLogBytes;
+    this.bytes += Buffer.byteLength(message);
+    if (this.bytes > max) {
+      // A 50k-line tool output made a 56 MB log that every page read re-read: the log stays bounded.
+      this.truncated = true;
+      level = 'warn';
+      message = `Log truncated: this deployment's log reached ${max} bytes; further lines are not kept (ORCHESTRATOR_MAX_LOG_BYTES)`;
+      resource = null;
+    }
     const entry: LogEntry = { timestamp: nowIso(), level, message: this.host.redactor.redact(message), resource };
     this.pending.push(entry);
     if (this.pending.length === 1) this.chain = this.chain.then(() => this.flush());

@@ -55,8 +55,12 @@ export interface OrchestratorOptions {
   lockWaitMs?: number;
   /** How long a plan waits in `awaiting_approval` before it is failed. Default 24 h. */
   approvalTimeoutMs?: number;
-  /** Default: environments named like production need approval (an approver may auto-approve); others honour `autoApprove`. */
+  /** Default: the `protectedEnvironments` need approval (an approver may auto-approve); others honour `autoApprove`. */
   approvalPolicy?: ApprovalPolicy;
+  /** Environments protected by the default policy, matched exactly (case-insensitive). Default `production`, `prod`. */
+  protectedEnvironments?: readonly string[];
+  /** Most bytes of log messages kept per deployment (then one truncation marker). Default 10 MiB. */
+  maxLogBytes?: number;
   /** Root of per-deployment work dirs for executors that do not name their own `workRoot`. */
   workDir?: string;
   /** Keep work dirs after the deployment (debugging). */

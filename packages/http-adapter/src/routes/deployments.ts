@@ -10,6 +10,7 @@ import { callerOf } from '../auth.js';
 import { deploymentSummary, deploymentView } from '../presenters.js';
 import type { RouteContext } from '../server.js';
 import { checkDeployLimits } from '../guards/deploy-limits.js';
+import { recordAfterDecision } from '../guards/decision-record.js';
 import { deploymentIdParam, EmptyBodySchema, parseInput, requireDeployIds } from '../validation.js';
 
 /**
@@ -46,14 +47,14 @@ export function deploymentRoutes(app: FastifyInstance, { orchestrator, deployLim
     const input = parseInput(ApprovalInputSchema, req.body);
     await orchestrator.approve(id, input, callerOf(req.principal));
     // The record after the decision (re-read: what approve returns may predate the run taking it up).
-    return deploymentView(await orchestrator.get(id));
+    return deploymentView(await recordAfterDecision(orchestrator, id));
   });
 
   app.post('/api/deployments/:id/reject', { config: { role: 'approver' } }, async (req) => {
     const id = deploymentIdParam(req.params);
     const input = parseInput(ApprovalInputSchema, req.body);
     await orchestrator.reject(id, input, callerOf(req.principal));
-    return deploymentView(await orchestrator.get(id));
+    return deploymentView(await recordAfterDecision(orchestrator, id));
   });
 
   app.post('/api/deployments/:id/rollback', { config: { role: 'deployer' } }, async (req, reply) => {

@@ -1,4 +1,8 @@
 import { execa } from 'execa';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findCommand } from '../../../../test-support/prerequisites.js';
 
 export const tmuxAvailable = () => findCommand('tmux') !== null;
@@ -10,6 +14,7 @@ export const tmuxAvailable = () => findCommand('tmux') !== null;
 export class TmuxTerminal {
   private readonly socket = `iac-cli-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private readonly session = 'cli';
+  private readonly exitFile = join(tmpdir(), `${this.socket}.exit`);
 
   private tmux(args: string[], env?: Record<string, string>) {
     return execa('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], env ? { env, extendEnv: false } : {});
@@ -17,7 +22,9 @@ export class TmuxTerminal {
 
   /** Starts `argv` in a 120×40 terminal; the pane stays after it exits so its status can be read. */
   async start(argv: string[], env: Record<string, string>, cwd: string): Promise<void> {
-    await this.tmux(['new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, ...argv, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on'], { ...env, TERM: 'xterm-256color' });
+    const recorder = fileURLToPath(new URL('./exit-recorder.mjs', import.meta.url));
+    env = { ...env, EXIT_FILE: this.exitFile };
+    await this.tmux(['new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, 'node', recorder, ...argv, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on'], { ...env, TERM: 'xterm-256color' });
   }
 
   /** The visible screen as text (no escape sequences). */
@@ -44,13 +51,7 @@ export class TmuxTerminal {
 
   /** The command's exit status once it has ended (null while it runs). */
   async exitStatus(): Promise<number | null> {
-    const r = await this.tmux(['display-message', '-p', '-t', this.session, '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}']);
-    const [dead, status, signal] = r.stdout.trim().split(':');
-    // tmux marks the pane dead when the terminal closes and learns the status when the process is reaped,
-    // a moment later: until then both are empty, so read again.
-    if (dead !== '1' || (!status && !signal)) return null;
-    if (!status) throw new Error(`the command was killed by signal ${signal}:\n${await this.screen()}`);
-    return Number(status);
+    return existsSync(this.exitFile) ? Number(readFileSync(this.exitFile, 'utf8')) : null;
   }
 
   async waitForExit(timeoutMs = 90_000): Promise<number> {
@@ -65,5 +66,6 @@ export class TmuxTerminal {
 
   async close(): Promise<void> {
     await this.tmux(['kill-server']).catch(() => undefined);
+    rmSync(this.exitFile, { force: true });
   }
 }
