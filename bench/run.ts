@@ -90,3 +90,4 @@ await import('./queue.js'); // JobQueue engines: jobs/s and enqueue→start p50/
 await import('./runs.js'); // runs as jobs: deploy() → applying p50/p99 on both engines; recover() with 100k stored deployments
 await import('./stores.js'); // SQLite and Redis stores at 10k deployments (BENCH_STORES_N=100000 for 100k), beside bare SQLite / Redis
 await import('./terraform.js'); // 20 S3 buckets on moto: the spec's CLI workflow vs the minimum vs the service
+await import('./logs.js'); // file-store log pages at 1k vs 50k lines (offset index) beside the SQLite store; bytes read per page

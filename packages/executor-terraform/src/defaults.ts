@@ -17,6 +17,8 @@ export const TERRAFORM_DEFAULTS = {
   stackDir: 'stack',
   /** Variables file, outside the stack dir so a bundle file can never collide with it. */
   varFile: 'orchestrator.tfvars.json',
+  /** Largest state the runner accepts from Terraform (served backend POST, state files it reads). */
+  maxStateBytes: 64 * 1024 * 1024,
 } as const;
 
 /** Always passed so Terraform never waits on a prompt nor paints colours into our logs. */

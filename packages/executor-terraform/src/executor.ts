@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
 import {
   autoSandbox,
   resolveSandbox,
@@ -24,6 +23,7 @@ import { buildApplyArgs } from './commands/apply.js';
 import { buildDestroyPlanArgs } from './commands/destroy.js';
 import { buildPlanArgs } from './commands/plan.js';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
+import { readToolFile, writeRunnerFile } from './tool-files.js';
 import { terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
@@ -44,6 +44,8 @@ export interface TerraformExecutorOptions {
   pluginCacheDir?: string;
   /** Grace after SIGINT before the process group is killed (default 30 s). */
   cancelGraceMs?: number;
+  /** Largest state Terraform may write to the backend the runner serves (default 64 MiB); larger gets 413. */
+  maxStateBytes?: number;
   /** Oldest CLI version accepted (default 1.4.0). */
   minVersion?: string;
   /** Keep work dirs after cleanup, for debugging (they hold state and plans in clear). */
@@ -77,6 +79,7 @@ export class TerraformExecutor implements Executor {
   private ownSandbox?: Promise<Sandbox>;
   private readonly readablePaths: string[];
   private probe?: Promise<BinaryInfo>;
+  private readonly maxStateBytes: number | undefined;
 
   constructor(options: TerraformExecutorOptions = {}) {
     this.binary = options.binary ?? TERRAFORM_DEFAULTS.binary;
@@ -84,6 +87,7 @@ export class TerraformExecutor implements Executor {
     if (options.cliConfigFile) this.cliConfigFile = options.cliConfigFile;
     this.pluginCacheDir = options.pluginCacheDir ?? join(options.workRoot ?? tmpdir(), options.workRoot ? '.plugin-cache' : 'iac-orchestrator-terraform-plugin-cache');
     this.cancelGraceMs = options.cancelGraceMs ?? TERRAFORM_DEFAULTS.cancelGraceMs;
+    this.maxStateBytes = options.maxStateBytes;
     this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
     this.keepWorkDir = options.keepWorkDir ?? false;
     this.sandboxSetting = options.sandbox;
@@ -153,12 +157,13 @@ export class TerraformExecutor implements Executor {
       summary = summarisePlan(shown);
       sensitive = sensitiveMarks(shown);
     }
-    const plan = await readFile(s.layout.planFile);
+    const plan = await readToolFile(s.layout.planFile, Number.MAX_SAFE_INTEGER);
+    if (!plan) throw new ExecutorError('Terraform left no readable plan file');
     const artifact = encodeArtifact(
       { lockFile: await s.lockFile(), backend: s.backend, sensitive, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
       plan,
     );
-    await writeFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }), { mode: 0o600 });
+    await writeRunnerFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }));
     return { summary, artifact };
   }
 
@@ -187,7 +192,7 @@ export class TerraformExecutor implements Executor {
         ctx.emit({ type: 'log', level: 'info', message: 'Preparing a fresh work dir for the saved plan', resource: null });
         await s.prepare({ lockFile: artifact.lockFile });
       }
-      await writeFile(s.layout.planFile, bytes, { mode: 0o600 });
+      await writeRunnerFile(s.layout.planFile, bytes);
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
       const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
@@ -249,6 +254,7 @@ export class TerraformExecutor implements Executor {
         binary: this.binary,
         pluginCacheDir: this.pluginCacheDir,
         cancelGraceMs: this.cancelGraceMs,
+        ...(this.maxStateBytes ? { maxStateBytes: this.maxStateBytes } : {}),
         sandbox: await this.sandboxFor(ctx),
         readablePaths: this.readablePaths,
         ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}),
@@ -283,7 +289,7 @@ export class TerraformExecutor implements Executor {
 
   /** Whether this work dir was init'ed by the plan of exactly this artifact (same process, same dir). */
   private async preparedFor(ctx: ExecutorContext, planSha256: string): Promise<boolean> {
-    const marker = await readFile(layoutOf(ctx.workDir).marker, 'utf8').catch(() => null);
+    const marker = (await readToolFile(layoutOf(ctx.workDir).marker, 64 * 1024))?.toString('utf8');
     if (!marker) return false;
     try {
       const m = JSON.parse(marker) as { bundleDigest?: string; planSha256?: string };

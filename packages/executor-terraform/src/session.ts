@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelledError,
@@ -17,6 +17,7 @@ import { buildStatePullArgs } from './commands/state-pull.js';
 import { buildChildEnv } from './env.js';
 import { withPluginCacheLock } from './plugin-lock.js';
 import { runTerraform, type RunResult } from './run.js';
+import { writeRunnerFile } from './tool-files.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
 import { hasLocalBackend, hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
@@ -30,6 +31,8 @@ export interface SessionConfig {
   sandbox: Sandbox;
   /** Read-only inside the sandbox: the CLI config, provider mirrors, the plugin cache. */
   readablePaths: string[];
+  /** Largest state the served backend accepts. */
+  maxStateBytes?: number;
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -82,7 +85,7 @@ export class TerraformSession {
   async open(onSnapshot?: SnapshotHandler): Promise<void> {
     if (this.backend || this.served) return;
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
-    this.served = new StateBackend(this.ctx.priorState, this.layout.receivedState, onSnapshot);
+    this.served = new StateBackend(this.ctx.priorState, this.layout.receivedState, onSnapshot, this.cfg.maxStateBytes);
     this.servedEnv = { ...(await this.served.start()) };
     // Terraform's children inherit it (a local-exec could print it): masked like any secret.
     this.ctx.secret(this.servedEnv.TF_HTTP_PASSWORD!);
@@ -129,7 +132,7 @@ export class TerraformSession {
     if (this.cfg.pluginCacheDir) await mkdir(this.cfg.pluginCacheDir, { recursive: true, mode: 0o700 }).catch(() => undefined);
     await writeBundle(this.layout, this.ctx.bundle);
     if (!this.backend) await writeServedBackend(this.layout);
-    if (opts.lockFile) await writeFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile, { mode: 0o600 });
+    if (opts.lockFile) await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile);
     await this.open();
     this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
     const init = () =>
@@ -173,15 +176,16 @@ export class TerraformSession {
       const local = join(this.layout.stackDir, 'terraform.tfstate');
       let raw: TfState | null = null;
       let path: string | undefined;
-      if (await exists(errored)) [raw, path] = [await readJson<TfState>(errored), errored];
+      // Each read refuses a symlink or special file the tool planted (see tool-files.ts) and goes on.
+      if ((raw = await readJson<TfState>(errored))) path = errored;
       else if (this.served?.state) raw = this.served.state;
-      else if (await exists(this.layout.receivedState)) [raw, path] = [await readJson<TfState>(this.layout.receivedState), this.layout.receivedState];
+      else if ((raw = await readJson<TfState>(this.layout.receivedState))) path = this.layout.receivedState;
       else if (this.backend) raw = await this.pullState();
-      else if (await exists(local)) [raw, path] = [await readJson<TfState>(local), local];
+      else if ((raw = await readJson<TfState>(local))) path = local;
       if (!raw) return null;
       if (!path && !sensitive) {
         path = this.layout.receivedState;
-        await writeFile(path, JSON.stringify(raw), { mode: 0o600 });
+        await writeRunnerFile(path, JSON.stringify(raw));
       }
       // Sensitivity from the saved plan when we have it; otherwise ask Terraform (needs the providers).
       const shown = sensitive ? undefined : await this.showJson(path, null).catch(() => null);

@@ -1,11 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TfState } from './state.js';
-
-/** A state bigger than this is refused (Terraform then keeps `errored.tfstate` in the work dir). */
-const MAX_STATE_BYTES = 512 * 1024 * 1024;
+import { writeRunnerFile } from './tool-files.js';
+import { TERRAFORM_DEFAULTS } from './defaults.js';
 
 /** What the child needs to reach the backend: all of it goes through the environment, never a file. */
 export interface StateBackendEnv {
@@ -42,6 +41,8 @@ export class StateBackend {
     initial: unknown,
     private readonly spoolFile: string,
     private readonly onSnapshot?: SnapshotHandler,
+    /** A state bigger than this is refused with 413 (Terraform then keeps `errored.tfstate`). */
+    private readonly maxStateBytes: number = TERRAFORM_DEFAULTS.maxStateBytes,
   ) {
     this.current = initial && typeof initial === 'object' ? { state: initial as TfState, body: JSON.stringify(initial) } : null;
   }
@@ -84,15 +85,20 @@ export class StateBackend {
         return void res.end(this.current.body);
       }
       if (req.method !== 'POST') return reply(res, 405, 'method not allowed');
-      const body = await readBody(req);
-      if (body === null) return reply(res, 413, 'state too large');
-      const sent = req.headers['content-md5'];
-      if (typeof sent === 'string' && sent !== md5(body)) return reply(res, 400, 'Content-MD5 mismatch');
-      // One write at a time, in arrival order: each is a compare-and-set on the one before.
-      const outcome = this.queue.then(() => this.accept(body));
+      if (Number(req.headers['content-length'] ?? 0) > this.maxStateBytes) return tooLarge(req, res);
+      // One write at a time, in arrival order: each is a compare-and-set on the one before. The body is
+      // read inside the queue, so writes waiting their turn are not buffered (TCP holds them back).
+      const outcome = this.queue.then(async (): Promise<[number, string] | null> => {
+        const body = await readBody(req, this.maxStateBytes);
+        if (body === null) return null;
+        const sent = req.headers['content-md5'];
+        if (typeof sent === 'string' && sent !== md5(body)) return [400, 'Content-MD5 mismatch'];
+        return this.accept(body);
+      });
       this.queue = outcome.catch(() => undefined);
-      const [status, message] = await outcome;
-      reply(res, status, message);
+      const result = await outcome;
+      if (result === null) return tooLarge(req, res);
+      reply(res, result[0], result[1]);
     } catch (e) {
       reply(res, 500, e instanceof Error ? e.message : 'error');
     }
@@ -117,7 +123,7 @@ export class StateBackend {
     }
     // On this machine first (0600, atomically), so a runner killed during the store write loses nothing.
     const tmp = `${this.spoolFile}.tmp`;
-    await writeFile(tmp, body, { mode: 0o600 });
+    await writeRunnerFile(tmp, body);
     await rename(tmp, this.spoolFile);
     this.current = { state, body };
     this.writes++;
@@ -153,12 +159,19 @@ function reply(res: ServerResponse, status: number, message: string): void {
   res.end(message);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
+/** 413, then the connection is closed: the rest of the body is never read. */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  if (res.headersSent) return void req.destroy();
+  res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' });
+  res.end('state too large', () => req.destroy());
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_STATE_BYTES) return null;
+    if (size > maxBytes) return null;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -1,7 +1,8 @@
-import { lstat, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ValidationError, validateBundlePath, type Bundle } from '@iac-orchestrator/core';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
+import { readToolFile, writeRunnerFile } from './tool-files.js';
 
 /** Where things live inside one deployment's private work dir. */
 export interface WorkLayout {
@@ -64,13 +65,13 @@ export async function writeBundle(layout: WorkLayout, bundle: Bundle): Promise<v
  * port) is written here or into the saved plan.
  */
 export async function writeServedBackend(layout: WorkLayout): Promise<void> {
-  await writeFile(join(layout.stackDir, BACKEND_FILE), '# Written by the orchestrator: the state goes to the runner that started Terraform.\nterraform {\n  backend "http" {}\n}\n', { mode: 0o600 });
+  await writeRunnerFile(join(layout.stackDir, BACKEND_FILE), '# Written by the orchestrator: the state goes to the runner that started Terraform.\nterraform {\n  backend "http" {}\n}\n');
 }
 
 /** Restores the stack's prior state as the local `terraform.tfstate` (no-op for a new stack). */
 export async function restoreState(layout: WorkLayout, priorState: unknown): Promise<void> {
   if (priorState === null || priorState === undefined) return;
-  await writeFile(join(layout.stackDir, 'terraform.tfstate'), JSON.stringify(priorState, null, 2), { mode: 0o600 });
+  await writeRunnerFile(join(layout.stackDir, 'terraform.tfstate'), JSON.stringify(priorState, null, 2));
 }
 
 /** Writes the variables as a JSON var file outside the stack dir; returns its path, or undefined if none. */
@@ -80,7 +81,7 @@ export async function writeVariables(layout: WorkLayout, variables: Record<strin
   for (const n of names) {
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(n)) throw new ValidationError(`Invalid variable name "${n.slice(0, 64)}"`, `options.variables.${n.slice(0, 64)}`);
   }
-  await writeFile(layout.varFile, JSON.stringify(variables), { mode: 0o600 });
+  await writeRunnerFile(layout.varFile, JSON.stringify(variables));
   return layout.varFile;
 }
 
@@ -115,7 +116,8 @@ export function hasLocalBackend(bundle: Bundle): boolean {
 /** Reads a JSON file, or null if it is missing or unreadable. */
 export async function readJson<T>(path: string): Promise<T | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    const bytes = await readToolFile(path);
+    return bytes === null ? null : (JSON.parse(bytes.toString('utf8')) as T);
   } catch {
     return null;
   }

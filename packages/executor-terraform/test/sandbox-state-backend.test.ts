@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { TERRAFORM_DEFAULTS } from '../src/defaults.js';
 import { withPluginCacheLock } from '../src/plugin-lock.js';
 import { StateBackend, type StateBackendEnv } from '../src/state-backend.js';
 import type { TfState } from '../src/state.js';
@@ -67,6 +69,59 @@ describe('the HTTP state backend the runner serves to Terraform (real HTTP)', ()
     refuse = false;
     expect((await post(body)).status).toBe(200);
     expect(received.map((s) => s.serial)).toEqual([5]);
+  });
+});
+
+describe('the state backend size cap (real HTTP)', () => {
+  /** A raw POST: resolves with the status, whether the server closed the connection, and how much of the body it took. */
+  function rawPost(address: string, authorization: string, size: number, chunked: boolean): Promise<{ status: number; closed: boolean }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(address, { method: 'POST', headers: { authorization, ...(chunked ? {} : { 'content-length': String(size) }) } });
+      let status = 0;
+      req.on('response', (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+        res.on('end', () => req.socket?.once('close', () => resolve({ status, closed: true })));
+      });
+      req.on('error', (e) => (status ? resolve({ status, closed: true }) : reject(e)));
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+  }
+
+  it('defaults to 64 MiB; an oversized POST gets 413 and its connection is closed, also while another write holds the queue', { timeout: 60_000 }, async () => {
+    expect(TERRAFORM_DEFAULTS.maxStateBytes).toBe(64 * 1024 * 1024);
+    const dir = await mkdtemp(join(tmpdir(), 'state-backend-cap-'));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const backend = new StateBackend(null, join(dir, 'received.tfstate'), () => held, 1024);
+    const env = await backend.start();
+    const authorization = `Basic ${Buffer.from(`${env.TF_HTTP_USERNAME}:${env.TF_HTTP_PASSWORD}`).toString('base64')}`;
+    try {
+      // A small write waits in the store: the queue is busy.
+      const first = fetch(env.TF_HTTP_ADDRESS, { method: 'POST', body: JSON.stringify({ version: 4, serial: 1, lineage: 'L' }), headers: { authorization } });
+      await new Promise((r) => setTimeout(r, 200));
+      // Announced oversized bodies are refused at once, without waiting for the queue or reading them.
+      const announced = await Promise.all([1, 2, 3].map(() => rawPost(env.TF_HTTP_ADDRESS, authorization, 8 * 1024 * 1024, false)));
+      expect(announced).toEqual([1, 2, 3].map(() => ({ status: 413, closed: true })));
+      release();
+      expect((await first).status).toBe(200);
+      // A chunked body (no length) is cut off once past the cap.
+      expect(await rawPost(env.TF_HTTP_ADDRESS, authorization, 8 * 1024 * 1024, true)).toEqual({ status: 413, closed: true });
+      expect(backend.state?.serial).toBe(1);
+    } finally {
+      release();
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,6 +14,8 @@ export interface SqliteStateStoreOptions {
    * longer ago than this are removed. Unset: kept for ever.
    */
   retentionDays?: number;
+  /** Told when a retention pass (run after writes, off their path) fails; default: a process warning. */
+  onPruneError?: (error: Error) => void;
 }
 
 /** The database file inside `dataDir`. */

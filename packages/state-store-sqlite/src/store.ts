@@ -128,7 +128,7 @@ export class SqliteStateStore implements StateStore {
     rules.checkDeployment(deployment);
     return this.run((o) => {
       o.deployments.put(deployment);
-      this.pruneNow(o);
+      this.schedulePrune();
     });
   }
 
@@ -138,7 +138,7 @@ export class SqliteStateStore implements StateStore {
     // Invariant 8 inside the transaction: a finished deployment never leaves its terminal status.
     return this.run((o) => {
       const written = o.deployments.replace(deployment, expectedRevision, rules.assertTransition);
-      this.pruneNow(o);
+      this.schedulePrune();
       return written;
     });
   }
@@ -239,7 +239,7 @@ export class SqliteStateStore implements StateStore {
     rules.checkAudit(entry);
     return this.run((o) => {
       o.records.appendAudit(entry);
-      this.pruneNow(o);
+      this.schedulePrune();
     });
   }
 
@@ -258,10 +258,21 @@ export class SqliteStateStore implements StateStore {
     return this.run((o) => o.retention.prune(cutoff));
   }
 
-  private pruneNow(o: Open): void {
+  /**
+   * Prunes off the write path: the write that triggered it has committed, so a failing prune (the file
+   * busy, a full disk) must not make it look failed; the pass runs after it and a failure is reported to
+   * `onPruneError`, then retried by a later write.
+   */
+  private schedulePrune(): void {
     if (this.retentionMs === null || Date.now() - this.lastPrune < DEFAULTS.pruneEveryMs) return;
     this.lastPrune = Date.now();
-    o.retention.prune(new Date(Date.now() - this.retentionMs).toISOString());
+    setImmediate(() => {
+      if (!this.opened) return;
+      this.pruneExpired().catch((e: unknown) => {
+        const report = this.options.onPruneError ?? ((err: Error) => process.emitWarning(`SQLite store: pruning expired records failed: ${err.message}`));
+        report(e instanceof Error ? e : new Error(String(e)));
+      });
+    });
   }
 
   /** The open database, for the file-store import (one transaction over every table). @internal */

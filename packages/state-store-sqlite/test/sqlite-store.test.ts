@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStateStore, type Deployment, type DeploymentStatus, type ListDeploymentsQuery, type StateStore } from '@iac-orchestrator/core';
 import { at, makeDeployment } from '../../core/src/testing/store-conformance-fixtures.js';
 import { DATABASE_FILE, SqliteStateStore } from '../src/index.js';
@@ -106,6 +106,24 @@ describe('SqliteStateStore', () => {
     expect(page.nextCursor).toBe(13);
     expect(await store.readLogs('dep-1', { cursor: 99 })).toEqual({ entries: [], nextCursor: 25 });
     expect(await store.readLogs('dep-none')).toEqual({ entries: [], nextCursor: 0 });
+  });
+
+  it('a failing retention pass does not fail the write that triggered it', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await store.appendAudit({ at: old, who: 'a', action: 'old', stackKey: null, deploymentId: null, detail: {} });
+    // A real SQLite failure of the pruning DELETE only (as SQLITE_BUSY would be), from another connection.
+    const other = new Database(join(dataDir, DATABASE_FILE));
+    other.exec("CREATE TRIGGER refuse_prune BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'prune refused'); END");
+    other.close();
+    const errors: Error[] = [];
+    const pruning = new SqliteStateStore({ dataDir, retentionDays: 30, onPruneError: (e) => errors.push(e) });
+    await pruning.appendAudit({ at: new Date().toISOString(), who: 'a', action: 'new', stackKey: null, deploymentId: null, detail: {} });
+    await pruning.putDeployment(makeDeployment({ id: 'written', status: 'completed' }));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
+    expect(errors[0]!.message).toMatch(/failed/);
+    expect((await pruning.listAudit({ limit: 10 })).map((e) => e.action).sort()).toEqual(['new', 'old']);
+    expect(await pruning.getDeployment('written')).not.toBeNull();
+    await pruning.close();
   });
 
   it('with retentionDays, removes terminal deployments (logs, plans) and audit entries past it; keeps active ones', async () => {

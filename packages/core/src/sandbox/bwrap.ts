@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
@@ -36,9 +36,11 @@ export const SANDBOX_HOME = '/home/sandbox';
  * private `/tmp` and an empty HOME, its own PID namespace (no process of the service, `/proc` of its own),
  * and dies with its runner (`--die-with-parent`). The network is kept: the tools call cloud APIs.
  *
- * bwrap itself is started with an empty environment: its init process (PID 1 in the sandbox) keeps the
- * environment bwrap was started with, readable as `/proc/1/environ` by the tool; the tool's own
- * environment goes through `--setenv` only.
+ * bwrap itself is started with exactly the tool's environment (the caller spawns with `extendEnv: false`):
+ * its init process (PID 1 in the sandbox) keeps that environment, so nothing of the service's is there,
+ * and no value goes on bwrap's argv (`--setenv`), which every local user can read in /proc/<pid>/cmdline
+ * while /proc/<pid>/environ is owner-only. `--cap-drop ALL`: a tool started as root must not be able to
+ * remount a read-only bind writable.
  */
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap';
@@ -69,6 +71,7 @@ export class BwrapSandbox implements Sandbox {
     const args = [
       '--die-with-parent', '--new-session',
       ...(this.unshareUser ? ['--unshare-user'] : []),
+      '--cap-drop', 'ALL',
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'sandbox',
       ...systemMounts(),
       '--ro-bind', join(this.etc(), 'passwd'), '/etc/passwd',
@@ -84,9 +87,8 @@ export class BwrapSandbox implements Sandbox {
     ].sort((a, b) => depth(a[1]) - depth(b[1]));
     for (const [flag, p] of mounts) args.push(flag, p, p);
     args.push('--chdir', cwd);
-    for (const [k, v] of Object.entries(this.toolEnv(inv.env, writable))) args.push('--setenv', k, v);
     args.push('--', tool.path, ...inv.args);
-    return { command: this.bwrap, args, env: {}, cwd, stop: bwrapStopper };
+    return { command: this.bwrap, args, env: this.toolEnv(inv.env, writable), cwd, stop: bwrapStopper };
   }
 
   /** The tool's env, with HOME and TMPDIR pointing inside the sandbox unless they are in a writable path. */
@@ -97,9 +99,9 @@ export class BwrapSandbox implements Sandbox {
     return out;
   }
 
-  /** A minimal passwd/group (the running user only, home in the sandbox), written once per sandbox. */
+  /** A minimal passwd/group (the running user only, home in the sandbox); written again if a tmp cleaner removed it. */
   private etc(): string {
-    if (this.etcDir) return this.etcDir;
+    if (this.etcDir && existsSync(join(this.etcDir, 'passwd')) && existsSync(join(this.etcDir, 'group'))) return this.etcDir;
     const dir = mkdtempSync(join(tmpdir(), 'iac-sandbox-etc-'));
     const { uid, gid } = userInfo();
     const name = uid === 0 ? 'root' : 'sandbox';

@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
-import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ExecutorUnavailableError } from '../errors.js';
 
 /** Finds an executable: a path as given, else the first match on `pathList`. Never spawns anything. */
@@ -71,6 +71,16 @@ function interpreterOf(file: string, pathList: string | undefined): string | nul
 }
 
 /**
+ * What to expose for a tool file found in `dir`: the directory, unless it holds the service's HOME or
+ * data dir (a binary dropped in `~`): then the file alone, so HOME's credentials stay out of reach.
+ */
+function exposed(dir: string, file: string): string {
+  const guarded = [process.env.HOME, process.env.ORCHESTRATOR_DATA_DIR].filter((p): p is string => !!p && isAbsolute(p)).map((p) => resolve(p));
+  const holds = (d: string, p: string) => d === '/' || p === d || p.startsWith(d.endsWith(sep) ? d : d + sep);
+  return guarded.some((g) => holds(resolve(dir), g)) ? file : dir;
+}
+
+/**
  * The tool's absolute path, and the read-only directories it needs to run: the directory it is found
  * in, the one its symlinks lead to, and for a script the installation its interpreter belongs to
  * (a pyenv or venv Python: `<prefix>/bin/python` → `<prefix>`).
@@ -79,14 +89,14 @@ export function toolPaths(command: string, pathList: string | undefined): { path
   const onPath = findExecutable(command, pathList) ?? findExecutable(command, process.env.PATH);
   if (!onPath) throw new ExecutorUnavailableError(`${command} was not found on PATH`);
   const found = pyenvTarget(onPath) ?? onPath;
-  const readable = new Set<string>([dirname(found)]);
+  const readable = new Set<string>([exposed(dirname(found), found)]);
   let real = found;
   try {
     real = realpathSync(found);
   } catch {
     /* keep the path as found */
   }
-  readable.add(dirname(real));
+  readable.add(exposed(dirname(real), real));
   const interp = interpreterOf(real, pathList ?? process.env.PATH);
   if (interp) {
     let realInterp = interp;
@@ -97,7 +107,7 @@ export function toolPaths(command: string, pathList: string | undefined): { path
     }
     for (const p of [interp, realInterp]) {
       const bin = dirname(p);
-      readable.add(bin.endsWith('/bin') ? dirname(bin) : bin);
+      readable.add(exposed(bin.endsWith('/bin') ? dirname(bin) : bin, p));
     }
   }
   return { path: found, readable: [...readable] };

@@ -1,63 +1,73 @@
 /**
- * Append-only NDJSON journals of the file store: one per deployment's logs, one for the audit trail.
- * Appends are serialised per file (in process and across processes) so that the torn-tail repair in
- * `appendLines` never cuts a live writer's line; reads need no lock, since a reader only takes
- * complete lines.
+ * Append-only NDJSON journals of the file store: one per deployment's logs (with a sidecar index of
+ * line offsets, so a page read costs the same at any depth), one for the audit trail. Appends are
+ * serialised per file (in process and across processes) so that the torn-tail repair never cuts a live
+ * writer's line; reads need no lock, since a reader only takes complete (indexed) lines.
  * @module
  */
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { AuditEntry, LogEntry } from '../types/domain.js';
 import type { LogPage } from '../types/state-store.js';
-import { appendLines, readJournal, readLines, type JournalMark } from './file-store-atomic.js';
+import { appendLines, fsyncDir, readLines } from './file-store-atomic.js';
 import type { RecordCodec } from './file-store-codec.js';
+import { appendIndexedLines, readIndexedPage, syncLogIndex, type ReadMeter } from './file-store-log-index.js';
 import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
 import type { StorePaths } from './file-store-paths.js';
 import { matchesAudit } from './record-checks.js';
 
-/** Log files whose read position is remembered; a poller then reads only what was appended since. */
-const MAX_MARKS = 1000;
-
 export class Journals {
   private readonly queue = new KeyedQueue();
-  /** Per log file: how many entries precede `mark`. Valid while the file keeps its inode and grows. */
-  private readonly marks = new Map<string, { entries: number; mark: JournalMark }>();
 
+  /** `meter` is told the bytes each log read takes from disk (tests and the bench measure a page's cost). */
   constructor(
     private readonly paths: StorePaths,
     private readonly codec: RecordCodec,
+    private readonly meter?: ReadMeter,
   ) {}
 
-  private append(file: string, lines: string[]): Promise<void> {
+  /** Runs `fn` holding `file`'s lock, in process and across processes. */
+  private locked<T>(file: string, fn: () => Promise<T>): Promise<T> {
     const name = createHash('sha256').update(file).digest('hex').slice(0, 32);
-    return this.queue.run(name, () => withFileMutex(this.paths.mutex(`journal-${name}`), () => appendLines(file, lines)));
+    return this.queue.run(name, () => withFileMutex(this.paths.mutex(`journal-${name}`), fn));
   }
 
-  appendLogs(deploymentId: string, entries: LogEntry[]): Promise<void> {
-    return this.append(
-      this.paths.log(deploymentId),
-      entries.map((e) => JSON.stringify(this.codec.encode(e))),
-    );
+  async appendLogs(deploymentId: string, entries: LogEntry[]): Promise<void> {
+    const file = this.paths.log(deploymentId);
+    const lines = entries.map((e) => JSON.stringify(this.codec.encode(e)));
+    const created = await this.locked(file, () => appendIndexedLines(file, this.paths.logIndex(deploymentId), lines));
+    if (created) await fsyncDir(dirname(file));
   }
 
-  /** Entries from index `cursor`; the cursor counts complete entries, so it is stable across appends. */
+  /**
+   * Entries from index `cursor`; the cursor counts complete lines, so it is stable across appends. Reads
+   * only the page's index entries and bytes; takes the log's lock only when lines past the index may
+   * exist (a log from before the index, a crash's leftovers, or a writer between its two writes).
+   */
   async readLogs(deploymentId: string, cursor: number, limit: number): Promise<LogPage> {
     const file = this.paths.log(deploymentId);
-    const known = this.marks.get(file);
-    const from = known && known.entries <= cursor ? known : null;
-    const { values, mark, restarted } = await readJournal(file, from?.mark ?? null);
-    const base = restarted || !from ? 0 : from.entries;
-    const total = base + values.length;
-    this.marks.delete(file);
-    if (this.marks.size >= MAX_MARKS) this.marks.delete(this.marks.keys().next().value!);
-    this.marks.set(file, { entries: total, mark });
-    const skip = Math.min(Math.max(cursor - base, 0), values.length);
-    const entries = values.slice(skip, skip + limit).map((l) => this.codec.decode<LogEntry>(l));
-    return { entries, nextCursor: Math.min(cursor, total) + entries.length };
+    const index = this.paths.logIndex(deploymentId);
+    let page = await readIndexedPage(file, index, cursor, limit, this.meter);
+    if (page.stale) {
+      await this.locked(file, () => syncLogIndex(file, index));
+      page = await readIndexedPage(file, index, cursor, limit, this.meter);
+    }
+    const entries: LogEntry[] = [];
+    for (const line of page.lines) {
+      let stored: unknown;
+      try {
+        stored = JSON.parse(line);
+      } catch {
+        continue; // not a complete record: skipped, as whole-file reads always did
+      }
+      entries.push(this.codec.decode<LogEntry>(stored));
+    }
+    return { entries, nextCursor: Math.min(cursor, page.total) + page.lines.length };
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
     const header = { stackKey: entry.stackKey, deploymentId: entry.deploymentId };
-    return this.append(this.paths.auditFile, [JSON.stringify(this.codec.encode(entry, header))]);
+    return this.locked(this.paths.auditFile, () => appendLines(this.paths.auditFile, [JSON.stringify(this.codec.encode(entry, header))]));
   }
 
   /** Newest first; filters on the plain header, so only the returned entries are decrypted. */

@@ -65,6 +65,10 @@ export class StorePaths {
   log(deploymentId: string) {
     return join(this.logsDir, `${fileKey(deploymentId)}.ndjson`);
   }
+  /** The byte offsets of a log's lines (see file-store-log-index.ts). */
+  logIndex(deploymentId: string) {
+    return join(this.logsDir, `${fileKey(deploymentId)}.idx`);
+  }
   bundle(digest: string) {
     return join(this.bundlesDir, `${fileKey(digest)}.json`);
   }

@@ -7,6 +7,7 @@
  * format.json                        {"store":"iac-orchestrator-file-store","v":1}
  * deployments/<id>.json              one deployment per file
  * logs/<deploymentId>.ndjson         append-only, one log entry per line
+ * logs/<deploymentId>.idx            8-byte offset of each log line's end (rebuilt from the log when behind)
  * bundles/<digest>.json              {digest, files}
  * plans/<deploymentId>.json          the saved plan of a deployment (removed once applied or dropped)
  * stacks/<sha256(stackKey)[0:32]>/
@@ -38,9 +39,9 @@
  * outputs, bundles, plans, variables and log lines are never on disk in plain text.
  *
  * Limits: listing deployments reads every deployment file, and `listAudit` reads the whole audit file;
- * both are fine for the thousands of records an embedded orchestrator keeps. A log read resumes where
- * this instance's previous read of that file ended (when the cursor is at or past it), so polling a
- * growing log reads only what was appended.
+ * both are fine for the thousands of records an embedded orchestrator keeps. A log page costs the same
+ * at any depth: `logs/<deploymentId>.idx` holds each line's byte offset in fixed-width entries, so a
+ * page is one positioned read of the index and one of the log (file-store-log-index.ts).
  * @module
  */
 import { access, mkdir, readdir } from 'node:fs/promises';

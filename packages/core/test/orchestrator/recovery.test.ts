@@ -22,7 +22,7 @@ describe('recover() after a crash', () => {
     await h.store.putDeployment(crashed);
     const wd = join(h.workDir, 'crashed-1');
     await mkdir(wd, { recursive: true });
-    await writeFile(join(wd, 'state.json'), JSON.stringify({ serial: 1, resources: { a: { type: 'scripted_thing', value: 'v1' } }, outputs: {}, sensitiveOutputs: [] }));
+    await writeFile(join(wd, 'state.json'), JSON.stringify({ serial: 1, resources: { a: { type: 'scripted_thing', value: 'v1' } }, outputs: { pw: 'recovered-secret-7d1f' }, sensitiveOutputs: ['pw'] }));
 
     // While its lease still runs, the owner may be alive: leave it alone.
     expect((await h.orch.recover()).recovered).toEqual([]);
@@ -36,6 +36,9 @@ describe('recover() after a crash', () => {
     const v = await h.store.getStateVersion(d.stackKey, 1);
     expect(v).toMatchObject({ reason: 'recovered', deploymentId: 'crashed-1' });
     expect(v?.resources.map((r) => r.id)).toEqual(['a']);
+    // The secret the recovery found masked that run's records, not the process-wide redactor (per-run scope).
+    expect(JSON.stringify(d)).not.toContain('recovered-secret-7d1f');
+    expect(h.orch.redactor.redact('x recovered-secret-7d1f')).toBe('x recovered-secret-7d1f');
     expect(await unlocked(h.store, d.stackKey)).toBeNull();
     // The stack is usable again, and the next apply builds on the recovered version.
     const next = await waitFor(h.orch, (await h.orch.deploy(deployInput({ resources: [res('a'), res('b')] }))).id);

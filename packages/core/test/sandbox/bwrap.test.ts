@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortStop, detectSandbox, NoSandbox, resolveSandbox, type IsolatedInvocation, type Sandbox, type ToolInvocation } from '@iac-orchestrator/core';
+import { AbortStop, BwrapSandbox, detectSandbox, NoSandbox, resolveSandbox, type IsolatedInvocation, type Sandbox, type ToolInvocation } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../../test-support/prerequisites.js';
 
 const detection = await detectSandbox();
@@ -72,9 +72,9 @@ describe.skipIf(!ok)('BwrapSandbox (real bubblewrap)', () => {
     expect(new NoSandbox().describe()).toMatchObject({ kind: 'none', isolated: false });
   });
 
-  it("starts bwrap with an empty environment: no process inside sees the service's", async () => {
+  it("starts bwrap with the tool's environment only: no process inside sees the service's", async () => {
     const inv = sandbox.wrap(sh('cat /proc/1/environ /proc/*/environ 2>/dev/null | tr "\\0" "\\n"; echo; cat /proc/self/stat'));
-    expect(inv.env).toEqual({});
+    expect(inv.env).toEqual({ PATH: '/usr/bin:/bin', TOOL_VAR: 'tool-value', HOME: '/home/sandbox', TMPDIR: '/tmp' });
     const r = await start(inv).done;
     expect(r.code).toBe(0);
     expect(r.out).toContain('TOOL_VAR=tool-value');
@@ -86,13 +86,68 @@ describe.skipIf(!ok)('BwrapSandbox (real bubblewrap)', () => {
     const ppidScript = 'echo "ppid=$PPID"; cat /proc/$PPID/environ 2>&1; echo; ls /proc | grep -E "^[0-9]+$" | wc -l';
     const r = await start(sandbox.wrap(sh(`${ppidScript}; cat ${join(other, 'secret.tfvars')} ${join(root, 'data.json')} 2>&1; ls ${root} 2>&1; ls -A "$HOME"; cat /root/.aws/credentials 2>&1; ls /work 2>&1; echo HOME=$HOME`))).done;
     expect(r.out).not.toContain(CANARY);
-    expect(r.out).toMatch(/ppid=1\b/); // bwrap's init: its environment is empty
+    expect(r.out).toMatch(/ppid=1\b/); // bwrap's init: its environment is the tool's, nothing of the service's
     expect(r.out).toContain('HOME=/home/sandbox');
     expect(r.out).toMatch(/secret\.tfvars: No such file or directory/);
     expect(r.out).toMatch(/\.aws\/credentials: No such file or directory/);
     // a handful of processes: bwrap's init, the shell and its pipeline
     const count = Number(/^(\d+)$/m.exec(r.out.split('ppid=')[1]!.split('\n').slice(1).join('\n'))?.[1]);
     expect(count).toBeLessThan(10);
+  });
+
+  it('puts no environment value on any command line (/proc/<pid>/cmdline is world-readable)', async () => {
+    const credential = `cred-${CANARY}`;
+    const inv = sandbox.wrap(sh(`echo "seen=$AWS_SECRET_ACCESS_KEY"; while [ ! -f ${join(work, 'release')} ]; do sleep 0.1; done`, { env: { PATH: '/usr/bin:/bin', AWS_SECRET_ACCESS_KEY: credential } }));
+    const run = start(inv);
+    await waitFor(() => processesWithEnv(`AWS_SECRET_ACCESS_KEY=${credential}`).length >= 2); // bwrap's init and the tool
+    const withCredential = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(credential);
+      } catch {
+        return false;
+      }
+    });
+    await writeFile(join(work, 'release'), '');
+    const r = await run.done;
+    expect(withCredential).toEqual([]);
+    expect(r.out).toContain(`seen=${credential}`);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, cannot remount a read-only bind writable (--cap-drop ALL)', async () => {
+    const ro = join(root, 'ro');
+    await mkdir(ro, { recursive: true });
+    await writeFile(join(ro, 'host.txt'), 'original');
+    const script = `mount -o remount,bind,rw ${ro} 2>&1; echo pwned > ${join(ro, 'host.txt')} 2>&1; echo done`;
+    for (const s of [sandbox, await resolveSandbox(new BwrapSandbox({ unshareUser: false }))]) {
+      const r = await start(s.wrap(sh(script, { readablePaths: [ro] }))).done;
+      expect(r.out).toContain('done');
+      expect(readFileSync(join(ro, 'host.txt'), 'utf8')).toBe('original');
+    }
+  });
+
+  it("a tool binary in the service's HOME exposes that file only, not HOME's other files", async () => {
+    const home = join(root, 'home-of-service');
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, 'credentials'), CANARY);
+    await writeFile(join(home, 'tool'), '#!/bin/sh\necho tool-ran; cat "$1" 2>&1\n', { mode: 0o755 });
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const r = await start(sandbox.wrap(sh('', { command: join(home, 'tool'), args: [join(home, 'credentials')] }))).done;
+      expect(r.out).toContain('tool-ran');
+      expect(r.out).not.toContain(CANARY);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
+  it('writes the sandbox passwd/group again when a tmp cleaner removed them', async () => {
+    const own = new BwrapSandbox();
+    const first = own.wrap(sh('true'));
+    const passwd = first.args[first.args.indexOf('/etc/passwd') - 1]!;
+    await rm(dirname(passwd), { recursive: true, force: true });
+    const r = await start(own.wrap(sh('grep -c sandbox /etc/passwd'))).done;
+    expect(r.code).toBe(0);
   });
 
   it('writes only into the run dir (not the host /tmp, not another run)', async () => {
@@ -131,8 +186,10 @@ describe.skipIf(!ok)('BwrapSandbox (real bubblewrap)', () => {
     const mark = `MARK2=${CANARY}`;
     const inv = sandbox.wrap(sh('while :; do sleep 0.1; done', { env: { PATH: '/usr/bin:/bin', MARK2: CANARY } }));
     // A stand-in runner: a node process that spawns the sandbox and is then killed with SIGKILL.
-    const runner = spawn(process.execPath, ['-e', `require('child_process').spawn(${JSON.stringify(inv.command)}, ${JSON.stringify(inv.args)}, { env: {}, stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore', env: {} });
-    await waitFor(() => processesWithEnv(mark).length > 0);
+    const runner = spawn(process.execPath, ['-e', `require('child_process').spawn(${JSON.stringify(inv.command)}, ${JSON.stringify(inv.args)}, { env: ${JSON.stringify(inv.env)}, stdio: 'ignore' }); setInterval(() => {}, 1000);`], { stdio: 'ignore', env: {} });
+    // Wait for the tool itself: bwrap (which now carries the tool's env) arms --die-with-parent only once started.
+    const isTool = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('/bin/sh\0');
+    await waitFor(() => processesWithEnv(mark).some((pid) => { try { return isTool(pid); } catch { return false; } }));
     runner.kill('SIGKILL');
     await waitFor(() => processesWithEnv(mark).length === 0);
   });

@@ -26,11 +26,30 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * A log's index never runs ahead of it: each whole entry is the end of a line of the log, in order (a
+ * crash may leave the index short of the log, or with a torn last entry; the next append catches up).
+ */
+function checkLogIndex(file: string, index: Buffer, log: Buffer): void {
+  let previous = 0;
+  for (let at = 0; at + 8 <= index.length; at += 8) {
+    const end = Number(index.readBigUInt64LE(at));
+    expect(end, `${file}: entry ${at / 8} out of order or past the log`).toBeGreaterThan(previous);
+    expect(end).toBeLessThanOrEqual(log.length);
+    expect(log[end - 1], `${file}: entry ${at / 8} is not a line end`).toBe(0x0a);
+    previous = end;
+  }
+}
+
 /** Every file of the store parses; returns how many journals ended in a torn (crash-cut) line. */
 async function checkEveryFileParses(dataDir: string): Promise<number> {
   let tornTails = 0;
   for (const file of await walk(dataDir)) {
     expect(file.endsWith('.tmp'), `temp file of a dead writer left after init: ${file}`).toBe(false);
+    if (file.endsWith('.idx')) {
+      checkLogIndex(file, await readFile(file), await readFile(file.replace(/\.idx$/, '.ndjson')));
+      continue;
+    }
     const text = await readFile(file, 'utf8');
     if (file.endsWith('.ndjson')) {
       const end = text.lastIndexOf('\n');
