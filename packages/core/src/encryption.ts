@@ -33,7 +33,7 @@ const OPEN_FAILED = 'Cannot decrypt stored data: wrong STATE_ENCRYPTION_KEY or t
  * The key comes from `STATE_ENCRYPTION_KEY`:
  * - 44-character base64 that decodes to exactly 32 bytes → used as the key;
  * - 64 hex characters → used as the key;
- * - anything else is a passphrase → scrypt with the fixed salt {@link PASSPHRASE_SALT}.
+ * - anything else is a passphrase → scrypt with the fixed salt `PASSPHRASE_SALT`.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * @iac-orchestrator/core: the Orchestrator, domain types and schemas, the Executor / StateStore /
  * CodeSource contracts, the embedded file store and the in-memory store, typed errors and redaction.
- * @packageDocumentation
+ * @module @iac-orchestrator/core
  */
 export * from './types/domain.js';
 export type * from './types/executor.js';

@@ -16,7 +16,7 @@ export const isSecretName = (name: string): boolean => SECRET_NAME.test(name);
  * A registry of secret values, masked wherever text leaves the SDK: log lines, errors, events, responses.
  * Longest values are replaced first so a secret that contains another is masked whole.
  *
- * Matching goes through a {@link SecretMatcher} built once per set of values (again only after values
+ * Matching goes through a `SecretMatcher` built once per set of values (again only after values
  * were added), so masking a line costs time linear in the line, not in the number of secrets. A
  * {@link Redactor.child | child} is a scope on top of its parent (the service's credentials, fixed): a
  * run's secrets go into the run's child and are dropped with it, never into the process-wide parent.

@@ -63,7 +63,9 @@ import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForO
  * const d = await orch.deploy({ blueprintId: 'web', environment: 'dev', targetCloud: 'aws', format: 'terraform', files });
  */
 export class Orchestrator extends EventEmitter<OrchestratorEvents> implements OrchestratorApi {
+  /** Where deployments, state versions, locks, logs and the audit trail are kept. */
   readonly store: StateStore;
+  /** Masks credentials and secret values in logs, errors and events (shared by every run of this process). */
   readonly redactor: Redactor;
   private readonly executors = new Map<Format, Executor>();
   private readonly codeSource: CodeSource;
@@ -76,9 +78,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private readonly locks: StateLocks;
   private closed = false;
   private recoveryTimer: NodeJS.Timeout | null = null;
+  /** The constructor's options with every default filled in. */
   readonly options: ResolvedOptions;
   private readonly sandboxSetting: SandboxSetting | undefined;
 
+  /** Registers the executors and, unless `runner: false`, starts taking jobs from the queue. Call {@link recover} next. */
   constructor(options: OrchestratorOptions) {
     super();
     this.store = options.store;
@@ -171,11 +175,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return d.status === 'pending' ? { ...d, queuePosition: await queuePosition(this.host, d) } : d;
   }
 
+  /** A page of deployments (up to `limit`, default 20) filtered by blueprint, environment or status; `cursor` pages on.
+   * @throws {@link ValidationError} when the query is malformed. */
   async list(query: ListQuery = {}): Promise<Page<Deployment>> {
     const q = parseInput(ListQuerySchema, query, 'query');
     return this.store.listDeployments(q);
   }
 
+  /** A page of the deployment's log lines (already masked) from line `cursor` on, up to `limit` (default 1000).
+   * @throws {@link NotFoundError} when there is no such deployment. */
   async logs(id: string, query: LogsQuery = {}): Promise<LogPage> {
     const q = parseInput(LogsQuerySchema, query, 'query');
     const d = await this.get(id);
@@ -243,18 +251,25 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return this.start(r, caller, { action: 'deployment.drift' }, await loadSecretVariables(this.store, d.id));
   }
 
+  /** The current state of the deployment's stack: version, resources, outputs and lock (its `lockId` only to
+   * its holder or an admin). */
   getState(id: string, caller?: Caller): Promise<StackState> {
     return this.locks.getState(id, caller);
   }
 
+  /** Takes a manual lock on the deployment's stack for a lease (`ttlMs`): no run of that stack starts until
+   * {@link unlockState} or the lease ends. Returns the lock, whose `lockId` releases it. */
   lockState(id: string, input: Parameters<StateLocks['lock']>[1], caller?: Caller) {
     return this.locks.lock(id, input, caller);
   }
 
+  /** Releases a manual lock of the deployment's stack, given its `lockId` (or forced by an admin). */
   unlockState(id: string, input: Parameters<StateLocks['unlock']>[1], caller?: Caller) {
     return this.locks.unlock(id, input, caller);
   }
 
+  /** The stack's state versions, up to `limit` (default 10); versions past retention carry metadata only.
+   * The read is audited. */
   async stateHistory(id: string, query: HistoryQuery = {}, caller?: Caller): Promise<StateVersion[]> {
     const q = parseInput(HistoryQuerySchema, query, 'query');
     const d = await this.get(id);
@@ -262,10 +277,14 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return this.store.listStateVersions(d.stackKey, { limit: q.limit });
   }
 
+  /** The audit trail (who did what, when), for one deployment or stack; `limit` 1 to 1000, default 100. */
   async audit(query: { deploymentId?: string; stackKey?: string; limit?: number }): Promise<AuditEntry[]> {
     return this.store.listAudit({ ...query, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) });
   }
 
+  /** Settles deployments whose process died: a running one is marked `failed` ("interrupted") after saving the
+   * state its tool left and freeing its lock (`recovered`); a `pending` one whose job was lost is enqueued
+   * again (`requeued`). Call it at start-up (and see {@link startRecoveryLoop}). */
   async recover(): Promise<{ recovered: string[]; requeued: string[] }> {
     return recoverDeployments(this.host, new Set(this.runs.keys()));
   }
@@ -295,6 +314,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     return this.sandboxPromise;
   }
 
+  /** Whether this process can do its work: the store and queue answer, the executors' tools are installed
+   * (only on a runner) and the sandbox works. `ok` is true only if every part is. */
   async readiness(): Promise<ReadinessReport> {
     const sandbox = await this.sandbox().then(
       (s) => ({ ok: true, ...s.describe() }),

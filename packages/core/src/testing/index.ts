@@ -1,6 +1,6 @@
 /**
  * Test helpers for store and executor authors: the shared conformance suites and a scripted executor.
- * @packageDocumentation
+ * @module @iac-orchestrator/core/testing
  */
 export { stateStoreConformance } from './store-conformance.js';
 export type { ConformanceIt, StoreFactory, StoreUnderTest } from './store-conformance.js';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-empty-object-type -- each record is an interface extending its schema's type (not an alias) so that typedoc lists and documents its fields; the schema stays the single source. */
 import { z } from 'zod';
 import { checkVariables } from '../variable-limits.js';
 
@@ -71,88 +72,130 @@ export const IdentifierSchema = z
 
 /** The unit of state lineage and locking. */
 export const StackRefSchema = z.object({
+  /** The blueprint (the IaC code's identity in the caller's catalogue) the stack deploys. */
   blueprintId: IdentifierSchema,
+  /** The environment it is deployed to (`dev`, `staging`, `production`...). */
   environment: EnvironmentSchema,
+  /** The cloud it targets; decides which credentials reach the executor. */
   targetCloud: TargetCloudSchema,
+  /** The IaC format, that is which executor runs it. */
   format: FormatSchema,
 });
-export type StackRef = z.infer<typeof StackRefSchema>;
+/** A stack's identity: one state lineage and one lock per blueprint, environment, cloud and format. */
+export interface StackRef extends z.infer<typeof StackRefSchema> {}
 
 /** A resource as the spec shows it; `id` is the tool's address (terraform address, logical id...). */
 export const ResourceSchema = z.object({
+  /** The tool's address of the resource (terraform address, CloudFormation logical id, ARM resource name). */
   id: z.string(),
+  /** The resource type as the tool names it (`aws_s3_bucket`, `AWS::S3::Bucket`...). */
   type: z.string(),
+  /** Its name within the code. */
   name: z.string(),
+  /** The provider that manages it, where the tool says. */
   provider: z.string().optional(),
+  /** What the last run did to it. */
   status: ResourceStatusSchema,
+  /** Its attributes as the tool reports them, sensitive values masked. */
   attributes: z.record(z.string(), z.unknown()).default({}),
+  /** Ids of the resources it depends on. */
   dependencies: z.array(z.string()).default([]),
   /** Physical id in the cloud, where the tool knows it (ARN, Azure resource id...). */
   physicalId: z.string().optional(),
 });
-export type Resource = z.infer<typeof ResourceSchema>;
+/** A resource of a stack, as a deployment or state version shows it. */
+export interface Resource extends z.infer<typeof ResourceSchema> {}
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof LogLevelSchema>;
 
 export const LogEntrySchema = z.object({
+  /** When it was written (ISO 8601). */
   timestamp: z.string(),
+  /** Its severity. */
   level: LogLevelSchema,
+  /** The line, with credentials and secret values masked. */
   message: z.string(),
+  /** The resource it is about, if any. */
   resource: z.string().nullable(),
 });
-export type LogEntry = z.infer<typeof LogEntrySchema>;
+/** One line of a deployment's log. */
+export interface LogEntry extends z.infer<typeof LogEntrySchema> {}
 
 /** IaC files keyed by relative path; content-addressed by `digest` (sha256 over sorted paths and contents). */
 export const BundleSchema = z.object({
+  /** sha256 over the sorted paths and contents: the bundle's identity. */
   digest: z.string(),
+  /** File contents keyed by relative path. */
   files: z.record(z.string(), z.string()),
 });
-export type Bundle = z.infer<typeof BundleSchema>;
+/** The IaC code of a deployment, stored once per digest. */
+export interface Bundle extends z.infer<typeof BundleSchema> {}
 
 export const PlannedActionSchema = z.enum(['create', 'update', 'delete', 'replace', 'no-op', 'read']);
 export type PlannedAction = z.infer<typeof PlannedActionSchema>;
 
 /** One attribute a planned update changes; `before`/`after` absent when unknown (known after apply). */
 export const AttributeChangeSchema = z.object({
+  /** The attribute's name (a dotted path for nested ones). */
   name: z.string(),
+  /** Its value now. */
   before: z.unknown().optional(),
+  /** Its value after the change. */
   after: z.unknown().optional(),
+  /** True when the values are secret (then masked). */
   sensitive: z.boolean().optional(),
 });
 
 /** What a plan would do: shown for approval, stored with the deployment. */
 export const PlanSummarySchema = z.object({
+  /** How many resources the plan creates. */
   add: z.number().int().nonnegative(),
+  /** How many it updates in place (or replaces). */
   change: z.number().int().nonnegative(),
+  /** How many it deletes. */
   destroy: z.number().int().nonnegative(),
+  /** False when applying would change nothing. */
   hasChanges: z.boolean(),
+  /** What the plan does to each resource. */
   resources: z.array(
     z.object({
+      /** The resource's address (as {@link Resource.id}). */
       id: z.string(),
+      /** Its type, where the tool says. */
       type: z.string().optional(),
+      /** What the plan does to it. */
       action: PlannedActionSchema,
+      /** Why, where the tool says (e.g. what forces a replacement). */
       reason: z.string().optional(),
       /** The attributes an update or replace changes (sensitive values masked by the executor); optional. */
       changes: z.array(AttributeChangeSchema).optional(),
     }),
   ),
 });
-export type PlanSummary = z.infer<typeof PlanSummarySchema>;
+/** What a plan would do: shown for approval, stored with the deployment. */
+export interface PlanSummary extends z.infer<typeof PlanSummarySchema> {}
 
 export const DriftReportSchema = z.object({
+  /** True when the cloud differs from the stack's current state version. */
   drifted: z.boolean(),
+  /** When the check ran (ISO 8601). */
   checkedAt: z.string(),
+  /** The drifted resources: address, type, kind of change (`update`, `delete`...) and a detail where known. */
   resources: z.array(z.object({ id: z.string(), type: z.string().optional(), change: z.string(), detail: z.string().optional() })),
   /** Set when the executor or its endpoint cannot detect drift. */
   unsupported: z.string().optional(),
 });
-export type DriftReport = z.infer<typeof DriftReportSchema>;
+/** The outcome of a drift check. */
+export interface DriftReport extends z.infer<typeof DriftReportSchema> {}
 
 export const DeploymentOptionsSchema = z
   .object({
+    /** Apply without waiting for an approval (refused for protected environments unless the caller may approve). */
     autoApprove: z.boolean().default(false),
+    /** Plan only: the deployment ends `planned` and nothing is applied. */
     dryRun: z.boolean().default(false),
+    /** How many resources the tool may change at once, where it supports it. */
     parallelism: z.number().int().min(1).max(256).default(10),
     /** Input variables / template parameters. Values are passed to the tool, never string-built into code. */
     variables: z.record(z.string(), z.unknown()).superRefine(checkVariables).default({}),
@@ -164,28 +207,46 @@ export const DeploymentOptionsSchema = z
     timeoutMs: z.number().int().positive().optional(),
   })
   .strict();
-export type DeploymentOptions = z.infer<typeof DeploymentOptionsSchema>;
+/** How a deployment runs. */
+export interface DeploymentOptions extends z.infer<typeof DeploymentOptionsSchema> {}
 
 export const LockSummarySchema = z.object({
   /** The secret that releases a manual lock: shown only to its holder and to admins. */
   lockId: z.string().optional(),
+  /** What holds it (`apply`, `plan`, a manual lock's stated reason...). */
   operation: z.string(),
+  /** Who holds it (a principal name). */
   who: z.string(),
+  /** When it was taken (ISO 8601). */
   createdAt: z.string(),
+  /** When its lease ends unless renewed (ISO 8601). */
   expiresAt: z.string(),
 });
+/** A stack lock as the REST API shows it (no fencing token). */
+export interface LockSummary extends z.infer<typeof LockSummarySchema> {}
 
 export const DeploymentSchema = z.object({
+  /** The deployment's id (a UUID). */
   id: z.string(),
+  /** The key of its stack (see {@link StackRef}): deployments with the same key share state and lock. */
   stackKey: z.string(),
+  /** See {@link StackRef.blueprintId}. */
   blueprintId: z.string(),
+  /** The code-generation job its code came from, when the code was not given inline. */
   generationJobId: z.string().nullable(),
+  /** See {@link StackRef.environment}. */
   environment: z.string(),
+  /** See {@link StackRef.targetCloud}. */
   targetCloud: TargetCloudSchema,
+  /** See {@link StackRef.format}. */
   format: FormatSchema,
+  /** What it does to its stack: apply, destroy, rollback or drift check. */
   operation: OperationSchema,
+  /** Where it is in its lifecycle (see {@link DeploymentStatus}). */
   status: DeploymentStatusSchema,
+  /** How it runs (variables with secret values removed, approval, timeout...). */
   options: DeploymentOptionsSchema,
+  /** The digest of its code's {@link Bundle}. */
   bundleDigest: z.string(),
   /** Who asked for it (a principal name from the caller; never a credential). */
   requestedBy: z.string().nullable(),
@@ -193,17 +254,25 @@ export const DeploymentSchema = z.object({
   baseVersion: z.number().int().nonnegative().nullable(),
   /** Version this deployment wrote, if any (also after a failure that left partial state). */
   stateVersion: z.number().int().positive().nullable(),
+  /** What its plan would do, once planned. */
   plan: PlanSummarySchema.nullable(),
+  /** For a drift check: what it found. */
   drift: DriftReportSchema.nullable(),
+  /** The stack's resources as its run left them. */
   resources: z.array(ResourceSchema),
+  /** The stack's outputs after its apply (sensitive ones masked). */
   outputs: z.record(z.string(), z.unknown()),
+  /** Why it failed (masked), when it did. */
   error: z.string().nullable(),
   /** For a rollback: the deployment being rolled back, the version restored and why. */
   rollbackOf: z.string().nullable(),
+  /** For a rollback: the state version restored. */
   targetVersion: z.number().int().positive().nullable(),
+  /** Why a rollback or destroy was asked for, as the caller said. */
   reason: z.string().nullable(),
   /** Set on the original when a rollback of it completes. */
   rolledBackBy: z.string().nullable(),
+  /** The approval decision: who approved or rejected it, when, with what comment (`auto-approved` when the policy did). */
   approval: z
     .object({ decision: z.enum(['approved', 'rejected']), by: z.string().nullable(), at: z.string(), comment: z.string().nullable() })
     .nullable(),
@@ -215,24 +284,36 @@ export const DeploymentSchema = z.object({
   owner: z.string().nullable(),
   /** Bumped on every write after creation; `replaceDeployment` compares it (compare-and-set). */
   revision: z.number().int().nonnegative().default(0),
+  /** When it was requested (ISO 8601). */
   createdAt: z.string(),
+  /** When its record last changed (ISO 8601). */
   updatedAt: z.string(),
+  /** When a runner started its plan (ISO 8601). */
   startedAt: z.string().nullable(),
+  /** When it reached a terminal status (ISO 8601). */
   completedAt: z.string().nullable(),
   /** While `pending`: how many deployments of the same stack are ahead of this one (0 = next). Computed
    * when the deployment is read; never stored. */
   queuePosition: z.number().int().nonnegative().nullable().optional(),
 });
-export type Deployment = z.infer<typeof DeploymentSchema>;
+/** One request to apply, destroy, roll back or drift-check a stack, and everything known about its run. */
+export interface Deployment extends z.infer<typeof DeploymentSchema> {}
 
 /** One saved version of a stack's state. */
 export const StateVersionSchema = z.object({
+  /** The stack it belongs to. */
   stackKey: z.string(),
+  /** The stack's state id (stable across versions). */
   stateId: z.string(),
+  /** 1, 2, 3...: increases by one on every write of the stack's state. */
   version: z.number().int().positive(),
+  /** The deployment that wrote it. */
   deploymentId: z.string(),
+  /** The digest of the code it was applied from (what a rollback re-applies). */
   bundleDigest: z.string(),
+  /** The stack's resources in this version. */
   resources: z.array(ResourceSchema),
+  /** The stack's outputs in this version. */
   outputs: z.record(z.string(), z.unknown()),
   /** The executor's native state; null once the version falls out of retention. */
   raw: z.unknown().nullable(),
@@ -240,44 +321,68 @@ export const StateVersionSchema = z.object({
   retained: z.boolean(),
   /** Why the version was written: a completed apply, a partial one after a failure, a cancel... */
   reason: z.enum(['applied', 'partial', 'destroyed', 'rollback', 'recovered']),
+  /** When it was written (ISO 8601). */
   createdAt: z.string(),
 });
-export type StateVersion = z.infer<typeof StateVersionSchema>;
+/** One saved version of a stack's state. */
+export interface StateVersion extends z.infer<typeof StateVersionSchema> {}
 
 /** A stack lock: Terraform's LockInfo fields, a lease and a fencing token. */
 export const LockSchema = z.object({
+  /** The lock's id: the secret that releases it. */
   lockId: z.string(),
+  /** The stack it locks. */
   stackKey: z.string(),
+  /** What holds it (`apply`, `plan`, a manual lock's stated reason...). */
   operation: z.string(),
+  /** Who holds it (a principal name). */
   who: z.string(),
+  /** Free text from the holder. */
   info: z.string().default(''),
+  /** When it was taken (ISO 8601). */
   createdAt: z.string(),
+  /** When its lease ends unless renewed (ISO 8601). */
   expiresAt: z.string(),
   /** Strictly increasing per stack on every acquire: a write carrying an older token is refused. */
   token: z.number().int().nonnegative(),
   /** The deployment holding it, if it is a deployment's run lock; null for a manual lock. */
   deploymentId: z.string().nullable().default(null),
 });
-export type Lock = z.infer<typeof LockSchema>;
+/** A stack lock: Terraform's LockInfo fields, a lease and a fencing token. */
+export interface Lock extends z.infer<typeof LockSchema> {}
 
 export const AuditEntrySchema = z.object({
+  /** When it happened (ISO 8601). */
   at: z.string(),
+  /** Who did it (a principal name), or null for the orchestrator itself / an anonymous caller. */
   who: z.string().nullable(),
+  /** What was done: `deployment.create`, `deployment.approve`, `lock.force-release`, `state.history`... */
   action: z.string(),
+  /** The stack concerned, if any. */
   stackKey: z.string().nullable(),
+  /** The deployment concerned, if any. */
   deploymentId: z.string().nullable(),
+  /** Action-specific details (masked: never a secret). */
   detail: z.record(z.string(), z.unknown()).default({}),
 });
-export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+/** One entry of the audit trail: who did what, when. */
+export interface AuditEntry extends z.infer<typeof AuditEntrySchema> {}
 
 /** The state view the spec's `GET /:id/state` shows. */
 export interface StackState {
+  /** The stack's state id (stable across versions). */
   stateId: string;
+  /** The stack's key. */
   stackKey: string;
+  /** The current state version (0 before the first apply). */
   version: number;
+  /** The resources in the current version. */
   resources: Resource[];
+  /** The outputs of the current version. */
   outputs: Record<string, unknown>;
+  /** When the current version was written (ISO 8601), null before the first apply. */
   lastModified: string | null;
+  /** True while a deployment or a manual lock holds the stack's lock. */
   locked: boolean;
   /** The holder's lock; `lockId` only when the caller holds it or is an admin. */
   lock: (Omit<Lock, 'token' | 'lockId'> & { lockId?: string }) | null;
