@@ -52,9 +52,10 @@ describe('roles', () => {
     expect(hasRole('deployer', 'approver')).toBe(false);
     expect(hasRole('viewer', 'deployer')).toBe(false);
   });
-  it('approvers and admins may approve; the caller id is the token name', () => {
-    expect(callerOf({ name: 'bob', role: 'approver' })).toEqual({ id: 'bob', canApprove: true });
-    expect(callerOf({ name: 'ci', role: 'deployer' })).toEqual({ id: 'ci', canApprove: false });
+  it('approvers and admins may approve; only admins are admins; the caller id is the token name', () => {
+    expect(callerOf({ name: 'bob', role: 'approver' })).toEqual({ id: 'bob', canApprove: true, admin: false });
+    expect(callerOf({ name: 'ci', role: 'deployer' })).toEqual({ id: 'ci', canApprove: false, admin: false });
+    expect(callerOf({ name: 'root', role: 'admin' })).toEqual({ id: 'root', canApprove: true, admin: true });
   });
 });
 

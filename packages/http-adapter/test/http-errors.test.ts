@@ -37,10 +37,10 @@ describe('toHttpError: one table from error code to HTTP status', () => {
     expect(r.internal).toBe(false);
   });
 
-  it('a held lock answers the spec message with the holder, without its fencing token', () => {
+  it('a held lock answers the spec message with the holder, without its fencing token or its lockId (a secret of its holder)', () => {
     const lock = { lockId: 'l1', who: 'user@example.com', operation: 'apply', createdAt: 'c', expiresAt: 'e', token: 7 };
     const r = toHttpError(new StateLockedError(lock));
-    expect(r).toEqual({ status: 409, internal: false, body: { error: 'State is already locked', lock: { lockId: 'l1', who: 'user@example.com', operation: 'apply', createdAt: 'c', expiresAt: 'e' } } });
+    expect(r).toEqual({ status: 409, internal: false, body: { error: 'State is already locked', lock: { who: 'user@example.com', operation: 'apply', createdAt: 'c', expiresAt: 'e' } } });
   });
 
   it('anything unknown is a bare 500 that leaks nothing', () => {
