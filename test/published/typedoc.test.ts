@@ -78,3 +78,18 @@ describe('typedoc for @iac-orchestrator/core', () => {
     expect(documented(declaration('Deployment', KIND_INTERFACE).children!.find((c) => c.name === 'status')!)).toBe(true);
   });
 });
+
+describe('typedoc for every package (what `npm run docs` builds)', () => {
+  it('builds the whole API reference with no warning', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'typedoc-all-'));
+    try {
+      // The root typedoc.json with only the JSON output: warnings are errors there, so exit 0 means none.
+      const all = await execa(process.execPath, [TYPEDOC, '--json', join(out, 'all.json')], { cwd: ROOT, all: true, reject: false, timeout: 280_000 });
+      expect(all.exitCode, all.all).toBe(0);
+      const modules = (JSON.parse(readFileSync(join(out, 'all.json'), 'utf8')) as Reflection).children?.map((m) => m.name) ?? [];
+      expect(modules).toEqual(expect.arrayContaining(['@iac-orchestrator/core', '@iac-orchestrator/http-adapter', '@iac-orchestrator/queue-bullmq', '@iac-orchestrator/state-store-sqlite']));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
