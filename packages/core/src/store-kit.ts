@@ -10,6 +10,7 @@ export {
   DEFAULT_LOG_PAGE,
   MAX_LOG_PAGE,
   assertTransition,
+  checkReplaceRevision,
   checkWrite,
   grantLock,
   isLive,

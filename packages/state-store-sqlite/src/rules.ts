@@ -3,7 +3,7 @@
  * stores reject, plus what is particular to compare-and-set of deployment records.
  * @module
  */
-import { storeKit, ValidationError, type Deployment } from '@iac-orchestrator/core';
+import { storeKit, type Deployment } from '@iac-orchestrator/core';
 
 export const {
   requireString,
@@ -32,12 +32,8 @@ export const {
 /** Most state versions one listing may ask for (the other stores' bound). */
 export const MAX_VERSIONS = 10_000;
 
-/** The arguments of `replaceDeployment`: a bumped revision, so that the next writer's compare sees the change. */
+/** The arguments of `replaceDeployment`: a valid record with a bumped revision (core's rule). */
 export function checkReplace(d: Deployment, expectedRevision: number): void {
   checkDeployment(d);
-  requireInt(expectedRevision, 'expectedRevision', 0);
-  if (d.revision !== expectedRevision + 1) {
-    // Writing the same revision again would let a second writer's stale copy pass the compare.
-    throw new ValidationError(`deployment.revision must be expectedRevision + 1 (${expectedRevision + 1}), got ${String(d.revision)}`, 'revision');
-  }
+  storeKit.checkReplaceRevision(d, expectedRevision);
 }

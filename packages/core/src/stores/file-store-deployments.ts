@@ -6,22 +6,15 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../errors.js';
 import type { Deployment } from '../types/domain.js';
 import { readJson, writeJsonAtomic } from './file-store-atomic.js';
 import type { RecordCodec } from './file-store-codec.js';
 import { KeyedQueue, withFileMutex } from './file-store-mutex.js';
 import type { StorePaths } from './file-store-paths.js';
-import { assertTransition, requireInt } from './store-rules.js';
+import { assertTransition, checkReplaceRevision } from './store-rules.js';
 
-/** Checks the arguments of a compare-and-set: a bumped revision, so the next writer's compare sees the change. */
-export function checkReplace(deployment: Deployment, expectedRevision: number): void {
-  requireInt(expectedRevision, 'expectedRevision', 0);
-  if (deployment.revision !== expectedRevision + 1) {
-    // Writing the same revision again would let a second writer's stale copy pass the compare.
-    throw new ValidationError(`deployment.revision must be expectedRevision + 1 (${expectedRevision + 1}), got ${String(deployment.revision)}`, 'revision');
-  }
-}
+/** Checks the arguments of a compare-and-set (the rule every store applies). */
+export const checkReplace = checkReplaceRevision;
 
 export class DeploymentFiles {
   private readonly queue = new KeyedQueue();

@@ -145,3 +145,13 @@ export function assertTransition(previous: Pick<Deployment, 'id' | 'status'>, ne
     refused: next.status,
   });
 }
+
+/** Checks the arguments of a deployment compare-and-set: a bumped revision, so the next writer's compare
+ * sees the change. */
+export function checkReplaceRevision(deployment: Deployment, expectedRevision: number): void {
+  requireInt(expectedRevision, 'expectedRevision', 0);
+  if (deployment.revision !== expectedRevision + 1) {
+    // Writing the same revision again would let a second writer's stale copy pass the compare.
+    throw new ValidationError(`deployment.revision must be expectedRevision + 1 (${expectedRevision + 1}), got ${String(deployment.revision)}`, 'revision');
+  }
+}
