@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
+import type { SlackApprovalOptions } from './routes/slack.js';
+import { slackSettingsOf } from './slack/settings.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
 const CREDENTIAL_PREFIX = /^(AZURE_|ARM_|AWS_|GCP_|GOOGLE_|CLOUDSDK_)/;
@@ -90,6 +92,12 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
   /** Accept running tools without a sandbox on a non-loopback address. */
   ORCHESTRATOR_ALLOW_UNSANDBOXED: flag,
+  /** Approve from Slack: the Slack app's signing secret; unset, the Slack actions route is off. */
+  SLACK_SIGNING_SECRET: optionalString,
+  /** Slack users who may approve: `[TEAM/]USER:principal[:role]`, comma-separated, or a JSON array. */
+  SLACK_APPROVERS: optionalString,
+  /** response_url prefixes allowed besides https://hooks.slack.com/ (tests, proxies), comma-separated. */
+  SLACK_RESPONSE_URL_PREFIXES: optionalString,
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -135,6 +143,8 @@ export interface ServiceConfig {
   maxLogBytes: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
+  /** Approve from Slack (SLACK_*); null when SLACK_SIGNING_SECRET is unset. Holds the signing secret: never log it. */
+  slack: SlackApprovalOptions | null;
 }
 
 /** Configuration that cannot start a safe service. The message names the variable. */
@@ -176,6 +186,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
     throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
+  }
+  let slack: SlackApprovalOptions | null;
+  try {
+    slack = slackSettingsOf(e);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
@@ -219,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxLogBytes: e.ORCHESTRATOR_MAX_LOG_BYTES,
     protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
+    slack,
   };
 }
 

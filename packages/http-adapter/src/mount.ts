@@ -34,7 +34,8 @@ type PreRead = IncomingMessage & { [PRE_READ]?: Buffer };
  * The REST API as a plain Node handler, for Express (`app.use('/iac', orchestratorHandler({ orchestrator }))`),
  * Koa-less `http.createServer` or any framework that hands over Node's request and response. It works
  * whatever body parser ran before it: when one has consumed the request stream (`express.json()`,
- * `express.text()`, `express.raw()`), the body it left in `req.body` is used; otherwise the stream is read.
+ * `express.text()`, `express.raw()`), the body it left in `req.body` is used (or its bytes as sent, when
+ * the parser kept them in `req.rawBody`); otherwise the stream is read.
  */
 export function orchestratorHandler(opts: OrchestratorHandlerOptions): OrchestratorHandler {
   const app = buildServer(opts);
@@ -73,7 +74,10 @@ export function orchestratorHandler(opts: OrchestratorHandlerOptions): Orchestra
 function keepPreReadBody(req: PreRead): void {
   const drained = req.readableEnded || (req as { _body?: boolean })._body === true;
   if (!drained) return;
-  const parsed = (req as { body?: unknown }).body;
+  // A parser's `verify` hook may have kept the bytes as sent (`req.rawBody`): those, not a re-serialised
+  // parse, are what a signed request (Slack's actions) is checked over.
+  const rawBody = (req as { rawBody?: unknown }).rawBody;
+  const parsed = Buffer.isBuffer(rawBody) || typeof rawBody === 'string' ? rawBody : (req as { body?: unknown }).body;
   const bytes = parsed === undefined ? Buffer.alloc(0) : Buffer.isBuffer(parsed) ? parsed : Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed));
   req[PRE_READ] = bytes;
   // The length our parser checks is that of these bytes, not of what was sent (re-serialised JSON differs).

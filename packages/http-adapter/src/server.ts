@@ -15,6 +15,7 @@ import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './routes/ui.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
+import { slackRoutes, type SlackApprovalOptions } from './routes/slack.js';
 import { LiveStreams } from './sse.js';
 
 declare module 'fastify' {
@@ -25,6 +26,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Least role a route needs; routes without one are public (health, readiness, metrics, OpenAPI). */
     role?: Role;
+    /** Authenticated by a request signature instead of a token (Slack's actions): no bearer token is read,
+     * and the DNS-rebinding guard of a token-less service (which protects its local admin) does not apply. */
+    signedRequest?: boolean;
   }
 }
 
@@ -48,6 +52,8 @@ export interface HttpAdapterOptions {
   maxStreamsPerToken?: number;
   /** The web console at /ui: on by default when built; `false` turns it off; `{ dir }` serves another build. */
   ui?: boolean | { dir: string };
+  /** Approve from Slack: serves `POST /api/integrations/slack/actions` (absent: that path is a 404). */
+  slack?: SlackApprovalOptions;
 }
 
 /** What every route module gets. */
@@ -91,6 +97,10 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   registerBodyParsers(app, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config.signedRequest) {
+      req.principal = { name: 'anonymous', role: 'viewer' };
+      return;
+    }
     if (tokens.length === 0) assertLocalRequest(req, allowedHosts);
     req.principal = tokens.length === 0 ? LOCAL_PRINCIPAL : principalOf(req, tokens);
   });
@@ -112,6 +122,7 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
   meRoutes(app);
+  if (opts.slack) slackRoutes(app, { orchestrator: opts.orchestrator, tokens, slack: opts.slack });
   if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);
 
   app.addHook('preClose', async () => {

@@ -87,6 +87,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     deployLimits: { maxSensitiveValues: config.guards.maxSensitiveValues },
     maxStreamsPerToken: config.guards.maxStreamsPerToken,
     ui: config.ui,
+    ...(config.slack ? { slack: config.slack } : {}),
   });
   try {
     await app.listen({ port: config.port, host: config.host });

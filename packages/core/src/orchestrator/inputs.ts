@@ -100,4 +100,16 @@ export interface Caller {
   canApprove?: boolean;
   /** An administrator: sees every manual lock's lockId, may force-release locks. */
   admin?: boolean;
+  /** How the request reached the service when not through the REST API itself (e.g. a chat approval):
+   * recorded in the audit details of an approve/reject as `via` plus these details. */
+  via?: CallerChannel;
+}
+
+/** The channel a {@link Caller} acted through, e.g. `{ channel: 'slack', details: { slackUserId: 'U123' } }`.
+ * Details are identities (user ids, names), never credentials. */
+export interface CallerChannel {
+  /** A short name of the channel, e.g. `slack`. */
+  channel: string;
+  /** Identities in that channel, e.g. the chat user's id and name and the workspace id. */
+  details?: Record<string, string>;
 }

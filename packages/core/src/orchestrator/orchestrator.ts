@@ -213,7 +213,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = await this.get(id);
     if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
     if (caller && caller.canApprove === false && isProtectedEnvironment(d.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
-    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { comment: comment ?? null } });
+    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...caller?.via?.details, ...(caller?.via ? { via: caller.via.channel } : {}), comment: comment ?? null } });
     return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
   }
 
