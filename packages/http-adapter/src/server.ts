@@ -122,7 +122,7 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
   meRoutes(app);
-  if (opts.slack) slackRoutes(app, { orchestrator: opts.orchestrator, tokens, slack: opts.slack });
+  slackRoutes(app, { orchestrator: opts.orchestrator, tokens, slack: opts.slack });
   if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);
 
   app.addHook('preClose', async () => {

@@ -33,16 +33,18 @@ const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
  * whose parser keeps the body's bytes as they came, whatever parsers the rest of the API uses. A button
  * `deployment.approve` / `deployment.reject` approves or rejects the deployment of its `value` as the
  * principal the Slack user is mapped to; every outcome is answered 200 (what Slack expects within 3 s)
- * and told to the user through the payload's `response_url`.
+ * and told to the user through the payload's `response_url`. Without `slack` settings the path is a 404.
  */
-export function slackRoutes(app: FastifyInstance, deps: { orchestrator: EventedOrchestrator; tokens: readonly ApiToken[]; slack: SlackApprovalOptions }): void {
+export function slackRoutes(app: FastifyInstance, deps: { orchestrator: EventedOrchestrator; tokens: readonly ApiToken[]; slack?: SlackApprovalOptions }): void {
   const { orchestrator, tokens, slack } = deps;
-  const responder = new SlackResponder(slack.responseUrlPrefixes);
+  const responder = new SlackResponder(slack?.responseUrlPrefixes);
   app.addHook('onClose', () => responder.drain());
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SLACK_MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
     scope.post(SLACK_ACTIONS_PATH, { bodyLimit: SLACK_MAX_BODY_BYTES, config: { signedRequest: true } }, async (req, reply) => {
+      // Off without a signing secret: the same 404 as any unknown path, whatever the body.
+      if (!slack) return reply.code(404).send({ error: 'Not found' });
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       verifySlackRequest(slack.signingSecret, req.headers, raw);
       if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
@@ -58,6 +60,7 @@ export function slackRoutes(app: FastifyInstance, deps: { orchestrator: EventedO
   });
 
   async function decide(request: SlackDecisionRequest) {
+    if (!slack) throw new Error('unreachable: Slack actions are off');
     const auth = authorizeSlackUser(slack.approvers, tokens, { userId: request.userId, teamId: request.teamId });
     if ('refused' in auth) return ephemeral(auth.refused);
     if (!DEPLOYMENT_ID.test(request.deploymentId)) return ephemeral('This button does not name a deployment; nothing was changed.');
