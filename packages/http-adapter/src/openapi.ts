@@ -26,6 +26,8 @@ import {
   UnlockResultSchema,
 } from './api-contract.js';
 import type { Role } from './auth.js';
+import { SLACK_ACTIONS_PATH } from './routes/slack.js';
+import { SLACK_SIGNATURE_SCHEME, slackActionRequestJsonSchema, slackActionsOperation } from './slack/openapi.js';
 import { EmptyBodySchema } from './validation.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -129,6 +131,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   for (const [path, methods] of Object.entries(apiOperations())) {
     paths[path] = Object.fromEntries(Object.entries(methods).map(([method, { withId, ...o }]) => [method, operation(o, withId)]));
   }
+  paths[SLACK_ACTIONS_PATH] = { post: slackActionsOperation(ref('Error')) };
   return {
     openapi: '3.1.0',
     info: {
@@ -141,7 +144,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     servers: [{ url: '/', description: 'The service serving this document' }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of ORCHESTRATOR_API_TOKENS (roles viewer < deployer < approver < admin)' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token of ORCHESTRATOR_API_TOKENS (roles viewer < deployer < approver < admin)' },
+        slackSignature: SLACK_SIGNATURE_SCHEME,
+      },
       schemas: {
         DeployInput: schemaOf(DeployInputSchema),
         RollbackInput: schemaOf(RollbackInputSchema),
@@ -163,6 +169,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Me: schemaOf(MeSchema, 'output'),
         Health: schemaOf(HealthSchema, 'output'),
         Readiness: schemaOf(ReadinessSchema, 'output'),
+        SlackActionRequest: slackActionRequestJsonSchema(),
       },
     },
   };

@@ -5,7 +5,8 @@ import { ApiHarness, TOKENS } from './support/harness.js';
 
 const operationIds = () => {
   const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId: string }>> };
-  return Object.values(doc.paths).flatMap((m) => Object.values(m).map((o) => o.operationId));
+  // Operations another service calls (`x-caller`, e.g. Slack's actions) have no client method.
+  return Object.values(doc.paths).flatMap((m) => Object.values(m).filter((o) => !('x-caller' in o)).map((o) => o.operationId));
 };
 
 describe('the typed client follows the OpenAPI document', () => {

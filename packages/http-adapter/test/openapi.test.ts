@@ -23,6 +23,7 @@ describe('OpenAPI document', () => {
         '/api/deployments/{id}/state/lock',
         '/api/deployments/{id}/state/unlock',
         '/api/deployments/{id}/state/history',
+        '/api/integrations/slack/actions',
         '/api/me',
         '/health',
         '/ready',
