@@ -14,11 +14,14 @@ export const REDACTED_PATHS = [
 
 /**
  * The service's structured JSON logger. Header credentials are removed by path; the values of the
- * configured cloud credentials are masked wherever they appear (messages, fields, error messages, stacks).
+ * configured cloud credentials (and the Slack signing secret) are masked wherever they appear (messages,
+ * fields, error messages, stacks).
  */
-export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
+export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'> & Partial<Pick<ServiceConfig, 'slack'>>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
   const redactor = new Redactor();
   redactor.addEnv(config.credentials);
+  // Never logged by the service; masked all the same should some message quote it.
+  if (config.slack) redactor.add(config.slack.signingSecret);
   const logger = pino(
     {
       level: config.logLevel,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiTokens } from '../src/auth.js';
+import { Writable } from 'node:stream';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 import { authorizeSlackUser, parseSlackApprovers, SlackApproversError } from '../src/slack/approvers.js';
 import { SlackResponder } from '../src/slack/responder.js';
 import { slackSettingsOf } from '../src/slack/settings.js';
@@ -119,5 +121,16 @@ describe('Slack configuration', () => {
     expect(refusal({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_PREFIXES: 'ftp://x/' })).toMatch(/SLACK_RESPONSE_URL_PREFIXES entry 1: must be an http\(s\) URL/);
     expect(refusal({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_PREFIXES: 'nope' })).toMatch(/entry 1: not a URL/);
     expect(slackSettingsOf({})).toBeNull();
+  });
+
+  it("masks the signing secret in the service's logs should a message quote it", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString('utf8')), cb()) });
+    const config = loadConfig({ SLACK_SIGNING_SECRET: secret, LOG_LEVEL: 'info' });
+    const { logger } = createLogger(config, sink);
+    logger.info({ detail: `x ${secret} y` }, `quoting ${secret}`);
+    logger.flush();
+    expect(lines.join('')).toContain('quoting');
+    expect(lines.join('')).not.toContain(secret);
   });
 });
