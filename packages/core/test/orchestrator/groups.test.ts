@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForbiddenError, InvalidStateError, MemoryStateStore, Orchestrator, ValidationError, groupMemberId, stackKeyOf, type ApplyResult, type Deployment, type ExecutorContext, type PlanResult } from '../../src/index.js';
-import { ScriptedExecutor, scriptedFiles } from '../../src/testing/index.js';
+import { ForbiddenError, InvalidStateError, MemoryStateStore, Orchestrator, ValidationError, groupMemberId, stackKeyOf, type ApplyResult, type Deployment, type DeploymentGroupInput, type ExecutorContext, type PlanResult } from '../../src/index.js';
+import { ScriptedExecutor } from '../../src/testing/index.js';
 import { deployInput, harness, res, unlocked, waitFor, type Harness } from './helpers.js';
 
 /** The scripted executor, whose apply fails on the targets named, and which keeps each run's env. */
@@ -27,9 +27,9 @@ const TARGETS = [
   { name: 'us', region: 'us-east-1', variables: { size: 'large' } },
   { name: 'ap', region: 'ap-south-1' },
 ];
-const groupInput = (over: Record<string, unknown> = {}) => {
+const groupInput = (over: Record<string, unknown> = {}): DeploymentGroupInput => {
   const { options, ...base } = deployInput({ resources: [res('web')] });
-  return { ...base, targets: TARGETS, order: 'canary', ...over, options: { ...options, ...((over.options as object) ?? {}) } };
+  return { ...base, targets: TARGETS, order: 'canary', ...over, options: { ...options, ...((over.options as object) ?? {}) } } as DeploymentGroupInput;
 };
 
 let h: Harness;
@@ -200,4 +200,3 @@ describe('deployment groups', () => {
   });
 });
 
-void scriptedFiles;
