@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DeploymentGroupRefSchema,
   DeploymentStatusSchema,
   DriftReportSchema,
   LockSummarySchema,
@@ -53,6 +54,9 @@ export const DeploymentViewSchema = z
     plan: PlanSummarySchema.nullable().optional(),
     drift: DriftReportSchema.nullable().optional(),
     approval: ApprovalSchema.nullable().optional(),
+    target: z.string().nullable().optional().meta({ description: 'For a deployment group target: its name' }),
+    region: z.string().nullable().optional().meta({ description: 'For a deployment group target: its region' }),
+    group: DeploymentGroupRefSchema.optional().meta({ description: 'For a deployment group target: its group, order and place' }),
     rollbackOf: z.string().nullable().optional(),
     targetVersion: z.number().int().nullable().optional(),
     reason: z.string().nullable().optional(),

@@ -80,6 +80,7 @@ describe.skipIf(!ok)('deployment groups over REST (real HTTP, real terraform)', 
       const d = await h.call('GET', `/api/deployments/${t.deploymentId}`, { role: 'viewer' });
       // What was approved is what was applied: the plan shown, applied once, with the target's variables.
       expect(d.body.approval).toMatchObject({ decision: 'approved', by: 'approver-user' });
+      expect(d.body).toMatchObject({ target: t.name, region: t.region, group: { id, order: 'canary', size: 3 } });
       expect(d.body.state.resources[0].attributes.input ?? d.body.state.resources[0].attributes.output).toBe(t.name === 'us' ? 'large' : 'small');
     }
     expect((await h.call('POST', `/api/deployment-groups/${id}/approve`, { role: 'approver', body: {} })).status).toBe(409);

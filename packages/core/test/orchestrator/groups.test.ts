@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ForbiddenError, InvalidStateError, MemoryStateStore, Orchestrator, ValidationError, groupMemberId, stackKeyOf, type ApplyResult, type Deployment, type DeploymentGroupInput, type ExecutorContext, type PlanResult } from '../../src/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStateStore, ForbiddenError, InvalidStateError, Orchestrator, ValidationError, groupMemberId, stackKeyOf, type ApplyResult, type Deployment, type DeploymentGroupInput, type ExecutorContext, type PlanResult } from '../../src/index.js';
 import { ScriptedExecutor } from '../../src/testing/index.js';
 import { deployInput, harness, res, unlocked, waitFor, type Harness } from './helpers.js';
 
@@ -170,12 +173,12 @@ describe('deployment groups', () => {
   });
 
   it('survives a restart: recover() starts the rest of a canary whose first target completed, or stops them', async () => {
-    const store = new MemoryStateStore();
+    const dataDir = await mkdtemp(join(tmpdir(), 'groups-restart-'));
+    const store = new FileStateStore({ dataDir });
     // A process that only takes requests: the group is stored and its canary's plan enqueued, nothing runs.
     const api = new Orchestrator({ store, executors: [new ScriptedExecutor()], runner: false });
     const ok = await api.deployGroup(groupInput());
     const bad = await api.deployGroup(groupInput({ blueprintId: 'bp-2' }));
-    await api.close(0);
     // The process that ran the canaries stopped right after recording their end.
     const end = async (id: string, status: 'completed' | 'failed') => {
       const d = (await store.getDeployment(id))!;
@@ -183,13 +186,16 @@ describe('deployment groups', () => {
     };
     await end(ok.targets[0]!.deploymentId, 'completed');
     await end(bad.targets[0]!.deploymentId, 'failed');
-    h = await harness({ store });
+    await api.close(0); // closes its store too
+    // The next process: a new store over the same files, a new runner.
+    h = await harness({ store: new FileStateStore({ dataDir }) as never });
     const { requeued } = await h.orch.recover();
     expect(requeued).toEqual([]);
     expect((await settled(h.orch, ok.id)).map((d) => d.status)).toEqual(['completed', 'completed', 'completed']);
     const stopped = await settled(h.orch, bad.id);
     expect(stopped.map((d) => d.status)).toEqual(['failed', 'cancelled', 'cancelled']);
     expect(h.executor.calls.filter((c) => stopped.some((d) => c.endsWith(d.id)))).toEqual([]);
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('the group is found by its id only', async () => {
