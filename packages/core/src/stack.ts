@@ -3,9 +3,29 @@ import type { Bundle, KnownTargetCloud, StackRef, TargetCloud } from './types/do
 import { ValidationError } from './errors.js';
 import { assertNotReserved } from './reserved-files.js';
 
-/** The stack key: every deployment of the same blueprint, environment, cloud and format shares it. */
+/**
+ * The stack key: every deployment of the same blueprint, environment, cloud and format shares it. A
+ * deployment group's target adds a fifth segment `<target>@<region>` (no other segment can hold a `/`, so
+ * it never equals a plain key); a plain deployment's key is the four segments, as it always was.
+ */
 export function stackKeyOf(ref: StackRef): string {
-  return [ref.blueprintId, ref.environment, ref.targetCloud, ref.format].join('/');
+  const base = [ref.blueprintId, ref.environment, ref.targetCloud, ref.format];
+  if (ref.target === undefined && ref.region === undefined) return base.join('/');
+  if (!ref.target || !ref.region) throw new ValidationError('A stack of a deployment group target needs both its target name and its region', 'target');
+  return [...base, `${ref.target}@${ref.region}`].join('/');
+}
+
+/**
+ * The environment variables that carry a target's region to the tool, by cloud: `AWS_REGION` and
+ * `AWS_DEFAULT_REGION` for aws (the AWS provider and CLI), `GOOGLE_REGION` and `CLOUDSDK_COMPUTE_REGION` for
+ * gcp (the google provider and gcloud). Azure has no such variable (a location is an argument of each
+ * resource or resource group): pass it as a target variable. Other clouds get none.
+ */
+export function regionEnv(cloud: TargetCloud, region: string | null | undefined): Record<string, string> {
+  if (!region) return {};
+  if (cloud === 'aws') return { AWS_REGION: region, AWS_DEFAULT_REGION: region };
+  if (cloud === 'gcp') return { GOOGLE_REGION: region, CLOUDSDK_COMPUTE_REGION: region };
+  return {};
 }
 
 /** A stable UUID-shaped id for a stack's state lineage (the spec's `stateId`). */

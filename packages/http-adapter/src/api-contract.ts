@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DeploymentGroupRefSchema,
   DeploymentStatusSchema,
   DriftReportSchema,
   LockSummarySchema,
@@ -53,6 +54,9 @@ export const DeploymentViewSchema = z
     plan: PlanSummarySchema.nullable().optional(),
     drift: DriftReportSchema.nullable().optional(),
     approval: ApprovalSchema.nullable().optional(),
+    target: z.string().nullable().optional().meta({ description: 'For a deployment group target: its name' }),
+    region: z.string().nullable().optional().meta({ description: 'For a deployment group target: its region' }),
+    group: DeploymentGroupRefSchema.optional().meta({ description: 'For a deployment group target: its group, order and place' }),
     rollbackOf: z.string().nullable().optional(),
     targetVersion: z.number().int().nullable().optional(),
     reason: z.string().nullable().optional(),
@@ -126,6 +130,9 @@ export const MeSchema = z.object({
 export const HealthSchema = z.object({ status: z.string() }).loose();
 export const ReadinessSchema = z.object({ status: z.enum(['ready', 'not_ready']) }).loose();
 
+/** `POST /api/deployment-groups` and `GET /api/deployment-groups/:id`: core's group view, as it is. */
+export { DeploymentGroupSchema } from '@iac-orchestrator/core';
+
 export type ApiErrorBody = z.output<typeof ErrorSchema>;
 export type Started = z.output<typeof StartedSchema>;
 export type RollbackResult = z.output<typeof RollbackResultSchema>;
@@ -138,3 +145,4 @@ export type LockResult = z.output<typeof LockResultSchema>;
 export type StateVersionView = z.output<typeof StateVersionViewSchema>;
 export type StateHistory = z.output<typeof StateHistorySchema>;
 export type Me = z.output<typeof MeSchema>;
+export type { DeploymentGroup as DeploymentGroupView } from '@iac-orchestrator/core';

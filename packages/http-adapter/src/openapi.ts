@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   ApprovalInputSchema,
   DeployInputSchema,
+  DeploymentGroupInputSchema,
+  DeploymentGroupSchema,
   DestroyInputSchema,
   HistoryQuerySchema,
   ListQuerySchema,
@@ -117,6 +119,16 @@ export function apiOperations(): Record<string, Record<string, Op & { withId: bo
       post: op(true, { operationId: 'unlockState', summary: 'Unlock the stack state (force: admin only)', role: 'deployer', body: 'UnlockInput', ok: [200, ref('UnlockResult')], errs: [400, 404, 409] }),
     },
     [`${D}/state/history`]: { get: op(true, { operationId: 'getStateHistory', summary: 'State version history', role: 'viewer', query: HistoryQuerySchema, ok: [200, ref('StateHistory')], errs: [400, 404] }) },
+    '/api/deployment-groups': {
+      post: op(false, { operationId: 'startDeploymentGroup', summary: 'Deploy one blueprint to several targets (regions), in parallel or canary order', role: 'deployer', body: 'DeploymentGroupInput', ok: [202, ref('DeploymentGroup')], errs: [400, 404, 409, 413, 415, 422, 502] }),
+    },
+    '/api/deployment-groups/{id}': { get: op(true, { operationId: 'getDeploymentGroup', summary: 'Get a deployment group: its status and each target', role: 'viewer', ok: [200, ref('DeploymentGroup')], errs: [404] }) },
+    '/api/deployment-groups/{id}/approve': {
+      post: op(true, { operationId: 'approveDeploymentGroup', summary: 'Approve every plan of a group awaiting approval (one decision)', role: 'approver', body: 'ApprovalInput', ok: [200, ref('DeploymentGroup')], errs: [400, 404, 409] }),
+    },
+    '/api/deployment-groups/{id}/reject': {
+      post: op(true, { operationId: 'rejectDeploymentGroup', summary: 'Reject a group awaiting approval: every open target ends cancelled', role: 'approver', body: 'ApprovalInput', ok: [200, ref('DeploymentGroup')], errs: [400, 404, 409] }),
+    },
     '/api/me': { get: op(false, { operationId: 'getMe', summary: "The caller's name and role (what a client may offer it)", role: 'viewer', ok: [200, ref('Me')], errs: [] }) },
     '/health': { get: op(false, { operationId: 'getHealth', summary: 'Liveness', ok: [200, ref('Health')], errs: [] }) },
     '/ready': { get: op(false, { operationId: 'getReadiness', summary: 'Readiness: store reachable, executors found', ok: [200, ref('Readiness')], errs: [503] }) },
@@ -150,6 +162,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       schemas: {
         DeployInput: schemaOf(DeployInputSchema),
+        DeploymentGroupInput: schemaOf(DeploymentGroupInputSchema),
+        DeploymentGroup: schemaOf(DeploymentGroupSchema, 'output'),
         RollbackInput: schemaOf(RollbackInputSchema),
         DestroyInput: schemaOf(DestroyInputSchema),
         ApprovalInput: schemaOf(ApprovalInputSchema),

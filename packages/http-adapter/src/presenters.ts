@@ -31,6 +31,8 @@ export function deploymentView(d: Deployment) {
     drift: d.drift,
     approval: d.approval,
     stackKey: d.stackKey,
+    // A deployment group target's: its name, region and group (absent for a plain deployment).
+    ...(d.group ? { target: d.target ?? null, region: d.region ?? null, group: d.group } : {}),
     baseVersion: d.baseVersion,
     rollbackOf: d.rollbackOf,
     targetVersion: d.targetVersion,

@@ -10,6 +10,7 @@ import { RequestFormatError, toHttpError, UnauthenticatedError } from './http-er
 import { ServiceMetrics } from './metrics.js';
 import type { EventedOrchestrator } from './orchestrator-port.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { groupRoutes } from './routes/groups.js';
 import { logRoutes } from './routes/logs.js';
 import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './routes/ui.js';
@@ -119,6 +120,7 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
 
   opsRoutes(app, ctx);
   deploymentRoutes(app, ctx);
+  groupRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
   meRoutes(app);

@@ -2,6 +2,7 @@ import type { Deployment, DeploymentStatus } from '../types/domain.js';
 import type { PhaseJob } from '../types/job-queue.js';
 import type { RunHost } from './host.js';
 import { removeWorkDir, workDirOf } from './run-context.js';
+import { groupMemberEnded } from './groups/progress.js';
 
 /**
  * Per-stack order. Every deployment of a stack is a line of jobs in the stack's queue group; a deployment
@@ -89,4 +90,5 @@ export async function endedWhileWaiting(host: RunHost, before: Deployment, ended
   }
   host.events.emit('status', { deploymentId: ended.id, status: ended.status, previous: before.status, deployment: host.redactor.redactValue(ended) });
   await admitNext(host, before.stackKey);
+  await groupMemberEnded(host, ended);
 }

@@ -12,6 +12,7 @@ import { DeploymentLog } from './run-log.js';
 import { RunTimeout } from './run-timeout.js';
 import { markRolledBack } from './run-endings.js';
 import { admitNext } from './admission.js';
+import { groupMemberEnded } from './groups/progress.js';
 
 export type RunEnd = 'completed' | 'failed' | 'cancelled';
 
@@ -148,6 +149,7 @@ export class JobRun {
       if (this.final && this.record.status === this.final.status) this.emitStatus(this.previousStatus);
       if (this.final?.status === 'completed') await markRolledBack(this.host, this.record).catch(() => undefined);
       if (this.final) await admitNext(this.host, this.record.stackKey).catch((e) => this.host.logger('warn', 'could not admit the next deployment', { stackKey: this.record.stackKey, error: errorMessage(e) }));
+      if (this.final) await groupMemberEnded(this.host, this.record).catch((e) => this.host.logger('warn', 'could not move its deployment group on', { deploymentId: this.id, error: errorMessage(e) }));
     } else {
       // Ended elsewhere (cancelled while this job was starting, or recovered): the lock this job took is
       // still its own to free, and the stack's line moves on.

@@ -46,6 +46,11 @@ import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
 import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
+import { createGroup } from './groups/create.js';
+import { decideGroup } from './groups/decisions.js';
+import type { DeploymentGroupInput } from './groups/inputs.js';
+import { loadGroup } from './groups/members.js';
+import { groupView, type DeploymentGroup } from './groups/view.js';
 import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
 
 /**
@@ -212,9 +217,54 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const { comment } = parseInput(ApprovalInputSchema, input);
     const d = await this.get(id);
     if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
+    if (d.group) throw new InvalidStateError(`Deployment belongs to deployment group ${d.group.id}: approve or reject the group`);
     if (caller && caller.canApprove === false && isProtectedEnvironment(d.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
     await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...caller?.via?.details, ...(caller?.via ? { via: caller.via.channel } : {}), comment: comment ?? null } });
     return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
+  }
+
+  /**
+   * Deploys one blueprint to several targets (regions), each its own stack with its own state and lock:
+   * all at once (`order: 'parallel'`), or the first target and then the rest once it completed
+   * (`'canary'`; if it fails or is cancelled, the rest never run and end `cancelled`). Where a plan needs
+   * approval, every target plans first and one {@link Orchestrator.approveGroup} covers all plans. Returns the group.
+   * @throws {@link ValidationError} for a malformed request (no targets, duplicate names, more than
+   * `MAX_GROUP_TARGETS` (20), a bad order): nothing is stored then.
+   */
+  async deployGroup(input: DeploymentGroupInput, caller?: Caller): Promise<DeploymentGroup> {
+    this.assertOpen();
+    const creation = {
+      host: this.host,
+      validateExecutorOptions: (format: string, options: Record<string, unknown>) => this.executorFor(format).validateOptions?.(options),
+      resolveFiles: (req: { blueprintId: string; generationJobId?: string | null; format: string; files?: Record<string, string> }) =>
+        req.files ? Promise.resolve(req.files) : this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }),
+    };
+    const { groupId, members } = await createGroup(creation, input, caller);
+    return groupView(groupId, members);
+  }
+
+  /** A deployment group: its status (derived from its targets' deployments) and each target's summary.
+   * @throws {@link NotFoundError} when there is no such group. */
+  async getGroup(id: string): Promise<DeploymentGroup> {
+    return groupView(id, await loadGroup(this.host, id));
+  }
+
+  /** Approves every plan of a group awaiting approval, in one decision (audited as `deployment-group.approve`).
+   * @throws {@link InvalidStateError} unless every target has planned and waits. */
+  async approveGroup(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<DeploymentGroup> {
+    return this.decideGroup(id, 'approved', input, caller);
+  }
+
+  /** Rejects a group awaiting approval: every target still open ends `cancelled`, nothing is applied. */
+  async rejectGroup(id: string, input: ApprovalInput = {}, caller?: Caller): Promise<DeploymentGroup> {
+    return this.decideGroup(id, 'rejected', input, caller);
+  }
+
+  private async decideGroup(id: string, decision: 'approved' | 'rejected', input: ApprovalInput, caller?: Caller): Promise<DeploymentGroup> {
+    const { comment } = parseInput(ApprovalInputSchema, input);
+    const [first] = await loadGroup(this.host, id);
+    if (caller && caller.canApprove === false && isProtectedEnvironment(first!.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
+    return groupView(id, await decideGroup(this.host, id, decision, caller?.id ?? null, comment ?? null));
   }
 
   /** Re-applies the code of a retained state version as a new deployment. */

@@ -5,6 +5,7 @@ import type { RunHost } from './host.js';
 import { JobRun, publicLock } from './job-run.js';
 import { approvalTimeoutJob, firstJob, lockWaitJob, olderPendingExists } from './admission.js';
 import { applyPlan } from './apply-job.js';
+import { planMayStart } from './groups/members.js';
 import { nowIso } from './util.js';
 
 /** How often a deployment waiting on a manual lock looks again (an unlock through the API admits it at once). */
@@ -23,6 +24,7 @@ export async function runPlanJob(host: RunHost, job: PhaseJob, jobCtx: JobContex
   if (!d || !(d.status === 'pending' || (d.status === 'planning' && jobCtx.attempt > 1))) return;
   if (job.group === null) return void (await host.queue.enqueue(firstJob(d), { rerunIfActive: true })); // a lock-wait wake-up
   if (d.status === 'pending' && !d.cancelRequestedAt && (await olderPendingExists(host, d))) return;
+  if (d.status === 'pending' && !(await planMayStart(host, d))) return; // a canary group's later target: started when the first completes
   const run = new JobRun(host, d, jobCtx.signal);
   await run.execute(async () => {
     if (run.abort.signal.aborted) throw run.abort.signal.reason;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Deployment, DeploymentOptions, Operation, StackRef } from '../types/domain.js';
+import type { Deployment, DeploymentGroupRef, DeploymentOptions, Operation, StackRef } from '../types/domain.js';
 import { stackKeyOf } from '../stack.js';
 
 let lastCreated = 0;
@@ -23,16 +23,21 @@ export function newDeployment(args: {
   rollbackOf?: string | null;
   targetVersion?: number | null;
   reason?: string | null;
+  /** A deployment group member's id is derived from its group's (see groups/members.ts). */
+  id?: string;
+  group?: DeploymentGroupRef;
 }): Deployment {
   const at = nextCreatedAt();
   return {
-    id: randomUUID(),
+    id: args.id ?? randomUUID(),
     stackKey: stackKeyOf(args.stack),
     // Picked one by one: `stack` may be a whole request, whose files must never land in the record.
     blueprintId: args.stack.blueprintId,
     environment: args.stack.environment,
     targetCloud: args.stack.targetCloud,
     format: args.stack.format,
+    ...(args.stack.target ? { target: args.stack.target, region: args.stack.region ?? null } : {}),
+    ...(args.group ? { group: args.group } : {}),
     generationJobId: args.generationJobId,
     operation: args.operation,
     status: 'pending',
@@ -67,6 +72,8 @@ export const stackRefOf = (d: Deployment): StackRef => ({
   environment: d.environment,
   targetCloud: d.targetCloud,
   format: d.format,
+  // A group target's stack: its destroy, rollback and drift checks stay on that target's stack.
+  ...(d.target ? { target: d.target, region: d.region ?? undefined } : {}),
 });
 
 /** host:pid:random — enough for recovery to tell whether the owning process is still alive. */

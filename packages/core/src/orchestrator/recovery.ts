@@ -8,6 +8,8 @@ import { updateDeployment } from './deployment-writes.js';
 import { flushSpool } from './spool.js';
 import { admitNext, allJobIdsOf, firstJob } from './admission.js';
 import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
+import { groupMemberEnded, settleGroups } from './groups/progress.js';
+import { planMayStart } from './groups/members.js';
 
 /** Statuses in which some process is (or was) running the deployment. */
 const RUNNING = ['planning', 'applying'] as const;
@@ -48,6 +50,8 @@ export async function recoverDeployments(host: RunHost, runningHere: Set<string>
     });
     if (done) recovered.push(d.id);
   }
+  // Canary groups whose first target ended while no process was there to start or stop the rest.
+  await settleGroups(host, [...(await listActive(host, 'pending')), ...(await listActive(host, 'awaiting_approval'))]);
   const requeued = await requeueLost(host, runningHere);
   return { recovered, requeued };
 }
@@ -65,7 +69,7 @@ async function requeueLost(host: RunHost, runningHere: Set<string>): Promise<str
   for (const d of pending) if (d.operation === 'drift' || !heads.has(d.stackKey)) heads.set(d.operation === 'drift' ? d.id : d.stackKey, d);
   const requeued: string[] = [];
   for (const d of heads.values()) {
-    if (runningHere.has(d.id) || (await queued(host, d))) continue;
+    if (runningHere.has(d.id) || (await queued(host, d)) || !(await planMayStart(host, d))) continue;
     // An in-process queue lives in one process: a live peer's pending work is in its memory, not lost.
     if (host.queue.engine === 'in-process' && d.owner && d.owner !== host.options.instanceId && !ownerProcessIsDead(d.owner)) continue;
     if (d.operation !== 'drift') {
@@ -149,5 +153,6 @@ export async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<b
   await host.audit({ who: null, action: 'deployment.recover', stackKey: d.stackKey, deploymentId: d.id, detail: { previousStatus: d.status, stateVersion } });
   host.events.emit('status', { deploymentId: d.id, status: 'failed', previous: d.status, deployment: host.redactor.redactValue(failed) });
   await admitNext(host, d.stackKey).catch(() => null);
+  await groupMemberEnded(host, failed).catch(() => undefined);
   return true;
 }

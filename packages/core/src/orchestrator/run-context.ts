@@ -2,7 +2,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deployment, Resource } from '../types/domain.js';
 import type { Executor, ExecutorContext, ExecutorEvent, StateSnapshot } from '../types/executor.js';
-import { defaultCredentialEnv, stateIdOf } from '../stack.js';
+import { defaultCredentialEnv, regionEnv, stateIdOf } from '../stack.js';
 import { NotFoundError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { stackRefOf } from './records.js';
@@ -40,7 +40,8 @@ export async function buildExecutorContext(
     throw new NotFoundError(`State version ${baseVersion} of this stack has no raw state (past retention)`);
   }
   const creds = host.options.credentials;
-  const env = executor.credentialEnv?.(d.targetCloud, filterDefined(creds)) ?? defaultCredentialEnv(d.targetCloud, creds);
+  // A group target's region goes over the configured one (see regionEnv for what each cloud gets).
+  const env = { ...(executor.credentialEnv?.(d.targetCloud, filterDefined(creds)) ?? defaultCredentialEnv(d.targetCloud, creds)), ...regionEnv(d.targetCloud, d.region) };
   const secrets = await loadSecretVariables(host.store, d.id);
   for (const v of Object.values(secrets)) host.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
   const variables = { ...d.options.variables, ...secrets };

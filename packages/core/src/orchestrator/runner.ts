@@ -55,7 +55,8 @@ async function endApprovalWait(host: RunHost, job: PhaseJob): Promise<void> {
   let before = null as Awaited<ReturnType<RunHost['store']['getDeployment']>>;
   const { deployment, written } = await updateDeployment(host.store, job.deploymentId, (current) => {
     before = current;
-    return current.status === 'awaiting_approval' ? { ...current, status: 'failed', error, lock: null, completedAt: at } : null;
+    // A canary group's later plan, approved with its group, waits for the first target, not for a human.
+    return current.status === 'awaiting_approval' && current.approval?.decision !== 'approved' ? { ...current, status: 'failed', error, lock: null, completedAt: at } : null;
   });
   if (!written || !before) return;
   await host.store.appendLogs(deployment.id, [{ timestamp: at, level: 'error', message: error, resource: null }]);

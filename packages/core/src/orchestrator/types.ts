@@ -17,6 +17,8 @@ import type {
   RollbackInput,
   UnlockInput,
 } from './inputs.js';
+import type { DeploymentGroupInput } from './groups/inputs.js';
+import type { DeploymentGroup } from './groups/view.js';
 
 /** Decides whether a deployment may apply without a human approving its plan. */
 export type ApprovalPolicy = (ctx: { environment: string; autoApprove: boolean; caller: Caller | null; operation: Deployment['operation'] }) => 'auto' | 'manual';
@@ -118,6 +120,10 @@ export interface OrchestratorApi {
   approve(id: string, input?: ApprovalInput, caller?: Caller): Promise<Deployment>;
   reject(id: string, input?: ApprovalInput, caller?: Caller): Promise<Deployment>;
   rollback(id: string, input: RollbackInput, caller?: Caller): Promise<RollbackResult>;
+  deployGroup(input: DeploymentGroupInput, caller?: Caller): Promise<DeploymentGroup>;
+  getGroup(id: string): Promise<DeploymentGroup>;
+  approveGroup(id: string, input?: ApprovalInput, caller?: Caller): Promise<DeploymentGroup>;
+  rejectGroup(id: string, input?: ApprovalInput, caller?: Caller): Promise<DeploymentGroup>;
   destroy(id: string, input?: DestroyInput, caller?: Caller): Promise<Deployment>;
   detectDrift(id: string, caller?: Caller): Promise<Deployment>;
   getState(id: string, caller?: Caller): Promise<StackState>;

@@ -70,6 +70,18 @@ export const IdentifierSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/, 'must be letters, digits, ".", "_", ":", "@" or "-"');
 
+/** A deployment group target's name: lowercase letters, digits and "-" (it ends up in stack keys). */
+export const TargetNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'target name must be 1-63 lowercase letters, digits or "-"')
+  .meta({ examples: ['eu', 'us-east'] });
+
+/** A cloud region as the cloud names it (`eu-west-1`, `westeurope`, `europe-west1`). */
+export const RegionSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'region must be 1-63 lowercase letters, digits or "-" (e.g. eu-west-1, westeurope)')
+  .meta({ examples: ['eu-west-1', 'westeurope', 'europe-west1'] });
+
 /** The unit of state lineage and locking. */
 export const StackRefSchema = z.object({
   /** The blueprint (the IaC code's identity in the caller's catalogue) the stack deploys. */
@@ -80,8 +92,14 @@ export const StackRefSchema = z.object({
   targetCloud: TargetCloudSchema,
   /** The IaC format, that is which executor runs it. */
   format: FormatSchema,
+  /** The target of a deployment group (see {@link TargetNameSchema}); absent for a plain deployment, whose
+   * key is then exactly the four fields above. With it, `region` is part of the identity too. */
+  target: TargetNameSchema.optional(),
+  /** The target's region (`eu-west-1`, `westeurope`...); set with `target`. */
+  region: RegionSchema.optional(),
 });
-/** A stack's identity: one state lineage and one lock per blueprint, environment, cloud and format. */
+/** A stack's identity: one state lineage and one lock per blueprint, environment, cloud and format (and,
+ * for a deployment group's target, per target name and region). */
 export interface StackRef extends z.infer<typeof StackRefSchema> {}
 
 /** A resource as the spec shows it; `id` is the tool's address (terraform address, logical id...). */
@@ -225,6 +243,24 @@ export const LockSummarySchema = z.object({
 /** A stack lock as the REST API shows it (no fencing token). */
 export interface LockSummary extends z.infer<typeof LockSummarySchema> {}
 
+/** How the targets of a deployment group run: all at once, or the first then the rest once it completed. */
+export const GroupOrderSchema = z.enum(['parallel', 'canary']);
+export type GroupOrder = z.infer<typeof GroupOrderSchema>;
+
+/** What a member deployment of a deployment group knows of its group (stored on its record). */
+export const DeploymentGroupRefSchema = z.object({
+  /** The group's id; member ids are derived from it (see `groupMemberId`). */
+  id: z.string(),
+  /** The group's order. */
+  order: GroupOrderSchema,
+  /** This member's place: 0 is the first target (the canary). */
+  index: z.number().int().nonnegative(),
+  /** How many targets the group has. */
+  size: z.number().int().positive(),
+});
+/** What a member deployment of a deployment group knows of its group. */
+export interface DeploymentGroupRef extends z.infer<typeof DeploymentGroupRefSchema> {}
+
 export const DeploymentSchema = z.object({
   /** The deployment's id (a UUID). */
   id: z.string(),
@@ -240,6 +276,12 @@ export const DeploymentSchema = z.object({
   targetCloud: TargetCloudSchema,
   /** See {@link StackRef.format}. */
   format: FormatSchema,
+  /** The deployment group target it deploys (see {@link StackRef.target}); absent or null otherwise. */
+  target: z.string().nullable().optional(),
+  /** The region of its target (see {@link StackRef.region}); absent or null for a plain deployment. */
+  region: z.string().nullable().optional(),
+  /** For a member of a deployment group: the group, its order and this member's place in it. */
+  group: DeploymentGroupRefSchema.nullable().optional(),
   /** What it does to its stack: apply, destroy, rollback or drift check. */
   operation: OperationSchema,
   /** Where it is in its lifecycle (see {@link DeploymentStatus}). */

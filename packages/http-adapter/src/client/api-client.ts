@@ -1,6 +1,7 @@
 import type {
   ApprovalInput,
   DeployInput,
+  DeploymentGroupInput,
   DestroyInput,
   HistoryQuery,
   ListQuery,
@@ -11,6 +12,7 @@ import type {
   UnlockInput,
 } from '@iac-orchestrator/core';
 import type {
+  DeploymentGroupView,
   DeploymentList,
   DeploymentView,
   LockResult,
@@ -183,6 +185,26 @@ export class OrchestratorClient {
   /** `GET /api/deployments/:id/state/history` */
   getStateHistory(id: string, query: HistoryQuery = {}): Promise<StateHistory> {
     return this.request('GET', `${OrchestratorClient.id(id)}/state/history`, { query: query as Query });
+  }
+
+  /** `POST /api/deployment-groups` */
+  startDeploymentGroup(input: DeploymentGroupInput): Promise<DeploymentGroupView> {
+    return this.request('POST', '/api/deployment-groups', { body: input });
+  }
+
+  /** `GET /api/deployment-groups/:id` */
+  getDeploymentGroup(id: string): Promise<DeploymentGroupView> {
+    return this.request('GET', `/api/deployment-groups/${encodeURIComponent(id)}`);
+  }
+
+  /** `POST /api/deployment-groups/:id/approve` */
+  approveDeploymentGroup(id: string, input: ApprovalInput = {}): Promise<DeploymentGroupView> {
+    return this.request('POST', `/api/deployment-groups/${encodeURIComponent(id)}/approve`, { body: input });
+  }
+
+  /** `POST /api/deployment-groups/:id/reject` */
+  rejectDeploymentGroup(id: string, input: ApprovalInput = {}): Promise<DeploymentGroupView> {
+    return this.request('POST', `/api/deployment-groups/${encodeURIComponent(id)}/reject`, { body: input });
   }
 
   /** `GET /api/me` */
