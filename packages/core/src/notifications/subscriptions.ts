@@ -33,6 +33,7 @@ export const DeploymentSubscriptionSchema = z
   })
   .strict();
 /** A subscription of one deployment (from `options.notify`). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface (not an alias) so that typedoc lists its fields; the schema stays the single source.
 export interface DeploymentSubscription extends z.infer<typeof DeploymentSubscriptionSchema> {}
 
 /** `options.notify` of a deploy request: up to 5 subscriptions. */
