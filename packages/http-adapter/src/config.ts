@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { KnownFormat } from '@iac-orchestrator/core';
+import type { KnownFormat, NotificationOptions } from '@iac-orchestrator/core';
+import { notificationsFromEnv } from './notify-config.js';
 import { parseApiTokens, type ApiToken } from './auth.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
@@ -135,6 +136,8 @@ export interface ServiceConfig {
   maxLogBytes: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
+  /** ORCHESTRATOR_NOTIFY* and ORCHESTRATOR_PUBLIC_URL (see notify-config.ts); secrets never logged. */
+  notifications: NotificationOptions;
 }
 
 /** Configuration that cannot start a safe service. The message names the variable. */
@@ -177,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
     throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
   }
+  const notifications = notificationsFromEnv(env, (m) => new ConfigError(m));
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
@@ -219,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxLogBytes: e.ORCHESTRATOR_MAX_LOG_BYTES,
     protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
+    notifications,
   };
 }
 

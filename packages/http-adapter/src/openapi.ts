@@ -25,6 +25,7 @@ import {
   StateHistorySchema,
   UnlockResultSchema,
 } from './api-contract.js';
+import { NotificationLogSchema } from './notifications-contract.js';
 import type { Role } from './auth.js';
 import { EmptyBodySchema } from './validation.js';
 
@@ -115,6 +116,9 @@ export function apiOperations(): Record<string, Record<string, Op & { withId: bo
       post: op(true, { operationId: 'unlockState', summary: 'Unlock the stack state (force: admin only)', role: 'deployer', body: 'UnlockInput', ok: [200, ref('UnlockResult')], errs: [400, 404, 409] }),
     },
     [`${D}/state/history`]: { get: op(true, { operationId: 'getStateHistory', summary: 'State version history', role: 'viewer', query: HistoryQuerySchema, ok: [200, ref('StateHistory')], errs: [400, 404] }) },
+    [`${D}/notifications`]: {
+      get: op(true, { operationId: 'getNotifications', summary: 'Notification delivery log: each queued event and every attempt (status code, error, retry, dead letter)', role: 'viewer', ok: [200, ref('NotificationLog')], errs: [404] }),
+    },
     '/api/me': { get: op(false, { operationId: 'getMe', summary: "The caller's name and role (what a client may offer it)", role: 'viewer', ok: [200, ref('Me')], errs: [] }) },
     '/health': { get: op(false, { operationId: 'getHealth', summary: 'Liveness', ok: [200, ref('Health')], errs: [] }) },
     '/ready': { get: op(false, { operationId: 'getReadiness', summary: 'Readiness: store reachable, executors found', ok: [200, ref('Readiness')], errs: [503] }) },
@@ -161,6 +165,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         UnlockResult: schemaOf(UnlockResultSchema, 'output'),
         StateHistory: schemaOf(StateHistorySchema, 'output'),
         Me: schemaOf(MeSchema, 'output'),
+        NotificationLog: schemaOf(NotificationLogSchema, 'output'),
         Health: schemaOf(HealthSchema, 'output'),
         Readiness: schemaOf(ReadinessSchema, 'output'),
       },

@@ -15,6 +15,7 @@ import { meRoutes } from './routes/me.js';
 import { uiRoutes } from './routes/ui.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { LiveStreams } from './sse.js';
 
 declare module 'fastify' {
@@ -111,6 +112,7 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   deploymentRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   meRoutes(app);
   if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);
 

@@ -21,6 +21,7 @@ import type {
   Started,
   StateHistory,
 } from '../api-contract.js';
+import type { NotificationLog } from '../notifications-contract.js';
 import { readEventStream, type LiveEvent } from './event-stream.js';
 
 /**
@@ -183,6 +184,11 @@ export class OrchestratorClient {
   /** `GET /api/deployments/:id/state/history` */
   getStateHistory(id: string, query: HistoryQuery = {}): Promise<StateHistory> {
     return this.request('GET', `${OrchestratorClient.id(id)}/state/history`, { query: query as Query });
+  }
+
+  /** `GET /api/deployments/:id/notifications` */
+  getNotifications(id: string): Promise<NotificationLog> {
+    return this.request('GET', `${OrchestratorClient.id(id)}/notifications`);
   }
 
   /** `GET /api/me` */
