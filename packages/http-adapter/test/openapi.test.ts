@@ -23,6 +23,7 @@ describe('OpenAPI document', () => {
         '/api/deployments/{id}/state/lock',
         '/api/deployments/{id}/state/unlock',
         '/api/deployments/{id}/state/history',
+        '/api/deployments/{id}/notifications',
         '/api/me',
         '/health',
         '/ready',
