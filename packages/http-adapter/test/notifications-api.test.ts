@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@iac-orchestrator/core';
 import { Receiver } from '../../core/test/notifications/receiver.js';
 import { loadConfig, ConfigError } from '../src/config.js';
+import type { NotificationLog } from '../src/notifications-contract.js';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { terraformCode } from './support/stub-generator.js';
 
@@ -42,13 +43,13 @@ describe.skipIf(!terraformAvailable())('notifications over REST, real terraform,
     expect(r.status).toBe(202);
     const id = r.body.deploymentId;
     expect((await api.waitForStatus(id, ['completed', 'failed'])).status).toBe('completed');
-    let log: any;
+    let log: { status: number; body: NotificationLog } = { status: 0, body: { deploymentId: id, deliveries: [] } };
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 50))) {
       log = await api.call('GET', `/api/deployments/${id}/notifications`, { role: 'viewer' });
-      if (log.body.deliveries?.some((d: { outcome: string }) => d.outcome === 'delivered')) break;
+      if (log.body.deliveries?.some((d) => d.outcome === 'delivered')) break;
     }
     expect(log.status).toBe(200);
-    expect(log.body.deliveries.map((d: any) => [d.event, d.outcome, d.attempt, d.statusCode])).toEqual([
+    expect(log.body.deliveries.map((d) => [d.event, d.outcome, d.attempt, d.statusCode])).toEqual([
       ['completed', 'queued', 0, null],
       ['completed', 'retrying', 1, 500],
       ['completed', 'delivered', 2, 204],

@@ -168,4 +168,21 @@ export function notificationScenarios(openQueue: () => Promise<JobQueue>): void 
       { type: 'Action.OpenUrl', title: 'Plan', url: `https://orchestrator.example.com/api/deployments/${d.id}` },
     ]);
   });
+
+  it('a drift check that finds drift is delivered as drift_detected; one that finds none as completed', async () => {
+    const url = receiver.on('/drift', {});
+    await start({ subscriptions: [{ url, events: ['drift_detected', 'completed'] }] });
+    const d = await h!.orch.deploy(deployInput({ resources: [res('web'), res('db')] }));
+    await waitFor(h!.orch, d.id);
+    const clean = await h!.orch.detectDrift(d.id);
+    await waitFor(h!.orch, clean.id);
+    h!.executor.world.set('web', 'changed by hand');
+    const drifted = await h!.orch.detectDrift(d.id);
+    await waitFor(h!.orch, drifted.id);
+    await logUntil(drifted.id, (l) => l.some((e) => e.outcome === 'delivered'));
+    await logUntil(clean.id, (l) => l.some((e) => e.outcome === 'delivered'));
+    const body = (id: string) => receiver.accepted('/drift').map((r) => JSON.parse(r.body)).find((b) => b.deployment.id === id);
+    expect(body(drifted.id)).toMatchObject({ type: 'drift_detected', deployment: { operation: 'drift', drift: { drifted: true, resources: 1 } } });
+    expect(body(clean.id)).toMatchObject({ type: 'completed', deployment: { operation: 'drift', drift: { drifted: false, resources: 0 } } });
+  });
 }
