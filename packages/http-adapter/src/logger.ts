@@ -16,9 +16,12 @@ export const REDACTED_PATHS = [
  * The service's structured JSON logger. Header credentials are removed by path; the values of the
  * configured cloud credentials are masked wherever they appear (messages, fields, error messages, stacks).
  */
-export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
+export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'> & Partial<Pick<ServiceConfig, 'notifications'>>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
   const redactor = new Redactor();
   redactor.addEnv(config.credentials);
+  // Notification signing secrets are masked here too, not only by the orchestrator's own redactor.
+  redactor.add(config.notifications?.secret);
+  for (const s of config.notifications?.subscriptions ?? []) redactor.add(s.secret);
   const logger = pino(
     {
       level: config.logLevel,

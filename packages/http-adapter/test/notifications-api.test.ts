@@ -1,7 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@iac-orchestrator/core';
 import { Receiver } from '../../core/test/notifications/receiver.js';
 import { loadConfig, ConfigError } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startService } from '../src/service.js';
 import type { NotificationLog } from '../src/notifications-contract.js';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { terraformCode } from './support/stub-generator.js';
@@ -106,5 +112,48 @@ describe('notification configuration', () => {
       expect((error as Error).message).not.toContain(SECRET);
       expect((error as Error).message).not.toContain('short');
     }
+  });
+});
+
+describe.skipIf(!terraformAvailable())('the service configured from the environment notifies (startService)', () => {
+  it('ORCHESTRATOR_NOTIFY subscriptions get signed deliveries; the secrets are in no log line', async () => {
+    const receiver = await new Receiver().start();
+    const dir = await mkdtemp(join(tmpdir(), 'notify-service-'));
+    const lines: string[] = [];
+    const own = 'configured-own-secret-0123456789';
+    const config = loadConfig({
+      PORT: '0',
+      ORCHESTRATOR_DATA_DIR: join(dir, 'data'),
+      TERRAFORM_WORK_DIR: join(dir, 'tf'),
+      ORCHESTRATOR_EXECUTORS: 'terraform',
+      ORCHESTRATOR_SANDBOX: 'none',
+      ORCHESTRATOR_NOTIFY: JSON.stringify([{ id: 'ci', url: receiver.on('/ci', { failFirst: 1 }), events: ['completed'], secret: own }]),
+      ORCHESTRATOR_NOTIFY_SECRET: SECRET,
+      ORCHESTRATOR_NOTIFY_RETRY_BASE_MS: '100',
+      LOG_LEVEL: 'debug',
+    });
+    const { logger } = createLogger(config, new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) }));
+    const service = await startService(config, { logger });
+    try {
+      const r = await fetch(`${service.url}/api/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(deployBody({ files: { 'main.tf': terraformCode() } })) });
+      expect(r.status).toBe(202);
+      const { deploymentId } = (await r.json()) as { deploymentId: string };
+      let log: NotificationLog = { deploymentId, deliveries: [] };
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline && !log.deliveries.some((d) => d.outcome === 'delivered'); await new Promise((res) => setTimeout(res, 100))) {
+        log = (await (await fetch(`${service.url}/api/deployments/${deploymentId}/notifications`)).json()) as NotificationLog;
+      }
+      expect(log.deliveries.map((d) => [d.outcome, d.attempt])).toEqual([['queued', 0], ['retrying', 1], ['delivered', 2]]);
+      expect(log.deliveries[0]!.subscription).toEqual({ source: 'configured', key: 'ci', url: `${receiver.url}/…`, format: 'webhook' });
+      const got = receiver.accepted('/ci')[0]!;
+      expect(verifyWebhookSignature({ secret: own, body: got.body, header: got.headers['x-orchestrator-signature'] })).toMatchObject({ ok: true });
+      expect(verifyWebhookSignature({ secret: SECRET, body: got.body, header: got.headers['x-orchestrator-signature'] })).toMatchObject({ ok: false });
+    } finally {
+      await service.close();
+      await receiver.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain(own);
   });
 });
