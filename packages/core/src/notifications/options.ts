@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import type { ConfiguredSubscription } from './subscriptions.js';
 
 /**
@@ -41,7 +42,7 @@ export interface ResolvedNotificationOptions {
 export function resolveNotificationOptions(o: NotificationOptions): ResolvedNotificationOptions {
   const int = (v: number | undefined, def: number, name: string, min: number) => {
     const n = v ?? def;
-    if (!Number.isInteger(n) || n < min) throw new RangeError(`notifications.${name} must be an integer ≥ ${min}`);
+    if (!Number.isInteger(n) || n < min) throw new ValidationError(`notifications.${name} must be an integer ≥ ${min}`, `notifications.${name}`);
     return n;
   };
   return {
