@@ -28,3 +28,4 @@ export { MemoryStateStore } from './stores/memory-store.js';
 export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.js';
 export { Encryption, EncryptionError, type SealedEnvelope } from './encryption.js';
 export * as storeKit from './store-kit.js';
+export * from './notifications/index.js';

@@ -1,7 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { KnownFormat } from '@iac-orchestrator/core';
+import type { KnownFormat, NotificationOptions } from '@iac-orchestrator/core';
+import { notificationsFromEnv } from './notify-config.js';
 import { parseApiTokens, type ApiToken } from './auth.js';
 import type { SlackApprovalOptions } from './routes/slack.js';
 import { slackSettingsOf } from './slack/settings.js';
@@ -145,6 +146,8 @@ export interface ServiceConfig {
   credentials: Record<string, string>;
   /** Approve from Slack (SLACK_*); null when SLACK_SIGNING_SECRET is unset. Holds the signing secret: never log it. */
   slack: SlackApprovalOptions | null;
+  /** ORCHESTRATOR_NOTIFY* and ORCHESTRATOR_PUBLIC_URL (see notify-config.ts); secrets never logged. */
+  notifications: NotificationOptions;
 }
 
 /** Configuration that cannot start a safe service. The message names the variable. */
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  const notifications = notificationsFromEnv(env, (m) => new ConfigError(m));
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }
@@ -236,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
     slack,
+    notifications,
   };
 }
 

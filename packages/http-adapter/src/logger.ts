@@ -17,11 +17,14 @@ export const REDACTED_PATHS = [
  * configured cloud credentials (and the Slack signing secret) are masked wherever they appear (messages,
  * fields, error messages, stacks).
  */
-export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'> & Partial<Pick<ServiceConfig, 'slack'>>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
+export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'> & Partial<Pick<ServiceConfig, 'slack' | 'notifications'>>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
   const redactor = new Redactor();
   redactor.addEnv(config.credentials);
-  // Never logged by the service; masked all the same should some message quote it.
+  // Never logged by the service; masked all the same should some message quote them (the orchestrator's own
+  // redactor masks the notification secrets too).
   if (config.slack) redactor.add(config.slack.signingSecret);
+  redactor.add(config.notifications?.secret);
+  for (const s of config.notifications?.subscriptions ?? []) redactor.add(s.secret);
   const logger = pino(
     {
       level: config.logLevel,

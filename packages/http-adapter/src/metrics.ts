@@ -48,6 +48,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly notifications = new Counter({
+    name: 'iac_orchestrator_notifications_total',
+    help: 'Notification delivery attempts, by outcome (delivered, retrying, dead_letter) and event',
+    labelNames: ['outcome', 'event'] as const,
+    registers: [this.registry],
+  });
+
   private streamCount: () => number = () => 0;
   private readonly streamsGauge = new Gauge({
     name: 'iac_orchestrator_log_streams_active',
@@ -90,7 +97,10 @@ export class ServiceMetrics {
     orchestrator.on('status', onStatus);
     orchestrator.on('stateVersion', onVersion);
     orchestrator.on('lockContention', onContention);
+    const onNotification: OrchestratorEvents['notification'] = (e) => this.notifications.inc({ outcome: e.outcome, event: e.event });
+    orchestrator.on('notification', onNotification);
     const off = () => {
+      orchestrator.off('notification', onNotification);
       orchestrator.off('status', onStatus);
       orchestrator.off('stateVersion', onVersion);
       orchestrator.off('lockContention', onContention);

@@ -27,6 +27,7 @@ import {
   StateHistorySchema,
   UnlockResultSchema,
 } from './api-contract.js';
+import { NotificationLogSchema } from './notifications-contract.js';
 import type { Role } from './auth.js';
 import { SLACK_ACTIONS_PATH } from './routes/slack.js';
 import { SLACK_SIGNATURE_SCHEME, slackActionRequestJsonSchema, slackActionsOperation } from './slack/openapi.js';
@@ -129,6 +130,9 @@ export function apiOperations(): Record<string, Record<string, Op & { withId: bo
     '/api/deployment-groups/{id}/reject': {
       post: op(true, { operationId: 'rejectDeploymentGroup', summary: 'Reject a group awaiting approval: every open target ends cancelled', role: 'approver', body: 'ApprovalInput', ok: [200, ref('DeploymentGroup')], errs: [400, 404, 409] }),
     },
+    [`${D}/notifications`]: {
+      get: op(true, { operationId: 'getNotifications', summary: 'Notification delivery log: each queued event and every attempt (status code, error, retry, dead letter)', role: 'viewer', ok: [200, ref('NotificationLog')], errs: [404] }),
+    },
     '/api/me': { get: op(false, { operationId: 'getMe', summary: "The caller's name and role (what a client may offer it)", role: 'viewer', ok: [200, ref('Me')], errs: [] }) },
     '/health': { get: op(false, { operationId: 'getHealth', summary: 'Liveness', ok: [200, ref('Health')], errs: [] }) },
     '/ready': { get: op(false, { operationId: 'getReadiness', summary: 'Readiness: store reachable, executors found', ok: [200, ref('Readiness')], errs: [503] }) },
@@ -181,6 +185,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         UnlockResult: schemaOf(UnlockResultSchema, 'output'),
         StateHistory: schemaOf(StateHistorySchema, 'output'),
         Me: schemaOf(MeSchema, 'output'),
+        NotificationLog: schemaOf(NotificationLogSchema, 'output'),
         Health: schemaOf(HealthSchema, 'output'),
         Readiness: schemaOf(ReadinessSchema, 'output'),
         SlackActionRequest: slackActionRequestJsonSchema(),

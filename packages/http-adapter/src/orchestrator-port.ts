@@ -9,8 +9,10 @@ export interface EventedOrchestrator extends OrchestratorApi {
   on(event: 'log', fn: OrchestratorEvents['log']): unknown;
   on(event: 'stateVersion', fn: OrchestratorEvents['stateVersion']): unknown;
   on(event: 'lockContention', fn: OrchestratorEvents['lockContention']): unknown;
+  on(event: 'notification', fn: OrchestratorEvents['notification']): unknown;
   off(event: 'status', fn: OrchestratorEvents['status']): unknown;
   off(event: 'log', fn: OrchestratorEvents['log']): unknown;
   off(event: 'stateVersion', fn: OrchestratorEvents['stateVersion']): unknown;
   off(event: 'lockContention', fn: OrchestratorEvents['lockContention']): unknown;
+  off(event: 'notification', fn: OrchestratorEvents['notification']): unknown;
 }

@@ -17,6 +17,7 @@ import { uiRoutes } from './routes/ui.js';
 import { opsRoutes } from './routes/ops.js';
 import { stateRoutes } from './routes/state.js';
 import { slackRoutes, type SlackApprovalOptions } from './routes/slack.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { LiveStreams } from './sse.js';
 
 declare module 'fastify' {
@@ -123,6 +124,7 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
   groupRoutes(app, ctx);
   logRoutes(app, ctx);
   stateRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   meRoutes(app);
   slackRoutes(app, { orchestrator: opts.orchestrator, tokens, slack: opts.slack });
   if (opts.ui !== false) uiRoutes(app, typeof opts.ui === 'object' ? opts.ui.dir : undefined);

@@ -71,6 +71,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     maxLogBytes: config.maxLogBytes,
     logger: orchestratorLogger(logger),
     sandbox,
+    notifications: config.notifications,
   });
   const { recovered } = await orchestrator.recover();
   if (recovered.length > 0) logger.warn({ recovered }, `recovered ${recovered.length} deployment(s) left running by a previous process`);

@@ -28,6 +28,7 @@ describe('OpenAPI document', () => {
         '/api/deployment-groups/{id}',
         '/api/deployment-groups/{id}/approve',
         '/api/deployment-groups/{id}/reject',
+        '/api/deployments/{id}/notifications',
         '/api/me',
         '/health',
         '/ready',

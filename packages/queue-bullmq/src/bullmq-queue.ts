@@ -95,7 +95,7 @@ export class BullMqJobQueue implements JobQueue {
   async enqueue(job: PhaseJob, options: EnqueueOptions = {}): Promise<void> {
     if (this.#closed) throw new Error('The job queue is closed');
     const delayMs = Math.min(Math.max(0, Math.round(options.delayMs ?? 0)), Number.MAX_SAFE_INTEGER);
-    const snapshot: PhaseJob = { id: job.id, deploymentId: job.deploymentId, phase: job.phase, group: job.group };
+    const snapshot: PhaseJob = { id: job.id, deploymentId: job.deploymentId, phase: job.phase, group: job.group, ...(job.payload !== undefined ? { payload: job.payload } : {}) };
     const reply = await this.#script('ENQUEUE', [
       job.id, JSON.stringify(snapshot), job.group ?? '', job.group === null ? '0' : '1', delayMs,
       Buffer.from(job.id).toString('base64url'), this.#bullKeys, Date.now(), options.rerunIfActive ? '1' : '0',

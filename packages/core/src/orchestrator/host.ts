@@ -4,7 +4,7 @@ import type { Executor } from '../types/executor.js';
 import type { Sandbox } from '../types/sandbox.js';
 import type { StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
-import type { JobQueue } from '../types/job-queue.js';
+import type { JobQueue, PhaseJob } from '../types/job-queue.js';
 import type { JobRun } from './job-run.js';
 import type { ApprovalPolicy, OrchestratorEvents, OrchestratorLogger } from './types.js';
 
@@ -41,4 +41,6 @@ export interface RunHost {
   /** The sandbox every tool process runs in (resolved once, on first use). */
   sandbox(): Promise<Sandbox>;
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  /** Delivers one notification (a `notify` job). */
+  deliverNotification?(job: PhaseJob): Promise<void>;
 }

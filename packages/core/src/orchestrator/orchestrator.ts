@@ -52,6 +52,9 @@ import type { DeploymentGroupInput } from './groups/inputs.js';
 import { loadGroup } from './groups/members.js';
 import { groupView, type DeploymentGroup } from './groups/view.js';
 import { waitForDeployment, watchDeployment, type DeploymentEvent, type WaitForOptions, type WatchOptions } from './watch.js';
+import { Notifier } from '../notifications/notifier.js';
+import { deliverNotification } from '../notifications/delivery.js';
+import { deliveryLogOf, type NotificationDelivery } from '../notifications/delivery-log.js';
 
 /**
  * Plans, approves and applies IaC deployments through pluggable executors, keeping versioned, locked,
@@ -86,6 +89,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   /** The constructor's options with every default filled in. */
   readonly options: ResolvedOptions;
   private readonly sandboxSetting: SandboxSetting | undefined;
+  private readonly notifier: Notifier;
 
   /** Registers the executors and, unless `runner: false`, starts taking jobs from the queue. Call {@link recover} next. */
   constructor(options: OrchestratorOptions) {
@@ -126,7 +130,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       executorFor: (f) => this.executorFor(f),
       sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
+      deliverNotification: (job) => deliverNotification(this.host, this.notifier, job),
     };
+    this.notifier = new Notifier(this.host, options.notifications);
+    // Every status change is emitted in the process where it happens (runner, or API for a decision).
+    this.on('status', (e) => void this.notifier.onStatus(e.deployment, e.previous).catch((err) => this.host.logger('error', 'notifications of a status change failed', { deploymentId: e.deploymentId, error: errorMessage(err) })));
     this.locks = new StateLocks(this.host, (id) => this.get(id));
     this.runner = options.runner !== false;
     if (this.runner) {
@@ -152,6 +160,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     }
     const req = parseInput(DeployInputSchema, input, 'deployment request');
     this.executorFor(req.format).validateOptions?.(req.options.executor);
+    this.notifier.checkRequested(req.options.notify);
     const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
     const bundle = makeBundle(files);
     const { options, secrets } = splitSecretVariables(req.options);
@@ -330,6 +339,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   /** The audit trail (who did what, when), for one deployment or stack; `limit` 1 to 1000, default 100. */
   async audit(query: { deploymentId?: string; stackKey?: string; limit?: number }): Promise<AuditEntry[]> {
     return this.store.listAudit({ ...query, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) });
+  }
+
+  /** The deployment's notification delivery log (from its audit trail): each queued event and every
+   * attempt, oldest first. */
+  async notificationLog(id: string): Promise<NotificationDelivery[]> {
+    const d = await this.get(id);
+    return deliveryLogOf(await this.store.listAudit({ deploymentId: d.id, limit: 1000 }));
   }
 
   /** Settles deployments whose process died: a running one is marked `failed` ("interrupted") after saving the

@@ -16,6 +16,7 @@ import { runScopedHost } from '../masking/run-scope.js';
  * so any runner can take any job; a job holds the stack's lease only while it works.
  */
 export function runJob(serviceHost: RunHost, job: PhaseJob, ctx: JobContext): Promise<void> {
+  if (job.phase === 'notify') return serviceHost.deliverNotification?.(job) ?? Promise.resolve();
   // Each job masks with its own scope on top of the service's credentials (dropped with the job).
   const host = runScopedHost(serviceHost);
   switch (job.phase) {
@@ -70,6 +71,8 @@ async function endApprovalWait(host: RunHost, job: PhaseJob): Promise<void> {
  * its lock is freed and the next deployment of the stack proceeds.
  */
 export async function onStalledJob(host: RunHost, { job, attempt }: StalledJob): Promise<'retry' | void> {
+  // A delivery whose runner died: posted again (receivers dedupe by delivery id), twice at most.
+  if (job.phase === 'notify') return attempt < 3 ? 'retry' : undefined;
   const d = await host.store.getDeployment(job.deploymentId);
   if (!d || isTerminal(d.status)) return;
   if (job.phase === 'approval-timeout') return 'retry';

@@ -5,6 +5,8 @@ import type { SandboxInfo, SandboxSetting } from '../types/sandbox.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
 import type { JobQueue, JobQueueHealth } from '../types/job-queue.js';
+import type { NotificationOptions } from '../notifications/options.js';
+import type { NotificationEventType } from '../notifications/subscriptions.js';
 import type {
   ApprovalInput,
   Caller,
@@ -81,6 +83,9 @@ export interface OrchestratorOptions {
    * third-party {@link Sandbox}. An executor's own `sandbox` option overrides it for that executor.
    */
   sandbox?: SandboxSetting;
+  /** Subscriptions to deployment events (signed webhooks, Slack, Teams), the allow-list of per-deployment
+   * notification URLs, the signing secret and the retry policy. Default: none. */
+  notifications?: NotificationOptions;
 }
 
 /** Typed events; every payload is already redacted. */
@@ -90,6 +95,8 @@ export interface OrchestratorEvents {
   resource: (e: { deploymentId: string; id: string; resourceType?: string; name?: string; status: ResourceStatus }) => void;
   stateVersion: (e: { deploymentId: string; stackKey: string; version: number; reason: StateVersion['reason'] }) => void;
   lockContention: (e: { deploymentId: string | null; stackKey: string; holder: PublicLock | null }) => void;
+  /** One delivery attempt of a notification ended: delivered, to be retried, or given up (dead letter). */
+  notification: (e: { deploymentId: string; event: NotificationEventType; outcome: 'delivered' | 'retrying' | 'dead_letter'; attempt: number; subscription: string; at: string }) => void;
 }
 
 export interface RollbackResult {

@@ -52,7 +52,8 @@ export class InProcessJobQueue implements JobQueue {
       if (existing.state === 'active' && options.rerunIfActive && !existing.controller?.signal.aborted) existing.rerun = true;
       return;
     }
-    const entry: Entry = { job: { ...job }, state: 'delayed', attempt: 1 };
+    // The payload is copied as an engine that serialises it would (BullMQ): later changes by the caller do not reach the job.
+    const entry: Entry = { job: { ...job, ...(job.payload !== undefined ? { payload: structuredClone(job.payload) } : {}) }, state: 'delayed', attempt: 1 };
     this.#entries.set(job.id, entry);
     const delayMs = Math.max(0, options.delayMs ?? 0);
     if (delayMs > 0) this.#delay(entry, Date.now() + delayMs);

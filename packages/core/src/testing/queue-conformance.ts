@@ -2,6 +2,7 @@ import { cancelConformance } from './queue-conformance-cancel.js';
 import { durabilityConformance } from './queue-conformance-durability.js';
 import type { JobQueueFactory, QueueConformanceIt } from './queue-conformance-fixtures.js';
 import { orderConformance } from './queue-conformance-order.js';
+import { payloadConformance } from './queue-conformance-payload.js';
 
 export type {
   DeadRunnerHook,
@@ -26,7 +27,8 @@ export type {
  * when due); dedupe by id; position; a rejecting handler is not retried; cancel of waiting, delayed and
  * running jobs (running ones from another instance, pushed at once); close with a grace period; health;
  * restart of the queue's process with jobs waiting; several instances sharing a backend; a runner killed
- * mid-job reported once through `onStalled` and never re-run unless the callback answers `'retry'`.
+ * mid-job reported once through `onStalled` and never re-run unless the callback answers `'retry'`; a
+ * job's JSON payload handed to the runner as enqueued.
  *
  * @example
  * ```ts
@@ -41,4 +43,5 @@ export function jobQueueConformance(it: QueueConformanceIt, factory: JobQueueFac
   orderConformance(it, factory);
   cancelConformance(it, factory);
   durabilityConformance(it, factory);
+  payloadConformance(it, factory);
 }

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-empty-object-type -- each record is an interface extending its schema's type (not an alias) so that typedoc lists and documents its fields; the schema stays the single source. */
 import { z } from 'zod';
 import { checkVariables } from '../variable-limits.js';
+import { DeploymentNotifySchema } from '../notifications/subscriptions.js';
 
 /** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
 export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
@@ -223,6 +224,9 @@ export const DeploymentOptionsSchema = z
     executor: z.record(z.string(), z.unknown()).default({}),
     /** Milliseconds; capped by the orchestrator's `maxDeploymentTimeoutMs`. */
     timeoutMs: z.number().int().positive().optional(),
+    /** Who to notify of this deployment's events (URLs limited to the service's allowed notification
+     * hosts; signed with the service's webhook secret: no secret in the request). */
+    notify: DeploymentNotifySchema.optional(),
   })
   .strict();
 /** How a deployment runs. */

@@ -10,8 +10,9 @@
 
 /** What a job asks a runner to do. `plan` covers every operation's planning (apply, destroy, rollback,
  * dry runs); `apply` applies a stored, approved plan; `drift` runs a drift check; `approval-timeout` ends
- * a plan nobody decided on in time. */
-export type JobPhase = 'plan' | 'apply' | 'drift' | 'approval-timeout';
+ * a plan nobody decided on in time; `notify` delivers one notification of a deployment's event (its
+ * {@link PhaseJob.payload} says which event, to which subscription, at which attempt). */
+export type JobPhase = 'plan' | 'apply' | 'drift' | 'approval-timeout' | 'notify';
 
 /** One unit of work. Everything a runner needs beyond this is in the store, so any runner can take it. */
 export interface PhaseJob {
@@ -22,6 +23,10 @@ export interface PhaseJob {
   /** Jobs with the same group (the stack key) run one at a time, in the order they were enqueued.
    * Jobs without a group (scheduled ones such as `approval-timeout`) are not serialised. */
   group: string | null;
+  /** What the job carries beyond the deployment's id (JSON only: objects, arrays, strings, numbers,
+   * booleans, null). Engines hand it to the runner exactly as enqueued. Never a secret: it rests in the
+   * queue's backend (Redis for BullMQ). */
+  payload?: Record<string, unknown>;
 }
 
 export interface EnqueueOptions {

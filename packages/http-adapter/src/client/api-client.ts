@@ -23,6 +23,7 @@ import type {
   Started,
   StateHistory,
 } from '../api-contract.js';
+import type { NotificationLog } from '../notifications-contract.js';
 import { readEventStream, type LiveEvent } from './event-stream.js';
 
 /**
@@ -205,6 +206,11 @@ export class OrchestratorClient {
   /** `POST /api/deployment-groups/:id/reject` */
   rejectDeploymentGroup(id: string, input: ApprovalInput = {}): Promise<DeploymentGroupView> {
     return this.request('POST', `/api/deployment-groups/${encodeURIComponent(id)}/reject`, { body: input });
+  }
+
+  /** `GET /api/deployments/:id/notifications` */
+  getNotifications(id: string): Promise<NotificationLog> {
+    return this.request('GET', `${OrchestratorClient.id(id)}/notifications`);
   }
 
   /** `GET /api/me` */
