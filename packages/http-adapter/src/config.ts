@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { KnownFormat } from '@iac-orchestrator/core';
 import { parseApiTokens, type ApiToken } from './auth.js';
+import { GitProtocolsSchema, parseGitCredentials, type GitServiceConfig } from './git-config.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
 const CREDENTIAL_PREFIX = /^(AZURE_|ARM_|AWS_|GCP_|GOOGLE_|CLOUDSDK_)/;
@@ -90,6 +91,15 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_SANDBOX: z.preprocess(emptyAsUndefined, z.enum(['auto', 'bwrap', 'none']).default('auto')),
   /** Accept running tools without a sandbox on a non-loopback address. */
   ORCHESTRATOR_ALLOW_UNSANDBOXED: flag,
+  /** Transports a deploy request's `source.git.url` may use: https, ssh (default), file, http. */
+  ORCHESTRATOR_GIT_PROTOCOLS: z.preprocess(emptyAsUndefined, GitProtocolsSchema),
+  /** JSON: host or https URL prefix → token or {token, username}. Secret; parsed in loadConfig. */
+  ORCHESTRATOR_GIT_CREDENTIALS: optionalString,
+  /** Bound on fetching one Git source (at request time), ms. */
+  ORCHESTRATOR_GIT_TIMEOUT_MS: positiveInt(60_000),
+  /** Most bytes a fetched repository may take on disk. */
+  ORCHESTRATOR_GIT_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  ORCHESTRATOR_GIT_BINARY: z.preprocess(emptyAsUndefined, z.string().default('git')),
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -135,6 +145,8 @@ export interface ServiceConfig {
   maxLogBytes: number;
   /** AZURE_*, ARM_*, AWS_*, GCP_*, GOOGLE_* values; handed to the orchestrator, never logged. */
   credentials: Record<string, string>;
+  /** Git code sources (`source.git` in deploy requests): ORCHESTRATOR_GIT_*. Tokens are secrets. */
+  git: GitServiceConfig;
 }
 
 /** Configuration that cannot start a safe service. The message names the variable. */
@@ -219,7 +231,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxLogBytes: e.ORCHESTRATOR_MAX_LOG_BYTES,
     protectedEnvironments: e.ORCHESTRATOR_PROTECTED_ENVIRONMENTS.split(',').map((n) => n.trim()).filter(Boolean),
     credentials: collectCredentials(env),
+    git: {
+      binary: e.ORCHESTRATOR_GIT_BINARY,
+      protocols: e.ORCHESTRATOR_GIT_PROTOCOLS,
+      timeoutMs: e.ORCHESTRATOR_GIT_TIMEOUT_MS,
+      maxFetchBytes: e.ORCHESTRATOR_GIT_MAX_BYTES,
+      credentials: gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
+    },
   };
+}
+
+function gitCredentials(text: string | undefined) {
+  try {
+    return parseGitCredentials(text);
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration: ${(e as Error).message}`);
+  }
 }
 
 /**

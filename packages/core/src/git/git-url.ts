@@ -26,12 +26,12 @@ export function checkGitUrl(url: string, allowed: readonly GitProtocol[]): Check
     throw new ValidationError(`source.git.url: ${why}`, FIELD);
   };
   if (url.startsWith('-')) refuse('must not start with "-"');
-  // Printable ASCII only: no spaces, newlines or control characters that could end up in a config value.
-  if (!/^[\x21-\x7e]+$/.test(url)) refuse('must be printable ASCII without spaces');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   const protocol = GIT_PROTOCOLS.find((p) => p === scheme);
   if (!protocol) refuse(`must be an ${allowed.map((p) => `${p}://`).join(', ')} URL (ext::, fd::, scp-like host:path and local paths are not accepted)`);
   if (!allowed.includes(protocol!)) refuse(`${protocol}:// URLs are not allowed by this service (allowed: ${allowed.join(', ')})`);
+  // Printable ASCII only: no spaces, newlines or control characters that could end up in a config value.
+  if (!/^[\x21-\x7e]+$/.test(url)) refuse('must be printable ASCII without spaces');
   let parsed: URL;
   try {
     parsed = new URL(url);
