@@ -122,7 +122,9 @@ export class GitCodeSource implements GitCodeFetcher {
     }, 250);
     try {
       const r = await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, ref], { signal: AbortSignal.any([signal, tooLarge.signal]) });
-      return tooLarge.signal.aborted ? { ...r, exitCode: r.exitCode || 1, stderr: TOO_LARGE } : r;
+      // The watchdog bounds a fetch while it runs; this check also catches one that finished between two looks.
+      if (tooLarge.signal.aborted || (r.exitCode === 0 && (await dirBytes(dir, max)) > max)) return { ...r, exitCode: r.exitCode || 1, stderr: TOO_LARGE };
+      return r;
     } finally {
       clearInterval(watch);
     }

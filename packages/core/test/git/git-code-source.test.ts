@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeSourceError, GitCodeSource, NoSandbox, resolveSandbox, ValidationError, type Sandbox } from '../../src/index.js';
 import { prerequisite } from '../../../../test-support/prerequisites.js';
@@ -63,5 +68,29 @@ describe.skipIf(!ok)('GitCodeSource with the real git CLI', () => {
     expect(err).toBeInstanceOf(CodeSourceError);
     expect(JSON.stringify({ m: (err as Error).message, d: (err as CodeSourceError).details })).not.toContain(token);
     expect(https.secretValues()).toContain(token);
+  });
+});
+
+describe.skipIf(!ok)('GitCodeSource bounds', () => {
+  it('stops a fetch that outgrows maxFetchBytes, and one that outlasts timeoutMs, removing its clone', async () => {
+    const tmpDir = await mkdtemp(join(tmpdir(), 'git-bounds-'));
+    const repo = await BareRepo.create();
+    try {
+      await repo.commit('big', { 'main.tf': terraformAt('big'), 'blob.txt': randomBytes(512 * 1024).toString('base64') });
+      const small = new GitCodeSource({ protocols: ['file'], maxFetchBytes: 64 * 1024, tmpDir });
+      await expect(small.fetch({ url: repo.url, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toMatchObject({ code: 'CODE_SOURCE', details: { reason: 'too_large' } });
+
+      // A server that accepts the request and never answers.
+      const silent = createServer(() => undefined);
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const port = (silent.address() as { port: number }).port;
+      const slow = new GitCodeSource({ protocols: ['http'], timeoutMs: 1500, tmpDir });
+      await expect(slow.fetch({ url: `http://127.0.0.1:${port}/r.git`, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toMatchObject({ code: 'CODE_SOURCE', details: { reason: 'timeout' } });
+      silent.closeAllConnections();
+      silent.close();
+      expect(await readdir(tmpDir)).toEqual([]);
+    } finally {
+      await repo.dispose();
+    }
   });
 });
