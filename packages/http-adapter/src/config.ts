@@ -100,6 +100,8 @@ export const EnvSchema = z.object({
   /** Most bytes a fetched repository may take on disk. */
   ORCHESTRATOR_GIT_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   ORCHESTRATOR_GIT_BINARY: z.preprocess(emptyAsUndefined, z.string().default('git')),
+  /** Git fetches at once in this process; more wait (within the timeout). */
+  ORCHESTRATOR_GIT_MAX_CONCURRENT: positiveInt(4),
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -236,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       protocols: e.ORCHESTRATOR_GIT_PROTOCOLS,
       timeoutMs: e.ORCHESTRATOR_GIT_TIMEOUT_MS,
       maxFetchBytes: e.ORCHESTRATOR_GIT_MAX_BYTES,
+      maxConcurrentFetches: e.ORCHESTRATOR_GIT_MAX_CONCURRENT,
       credentials: gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
     },
   };

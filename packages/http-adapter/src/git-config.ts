@@ -38,4 +38,4 @@ export const GitProtocolsSchema = z
   .pipe(z.array(z.enum(GIT_PROTOCOLS as unknown as ['https', 'ssh', 'file', 'http'])).min(1));
 
 /** The Git code source's part of the service configuration. */
-export type GitServiceConfig = Required<Pick<GitCodeSourceOptions, 'binary' | 'protocols' | 'timeoutMs' | 'maxFetchBytes'>> & { credentials: GitCredential[] };
+export type GitServiceConfig = Required<Pick<GitCodeSourceOptions, 'binary' | 'protocols' | 'timeoutMs' | 'maxFetchBytes' | 'maxConcurrentFetches'>> & { credentials: GitCredential[] };

@@ -12,6 +12,7 @@ import { runGit, type GitResult } from './git-process.js';
 import { parseBatch, pickTreeFiles } from './git-tree.js';
 import { checkGitUrl, gitSourcePath, type GitProtocol } from './git-url.js';
 import { dirBytes } from './dir-bytes.js';
+import { FetchSlots } from './fetch-slots.js';
 
 /** Options of {@link GitCodeSource}; the service fills them from `ORCHESTRATOR_GIT_*`. */
 export interface GitCodeSourceOptions {
@@ -28,6 +29,8 @@ export interface GitCodeSourceOptions {
   maxFetchBytes?: number;
   /** Where the temporary clones go (each removed after use). Default the OS temp dir. */
   tmpDir?: string;
+  /** Fetches at once; more wait for a slot (the wait counts against `timeoutMs`). Default 4. */
+  maxConcurrentFetches?: number;
 }
 
 const PREFIX = 'Failed to fetch code from Git';
@@ -43,10 +46,12 @@ export class GitCodeSource implements GitCodeFetcher {
   private readonly protocols: readonly GitProtocol[];
   private readonly credentials: readonly GitCredential[];
   private readonly redactor = new Redactor();
+  private readonly slots: FetchSlots;
 
   constructor(private readonly opts: GitCodeSourceOptions = {}) {
     this.protocols = opts.protocols ?? ['https', 'ssh'];
     this.credentials = opts.credentials ?? [];
+    this.slots = new FetchSlots(opts.maxConcurrentFetches ?? 4);
     for (const c of this.credentials) for (const s of chooseCredential(credentialUrl(c), [c])?.secrets ?? [c.token]) this.redactor.add(s);
   }
 
@@ -62,7 +67,19 @@ export class GitCodeSource implements GitCodeFetcher {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout.signal]) : timeout.signal;
-    const tmp = await mkdtemp(join(this.opts.tmpDir ?? tmpdir(), 'iac-git-'));
+    const release = await this.slots.acquire(signal).catch(() => {
+      clearTimeout(timer);
+      if (ctx.signal?.aborted) throw ctx.signal.reason;
+      throw new CodeSourceError(`${PREFIX}: no fetch slot was free within ${timeoutMs} ms (too many Git fetches at once)`, true, { reason: 'timeout' });
+    });
+    let tmp: string;
+    try {
+      tmp = await mkdtemp(join(this.opts.tmpDir ?? tmpdir(), 'iac-git-'));
+    } catch (e) {
+      clearTimeout(timer);
+      release();
+      throw e;
+    }
     try {
       const home = join(tmp, 'home');
       const repo = join(tmp, 'repo');
@@ -108,6 +125,7 @@ export class GitCodeSource implements GitCodeFetcher {
     } finally {
       clearTimeout(timer);
       await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      release();
     }
   }
 
