@@ -6,7 +6,7 @@ import { Redactor } from '../redaction.js';
 import type { GitSource } from '../types/deploy-source.js';
 import type { FetchedGitCode, GitCodeFetcher } from '../types/code-source.js';
 import type { Sandbox } from '../types/sandbox.js';
-import { chooseCredential, type GitCredential } from './git-credentials.js';
+import { chooseCredential, credentialPrefix, type GitCredential } from './git-credentials.js';
 import { gitEnv } from './git-env.js';
 import { runGit, type GitResult } from './git-process.js';
 import { parseBatch, pickTreeFiles } from './git-tree.js';
@@ -52,11 +52,11 @@ export class GitCodeSource implements GitCodeFetcher {
     this.protocols = opts.protocols ?? ['https', 'ssh'];
     this.credentials = opts.credentials ?? [];
     this.slots = new FetchSlots(opts.maxConcurrentFetches ?? 4);
-    for (const c of this.credentials) for (const s of chooseCredential(credentialUrl(c), [c])?.secrets ?? [c.token]) this.redactor.add(s);
+    for (const c of this.credentials) for (const s of chooseCredential(credentialPrefix(c.match), [c])?.secrets ?? [c.token]) this.redactor.add(s);
   }
 
   secretValues(): string[] {
-    return this.credentials.flatMap((c) => chooseCredential(credentialUrl(c), [c])?.secrets ?? [c.token]);
+    return this.credentials.flatMap((c) => chooseCredential(credentialPrefix(c.match), [c])?.secrets ?? [c.token]);
   }
 
   async fetch(source: GitSource, ctx: { sandbox: Sandbox; signal?: AbortSignal }): Promise<FetchedGitCode> {
@@ -108,6 +108,7 @@ export class GitCodeSource implements GitCodeFetcher {
       const commit = rev.stdout.toString('utf8').trim();
       if (rev.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) fail(rev, `${where} is not a commit`);
       const listing = await git(['ls-tree', '-r', '-z', '--long', '--end-of-options', path ? `${commit}:${path}` : commit]);
+      if (listing.overflow) throw new ValidationError(`source.git: ${path || 'the repository root'} lists more files than a bundle may hold (name a sub-directory in source.git.path)`, 'source.git.path');
       if (listing.exitCode !== 0) {
         if (listing.aborted) fail(listing, 'listing files');
         throw new CodeSourceError(`${PREFIX}: path "${path}" is not a directory of ${source.url} at ${commit}`, false, { reason: 'path_not_found' });
@@ -159,4 +160,3 @@ export class GitCodeSource implements GitCodeFetcher {
 }
 
 const TOO_LARGE = '\0too-large';
-const credentialUrl = (c: GitCredential): string => (/^https?:\/\//i.test(c.match) ? c.match : `https://${c.match}/`);
