@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DeploymentGroupRefSchema,
+  DeploymentSourceSchema,
   DeploymentStatusSchema,
   DriftReportSchema,
   LockSummarySchema,
@@ -42,6 +43,7 @@ export const DeploymentViewSchema = z
     id: z.string(),
     blueprintId: z.string(),
     generationJobId: z.string().nullable().optional(),
+    source: DeploymentSourceSchema.nullable().optional().meta({ description: 'Where the code came from when a Git repository: url, ref, path and the commit deployed' }),
     status: DeploymentStatusSchema,
     environment: z.string(),
     targetCloud: z.string(),
@@ -74,6 +76,7 @@ export const DeploymentSummarySchema = z
   .object({
     id: z.string(),
     blueprintId: z.string(),
+    source: DeploymentSourceSchema.nullable().optional(),
     status: DeploymentStatusSchema,
     environment: z.string(),
     targetCloud: z.string(),
@@ -113,6 +116,7 @@ export const StateVersionViewSchema = z
     deploymentId: z.string(),
     reason: z.string(),
     retained: z.boolean(),
+    source: DeploymentSourceSchema.nullable().optional().meta({ description: 'The Git source (with its commit) of the deployment that wrote this version, when its code came from Git' }),
     resources: z.array(ResourceSchema),
     outputs: z.record(z.string(), z.unknown()),
     createdAt: z.string(),

@@ -6,6 +6,7 @@ import { notificationsFromEnv } from './notify-config.js';
 import { parseApiTokens, type ApiToken } from './auth.js';
 import type { SlackApprovalOptions } from './routes/slack.js';
 import { slackSettingsOf } from './slack/settings.js';
+import { GitProtocolsSchema, parseGitCredentials, type GitServiceConfig } from './git-config.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
 const CREDENTIAL_PREFIX = /^(AZURE_|ARM_|AWS_|GCP_|GOOGLE_|CLOUDSDK_)/;
@@ -99,6 +100,17 @@ export const EnvSchema = z.object({
   SLACK_APPROVERS: optionalString,
   /** response_url prefixes allowed besides https://hooks.slack.com/ (tests, proxies), comma-separated. */
   SLACK_RESPONSE_URL_PREFIXES: optionalString,
+  /** Transports a deploy request's `source.git.url` may use: https, ssh (default), file, http. */
+  ORCHESTRATOR_GIT_PROTOCOLS: z.preprocess(emptyAsUndefined, GitProtocolsSchema),
+  /** JSON: host or https URL prefix → token or {token, username}. Secret; parsed in loadConfig. */
+  ORCHESTRATOR_GIT_CREDENTIALS: optionalString,
+  /** Bound on fetching one Git source (at request time), ms. */
+  ORCHESTRATOR_GIT_TIMEOUT_MS: positiveInt(60_000),
+  /** Most bytes a fetched repository may take on disk. */
+  ORCHESTRATOR_GIT_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  ORCHESTRATOR_GIT_BINARY: z.preprocess(emptyAsUndefined, z.string().default('git')),
+  /** Git fetches at once in this process; more wait (within the timeout). */
+  ORCHESTRATOR_GIT_MAX_CONCURRENT: positiveInt(4),
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -148,6 +160,8 @@ export interface ServiceConfig {
   slack: SlackApprovalOptions | null;
   /** ORCHESTRATOR_NOTIFY* and ORCHESTRATOR_PUBLIC_URL (see notify-config.ts); secrets never logged. */
   notifications: NotificationOptions;
+  /** Git code sources (`source.git` in deploy requests): ORCHESTRATOR_GIT_*. Tokens are secrets. */
+  git: GitServiceConfig;
 }
 
 /** Configuration that cannot start a safe service. The message names the variable. */
@@ -241,7 +255,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     credentials: collectCredentials(env),
     slack,
     notifications,
+    git: {
+      binary: e.ORCHESTRATOR_GIT_BINARY,
+      protocols: e.ORCHESTRATOR_GIT_PROTOCOLS,
+      timeoutMs: e.ORCHESTRATOR_GIT_TIMEOUT_MS,
+      maxFetchBytes: e.ORCHESTRATOR_GIT_MAX_BYTES,
+      maxConcurrentFetches: e.ORCHESTRATOR_GIT_MAX_CONCURRENT,
+      credentials: gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
+    },
   };
+}
+
+function gitCredentials(text: string | undefined) {
+  try {
+    return parseGitCredentials(text);
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration: ${(e as Error).message}`);
+  }
 }
 
 /**

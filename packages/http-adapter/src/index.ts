@@ -10,6 +10,7 @@ export { HttpGeneratorCodeSource, filesOf, MAIN_FILE_BY_FORMAT, GenerationJobSch
 export { ROLES, parseApiTokens, authenticate, bearerToken, hasRole, callerOf, MIN_TOKEN_LENGTH, TokenConfigError, type Role, type ApiToken, type Principal } from './auth.js';
 export { STATUS_BY_CODE, toHttpError, codeSourceStatus, UnauthenticatedError, RequestFormatError, type HttpErrorBody } from './http-errors.js';
 export { loadConfig, collectCredentials, EnvSchema, ConfigError, type ServiceConfig } from './config.js';
+export { parseGitCredentials, type GitServiceConfig } from './git-config.js';
 export { ServiceMetrics } from './metrics.js';
 export { buildOpenApiDocument } from './openapi.js';
 export { createLogger, REDACTED_PATHS } from './logger.js';

@@ -11,6 +11,8 @@ export function deploymentView(d: Deployment) {
     id: d.id,
     blueprintId: d.blueprintId,
     generationJobId: d.generationJobId,
+    // A Git source: URL, ref, path and the commit deployed.
+    source: d.source ?? null,
     status: d.status,
     environment: d.environment,
     targetCloud: d.targetCloud,
@@ -54,6 +56,7 @@ export function deploymentSummary(d: Deployment) {
     id: d.id,
     blueprintId: d.blueprintId,
     generationJobId: d.generationJobId,
+    source: d.source ?? null,
     status: d.status,
     environment: d.environment,
     targetCloud: d.targetCloud,
@@ -77,6 +80,8 @@ export function stateVersionView(v: StateVersion) {
     reason: v.reason,
     retained: v.retained,
     bundleDigest: v.bundleDigest,
+    // The Git commit its code came from, when it came from Git.
+    source: v.source ?? null,
     resources: v.resources,
     outputs: v.outputs,
     createdAt: v.createdAt,

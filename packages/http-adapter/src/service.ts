@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
+import { GitCodeSource, InlineCodeSource, Orchestrator, resolveSandbox, type CodeSource, type StateStore } from '@iac-orchestrator/core';
 import { ConfigError, isLoopback, unsandboxedRefusal, type ServiceConfig } from './config.js';
 import { createExecutors } from './executor-packages.js';
 import { HttpGeneratorCodeSource } from './generator-code-source.js';
@@ -63,6 +63,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     store,
     executors: await createExecutors(config),
     codeSource: createCodeSource(config),
+    gitSource: new GitCodeSource(config.git),
     credentials: config.credentials,
     concurrency: config.concurrency,
     maxDeploymentTimeoutMs: config.maxDeploymentTimeoutMs,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE, ValidationError } from '@iac-orchestrator/core';
+import { checkCodeFields, ValidationError } from '@iac-orchestrator/core';
 
 /**
  * Validates `value` with one of core's input schemas and returns the parsed value (defaults applied), or
@@ -34,16 +34,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 /**
  * The spec's rule for a deploy request, checked before the schema so its message is the spec's:
- * `blueprintId` is always needed, `generationJobId` unless the code comes inline in `files`.
+ * `blueprintId` is always needed, and exactly one of `generationJobId`, `files` or `source` (core's
+ * `checkCodeFields`).
  */
 export function requireDeployIds(body: unknown): void {
-  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    throw new ValidationError('Request body must be a JSON object');
-  }
-  const b = (body ?? {}) as Record<string, unknown>;
-  const present = (v: unknown) => v !== undefined && v !== null && v !== '';
-  if (!present(b.blueprintId)) throw new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
-  if (!present(b.generationJobId) && !present(b.files)) throw new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId');
+  checkCodeFields(body);
 }
 
 /** A route parameter that must be a plain id (deployment ids are never paths). */

@@ -46,6 +46,11 @@ describe('OpenAPI document', () => {
     const { $schema: _b, ...rollback } = z.toJSONSchema(RollbackInputSchema, { io: 'input' }) as Record<string, unknown>;
     expect(doc.components.schemas.RollbackInput).toEqual(rollback);
     expect(doc.paths['/api/deployments'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeployInput' });
+    // Git sources: the request's source.git, and the commit shown on the deployment and each state version.
+    expect(doc.components.schemas.DeployInput.properties.source.properties.git).toMatchObject({ required: ['url', 'ref'], additionalProperties: false });
+    expect(Object.keys(doc.components.schemas.DeployInput.properties.source.properties.git.properties).sort()).toEqual(['path', 'ref', 'url']);
+    expect(JSON.stringify(doc.components.schemas.Deployment.properties.source)).toContain('"commit"');
+    expect(JSON.stringify(doc.components.schemas.StateHistory)).toContain('"commit"');
   });
 
   it('documents query filters, roles and error answers', () => {

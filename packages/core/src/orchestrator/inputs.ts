@@ -7,6 +7,7 @@ import {
   IdentifierSchema,
   TargetCloudSchema,
 } from '../types/domain.js';
+import { DeploySourceSchema } from '../types/deploy-source.js';
 
 /**
  * Input schemas of the Orchestrator's public methods. The HTTP adapter validates request bodies with the
@@ -15,7 +16,9 @@ import {
 
 export const REQUIRED_IDS_MESSAGE = 'blueprintId and generationJobId are required';
 /** With a blueprintId but no code: the spec's message, naming the inline alternative too. */
-export const CODE_REQUIRED_MESSAGE = 'blueprintId and generationJobId are required (or files, the code inline, instead of generationJobId)';
+export const CODE_REQUIRED_MESSAGE = 'blueprintId and generationJobId are required (or files, the code inline, or source, a Git repository, instead of generationJobId)';
+/** A request naming its code twice (say `files` and `source`). */
+export const ONE_CODE_SOURCE_MESSAGE = 'Give only one of generationJobId, files or source';
 
 export const DeployInputSchema = z
   .object({
@@ -28,6 +31,8 @@ export const DeployInputSchema = z
     options: DeploymentOptionsSchema.default(DeploymentOptionsSchema.parse({})),
     /** Inline IaC files `{path: content}`, instead of a generator job. */
     files: z.record(z.string(), z.string()).optional(),
+    /** Code from a Git repository (`{git: {url, ref, path}}`), instead of a generator job or files. */
+    source: DeploySourceSchema.optional(),
   })
   .strict();
 export type DeployInput = z.input<typeof DeployInputSchema>;

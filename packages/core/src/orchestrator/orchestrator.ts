@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
-import type { CodeSource } from '../types/code-source.js';
+import type { CodeSource, GitCodeFetcher } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
 import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
 import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
@@ -12,6 +12,10 @@ import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError
 import { Redactor } from '../redaction.js';
 import { makeBundle, stateIdOf } from '../stack.js';
 import { InlineCodeSource } from '../code-sources.js';
+import { GitCodeSource } from '../git/git-code-source.js';
+import { checkCodeFields } from './code-fields.js';
+import { resolveCode } from './resolve-code.js';
+import { withSources } from './history-sources.js';
 import {
   ApprovalInputSchema,
   DeployInputSchema,
@@ -19,8 +23,6 @@ import {
   HistoryQuerySchema,
   ListQuerySchema,
   LogsQuerySchema,
-  REQUIRED_IDS_MESSAGE,
-  CODE_REQUIRED_MESSAGE,
   RollbackInputSchema,
   type ApprovalInput,
   type Caller,
@@ -77,6 +79,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   readonly redactor: Redactor;
   private readonly executors = new Map<Format, Executor>();
   private readonly codeSource: CodeSource;
+  private readonly gitSource: GitCodeFetcher | null;
   private readonly runs = new Map<string, JobRun>();
   private readonly host: RunHost;
   /** Where phase jobs wait for a runner. */
@@ -100,6 +103,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const credentials = options.credentials ?? {};
     this.sandboxSetting = options.sandbox;
     this.redactor.addEnv(credentials);
+    this.gitSource = options.gitSource === null ? null : (options.gitSource ?? new GitCodeSource());
+    for (const secret of this.gitSource?.secretValues?.() ?? []) this.redactor.add(secret);
     this.options = {
       concurrency: options.concurrency ?? 4,
       maxDeploymentTimeoutMs: options.maxDeploymentTimeoutMs ?? 1_800_000,
@@ -154,20 +159,19 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   /** Starts a deployment: validates, resolves and stores its code, then enqueues its plan job. */
   async deploy(input: DeployInput, caller?: Caller): Promise<Deployment> {
     this.assertOpen();
-    const raw = (input ?? {}) as Record<string, unknown>;
-    if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
-      throw raw.blueprintId ? new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId') : new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
-    }
+    checkCodeFields(input);
     const req = parseInput(DeployInputSchema, input, 'deployment request');
     this.executorFor(req.format).validateOptions?.(req.options.executor);
     this.notifier.checkRequested(req.options.notify);
-    const files = req.files ?? (await this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }));
-    const bundle = makeBundle(files);
+    // At request time: a Git source is fetched here (asynchronously, bounded by the fetcher's timeout).
+    const code = await resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox() });
+    const bundle = makeBundle(code.files);
     const { options, secrets } = splitSecretVariables(req.options);
     // The secrets join the run's own masking scope when it loads them, never this process-wide registry.
-    const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null });
+    const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, source: code.source, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
-    return this.start(d, caller, { action: 'deployment.create' }, secrets);
+    const git = code.source?.git;
+    return this.start(d, caller, { action: 'deployment.create', ...(git ? { detail: { source: { git }, notes: code.notes } } : {}) }, secrets);
   }
 
   /** The events of one deployment (status, resource, log, state version) with a sequence number, first its
@@ -284,7 +288,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const v = await this.locks.retainedVersion(d, req.targetVersion);
     const source = await this.store.getDeployment(v.deploymentId);
     const options = { ...d.options, ...(source ? { variables: source.options.variables, sensitiveVariables: source.options.sensitiveVariables } : {}), dryRun: false, autoApprove: req.autoApprove ?? true };
-    const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
+    const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, source: source?.source ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
     const secrets = await loadSecretVariables(this.store, source?.id ?? d.id);
     const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } }, secrets);
     return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
@@ -333,7 +337,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const q = parseInput(HistoryQuerySchema, query, 'query');
     const d = await this.get(id);
     await this.audit_({ who: caller?.id ?? null, action: 'state.history', stackKey: d.stackKey, deploymentId: d.id, detail: {} });
-    return this.store.listStateVersions(d.stackKey, { limit: q.limit });
+    return withSources(this.store, await this.store.listStateVersions(d.stackKey, { limit: q.limit }));
   }
 
   /** The audit trail (who did what, when), for one deployment or stack; `limit` 1 to 1000, default 100. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Deployment, DeploymentGroupRef, DeploymentOptions, Operation, StackRef } from '../types/domain.js';
+import type { DeploymentSource } from '../types/deploy-source.js';
 import { stackKeyOf } from '../stack.js';
 
 let lastCreated = 0;
@@ -19,6 +20,7 @@ export function newDeployment(args: {
   options: DeploymentOptions;
   bundleDigest: string;
   generationJobId: string | null;
+  source?: DeploymentSource | null;
   requestedBy: string | null;
   rollbackOf?: string | null;
   targetVersion?: number | null;
@@ -39,6 +41,7 @@ export function newDeployment(args: {
     ...(args.stack.target ? { target: args.stack.target, region: args.stack.region ?? null } : {}),
     ...(args.group ? { group: args.group } : {}),
     generationJobId: args.generationJobId,
+    ...(args.source ? { source: args.source } : {}),
     operation: args.operation,
     status: 'pending',
     options: args.options,

@@ -1,5 +1,5 @@
 import type { AuditEntry, Deployment, DeploymentStatus, Lock, LogEntry, ResourceStatus, StackState, StateVersion } from '../types/domain.js';
-import type { CodeSource } from '../types/code-source.js';
+import type { CodeSource, GitCodeFetcher } from '../types/code-source.js';
 import type { Executor, ExecutorCheck } from '../types/executor.js';
 import type { SandboxInfo, SandboxSetting } from '../types/sandbox.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
@@ -36,6 +36,9 @@ export interface OrchestratorOptions {
   executors?: Executor[];
   /** Resolves `generationJobId` to files. Without one, only inline `files` can be deployed. */
   codeSource?: CodeSource;
+  /** Fetches a deploy request's `source.git` (at request time, in this orchestrator's sandbox). Default:
+   * core's `GitCodeSource` with its defaults (https and ssh, no credentials); `null` refuses Git sources. */
+  gitSource?: GitCodeFetcher | null;
   /** Cloud credentials (AZURE_*, AWS_*, GCP_*...); each deployment gets its own cloud's only. Their
    * values are registered as secrets. */
   credentials?: Record<string, string | undefined>;

@@ -17,3 +17,26 @@ export interface CodeRequest {
 export interface CodeSource {
   resolve(request: CodeRequest, signal?: AbortSignal): Promise<Record<string, string>>;
 }
+
+/** The code of a Git source at the commit its ref resolved to. */
+export interface FetchedGitCode {
+  /** `{path: content}` relative to the source's `path`. */
+  files: Record<string, string>;
+  /** The full commit SHA the ref resolved to. */
+  commit: string;
+  /** The sub-directory deployed, `""` for the root. */
+  path: string;
+  /** What was left out (symlinks, submodules), for the deployment's log. */
+  notes: string[];
+}
+
+/**
+ * Fetches the code of a deploy request's `source.git` (`GitCodeSource` in core runs the real git CLI in
+ * the orchestrator's sandbox). Throws a `ValidationError` for a URL, ref or path it refuses (nothing is
+ * fetched), a `CodeSourceError` when the repository or ref cannot be had.
+ */
+export interface GitCodeFetcher {
+  fetch(source: import('./deploy-source.js').GitSource, ctx: { sandbox: import('./sandbox.js').Sandbox; signal?: AbortSignal }): Promise<FetchedGitCode>;
+  /** Credential values to mask everywhere (registered with the orchestrator's redactor). */
+  secretValues?(): string[];
+}

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { checkVariables } from '../variable-limits.js';
 import { DeploymentNotifySchema } from '../notifications/subscriptions.js';
+import { DeploymentSourceSchema } from './deploy-source.js';
 
 /** The formats of this repository's executors. Others plug in: a format is whatever an executor declares. */
 export const KNOWN_FORMATS = ['terraform', 'bicep', 'cloudformation'] as const;
@@ -274,6 +275,9 @@ export const DeploymentSchema = z.object({
   blueprintId: z.string(),
   /** The code-generation job its code came from, when the code was not given inline. */
   generationJobId: z.string().nullable(),
+  /** Where its code came from when a Git repository: URL, ref, path and the commit the ref resolved to
+   * (a rollback carries the source of the version it restores). Absent or null otherwise. */
+  source: DeploymentSourceSchema.nullable().optional(),
   /** See {@link StackRef.environment}. */
   environment: z.string(),
   /** See {@link StackRef.targetCloud}. */
@@ -357,6 +361,9 @@ export const StateVersionSchema = z.object({
   deploymentId: z.string(),
   /** The digest of the code it was applied from (what a rollback re-applies). */
   bundleDigest: z.string(),
+  /** Where that code came from when a Git repository (with its commit): filled in when the history is
+   * read, from the deployment that wrote the version; never stored with the version. */
+  source: DeploymentSourceSchema.nullable().optional(),
   /** The stack's resources in this version. */
   resources: z.array(ResourceSchema),
   /** The stack's outputs in this version. */

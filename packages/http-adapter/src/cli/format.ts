@@ -44,6 +44,7 @@ export function formatDeployment(d: DeploymentView, c: Colors): string[] {
     `  blueprint ${d.blueprintId} · ${d.environment} · ${d.targetCloud} · ${d.format}${d.operation ? ` · ${d.operation}` : ''}`,
     `  created ${d.createdAt}${d.completedAt ? ` · ended ${d.completedAt}` : ''}${d.requestedBy ? ` · by ${d.requestedBy}` : ''}`,
   ];
+  if (d.source) out.push(`  git ${d.source.git.url} ${d.source.git.ref}${d.source.git.path ? ` ${d.source.git.path}/` : ''} @ ${d.source.git.commit}`);
   if (d.state.version !== null) out.push(`  state version ${d.state.version}${d.state.locked ? ' (locked)' : ''}`);
   if (d.error) out.push(c.red(`  error: ${d.error}`));
   if (d.approval) out.push(`  ${d.approval.decision} by ${d.approval.by ?? '?'} at ${d.approval.at}${d.approval.comment ? `: ${d.approval.comment}` : ''}`);
@@ -74,5 +75,5 @@ export function formatState(s: StackStateView): string[] {
 
 export function formatHistory(versions: StateVersionView[]): string[] {
   if (!versions.length) return ['No state versions.'];
-  return versions.map((v) => `v${v.version}  ${v.reason.padEnd(9)}  ${v.createdAt}  ${v.resources.length} resource(s)  deployment ${v.deploymentId}${v.retained ? '' : '  (past retention)'}`);
+  return versions.map((v) => `v${v.version}  ${v.reason.padEnd(9)}  ${v.createdAt}  ${v.resources.length} resource(s)  deployment ${v.deploymentId}${v.source ? `  git ${v.source.git.commit.slice(0, 12)}` : ''}${v.retained ? '' : '  (past retention)'}`);
 }

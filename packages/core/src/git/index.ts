@@ -1,0 +1,3 @@
+export { GitCodeSource, type GitCodeSourceOptions } from './git-code-source.js';
+export type { GitCredential } from './git-credentials.js';
+export { GIT_PROTOCOLS, type GitProtocol } from './git-url.js';
