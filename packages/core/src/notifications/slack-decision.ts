@@ -16,7 +16,9 @@ export type PlannedDeployment = Pick<Deployment, 'id' | 'stackKey' | 'operation'
 
 /** The parts of a verified button value. */
 export interface SlackDecisionValue {
+  /** The deployment the button decides. */
   deploymentId: string;
+  /** The {@link planDigestOf} of the plan the message showed. */
   planDigest: string;
 }
 
