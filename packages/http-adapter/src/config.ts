@@ -204,13 +204,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.ORCHESTRATOR_SANDBOX === 'none' && !isLoopback(host) && !e.ORCHESTRATOR_ALLOW_UNSANDBOXED) {
     throw new ConfigError(unsandboxedRefusal(host, 'ORCHESTRATOR_SANDBOX=none'));
   }
+  const notifications = notificationsFromEnv(env, (m) => new ConfigError(m));
   let slack: SlackApprovalOptions | null;
   try {
-    slack = slackSettingsOf(e);
+    // The buttons' values are keyed with the notifications secret: the Slack route checks clicks with it.
+    slack = slackSettingsOf({ ...e, ORCHESTRATOR_NOTIFY_SECRET: notifications.secret, ORCHESTRATOR_PUBLIC_URL: notifications.publicUrl });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const notifications = notificationsFromEnv(env, (m) => new ConfigError(m));
   const workBase = join(tmpdir(), 'iac-orchestrator');
   const store: ServiceConfig['store'] = e.REDIS_URL
     ? { kind: 'redis', url: e.REDIS_URL, prefix: e.REDIS_PREFIX, encryptionKey: e.STATE_ENCRYPTION_KEY, retentionDays: e.RETENTION_DAYS }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { SLACK_ACTIONS_PATH } from './routes/slack.js';
 import { buildServer, installRoutes, type HttpAdapterOptions } from './server.js';
 
 /** Options of {@link orchestratorRoutes}: the adapter's, less the logger (the host app's is used). */
@@ -34,8 +35,9 @@ type PreRead = IncomingMessage & { [PRE_READ]?: Buffer };
  * The REST API as a plain Node handler, for Express (`app.use('/iac', orchestratorHandler({ orchestrator }))`),
  * Koa-less `http.createServer` or any framework that hands over Node's request and response. It works
  * whatever body parser ran before it: when one has consumed the request stream (`express.json()`,
- * `express.text()`, `express.raw()`), the body it left in `req.body` is used (or its bytes as sent, when
- * the parser kept them in `req.rawBody`); otherwise the stream is read.
+ * `express.text()`, `express.raw()`), the body it left in `req.body` is used, so a host's rewrite of
+ * `req.body` (tenant scoping, policy) is what the API sees; only Slack's signed actions path reads the
+ * bytes as sent when the parser kept them in `req.rawBody`. Otherwise the stream is read.
  */
 export function orchestratorHandler(opts: OrchestratorHandlerOptions): OrchestratorHandler {
   const app = buildServer(opts);
@@ -75,12 +77,20 @@ function keepPreReadBody(req: PreRead): void {
   const drained = req.readableEnded || (req as { _body?: boolean })._body === true;
   if (!drained) return;
   // A parser's `verify` hook may have kept the bytes as sent (`req.rawBody`): those, not a re-serialised
-  // parse, are what a signed request (Slack's actions) is checked over.
-  const rawBody = (req as { rawBody?: unknown }).rawBody;
+  // parse, are what Slack's signed actions are checked over. Everywhere else `req.body` is what counts:
+  // a host that rewrites it (tenant scoping, policy) while keeping rawBody for its own webhooks must not
+  // be bypassed by the bytes the caller sent.
+  const rawBody = isSlackActionsPath(req.url) ? (req as { rawBody?: unknown }).rawBody : undefined;
   const parsed = Buffer.isBuffer(rawBody) || typeof rawBody === 'string' ? rawBody : (req as { body?: unknown }).body;
   const bytes = parsed === undefined ? Buffer.alloc(0) : Buffer.isBuffer(parsed) ? parsed : Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed));
   req[PRE_READ] = bytes;
   // The length our parser checks is that of these bytes, not of what was sent (re-serialised JSON differs).
   req.headers['content-length'] = String(bytes.length);
   delete req.headers['transfer-encoding'];
+}
+
+/** Whether a request (its URL already relative to the mount point) is for Slack's actions route. */
+function isSlackActionsPath(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+  return path === SLACK_ACTIONS_PATH;
 }

@@ -114,7 +114,8 @@ export function installRoutes(app: FastifyInstance, opts: Omit<HttpAdapterOption
     const { status, body, internal } = toHttpError(err);
     if (internal) req.log.error({ err }, 'unhandled error');
     else if (status >= 500) req.log.warn({ code: (err as { code?: string }).code, status }, body.error);
-    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    // Bearer tokens are what the API asks for; a signed route (Slack's actions) takes none, so says none.
+    if (status === 401 && !req.routeOptions.config.signedRequest) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackSettingsOf } from '../src/slack/settings.js';
 import { ApiHarness, deployBody, terraformAvailable } from './support/harness.js';
 import { rawRequest } from './support/raw-http.js';
-import { postSlack, ResponseUrlReceiver, SLACK_SECRET, slackActionBody } from './support/slack.js';
+import { buttonValue, postSlack, ResponseUrlReceiver, SLACK_ENV, SLACK_SECRET, slackActionBody } from './support/slack.js';
 import { terraformCode } from './support/stub-generator.js';
 
 /**
@@ -27,13 +27,16 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
     responses.push(r.text);
     return r;
   };
+  // The button value the notification of each awaiting deployment carried.
+  const values = new Map<string, string>();
   const click = (o: { action?: string; id: string; user: string; name?: string; team?: string; reply: string }) =>
-    slackActionBody({ action: o.action ?? 'deployment.approve', deploymentId: o.id, userId: o.user, userName: o.name, teamId: o.team, responseUrl: `${receiver.url}${o.reply}` });
+    slackActionBody({ action: o.action ?? 'deployment.approve', value: values.get(o.id) ?? o.id, userId: o.user, userName: o.name, teamId: o.team, responseUrl: `${receiver.url}${o.reply}` });
   const awaiting = async () => {
     const r = await api.call('POST', '/api/deployments', { role: 'deployer', body: prod(`10.0.7.${Math.floor(Math.random() * 200)}`) });
     expect(r.status).toBe(202);
     const d = await api.waitForStatus(r.body.deploymentId, ['awaiting_approval', 'failed', 'completed']);
     expect(d.status).toBe('awaiting_approval');
+    values.set(d.id, buttonValue(d));
     return d.id as string;
   };
   const statusOf = async (id: string) => (await api.call('GET', `/api/deployments/${id}`, { role: 'viewer' })).body;
@@ -42,7 +45,7 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
     await receiver.start();
     const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString('utf8')), cb()) });
     const slack = slackSettingsOf({
-      SLACK_SIGNING_SECRET: SLACK_SECRET,
+      ...SLACK_ENV,
       // alice approves as the approver token's principal; dave is mapped to a deployer; bob has a role of his own in one workspace.
       SLACK_APPROVERS: 'U0ALICE:approver-user,U0DAVE:deployer-user,T0TEST/U0BOB:bob:approver',
       SLACK_RESPONSE_URL_PREFIXES: receiver.url,
@@ -85,7 +88,7 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
     const ok = await send(body);
     expect(ok.status).toBe(200);
     const replaced = await receiver.messageTo('/approve');
-    expect(replaced).toMatchObject({ replace_original: true, text: expect.stringContaining(`Deployment ${id} approved by approver-user (Slack @alice, U0ALICE)`) });
+    expect(replaced).toMatchObject({ replace_original: true, text: expect.stringContaining(`Deployment ${id} (slack-gated, production) approved by approver-user (Slack @alice, U0ALICE)`) });
     expect(replaced.response_type).toBeUndefined();
     const done = await api.waitForStatus(id, ['completed', 'failed']);
     expect(done).toMatchObject({ status: 'completed', approval: { decision: 'approved', by: 'approver-user', comment: 'Approved from Slack by approver-user (Slack @alice, U0ALICE)' } });
@@ -96,6 +99,7 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
     const again = await send(click({ id, user: 'U0ALICE', name: 'alice', reply: 'again' }));
     expect(again.status).toBe(200);
     expect(await receiver.messageTo('/again')).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/not awaiting approval/) });
+    values.set('no-such-deployment', buttonValue({ ...done, id: 'no-such-deployment' }));
     const missing = await send(click({ id: 'no-such-deployment', user: 'U0ALICE', name: 'alice', reply: 'missing' }));
     expect(missing.status).toBe(200);
     expect(await receiver.messageTo('/missing')).toMatchObject({ response_type: 'ephemeral', text: 'Deployment no-such-deployment was not found; nothing was changed.' });
@@ -105,7 +109,7 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
     const id = await awaiting();
     const r = await send(click({ action: 'deployment.reject', id, user: 'U0BOB', name: 'bob', team: 'T0TEST', reply: 'reject' }));
     expect(r.status).toBe(200);
-    expect(await receiver.messageTo('/reject')).toMatchObject({ replace_original: true, text: expect.stringContaining(`Deployment ${id} rejected by bob (Slack @bob, U0BOB); status: cancelled`) });
+    expect(await receiver.messageTo('/reject')).toMatchObject({ replace_original: true, text: expect.stringContaining(`Deployment ${id} (slack-gated, production) rejected by bob (Slack @bob, U0BOB); status: cancelled`) });
     expect(await statusOf(id)).toMatchObject({ status: 'cancelled', approval: { decision: 'rejected', by: 'bob' }, error: expect.stringMatching(/^Plan rejected by bob/) });
     const audit = (await api.orchestrator.audit({ deploymentId: id })).filter((a) => a.action === 'deployment.reject');
     expect(audit).toMatchObject([{ who: 'bob', detail: { via: 'slack', slackUserId: 'U0BOB', teamId: 'T0TEST' } }]);
@@ -114,7 +118,7 @@ describe.skipIf(!terraformAvailable())('POST /api/integrations/slack/actions wit
   it('posts only to Slack or a configured prefix: another response_url is skipped', async () => {
     const id = await awaiting();
     const foreign = receiver.url.replace('127.0.0.1', 'localhost'); // same receiver, under a name not configured
-    const skipped = await send(slackActionBody({ action: 'deployment.approve', deploymentId: id, userId: 'U0MALLORY', responseUrl: `${foreign}foreign` }));
+    const skipped = await send(slackActionBody({ action: 'deployment.approve', value: values.get(id)!, userId: 'U0MALLORY', responseUrl: `${foreign}foreign` }));
     expect(skipped.status).toBe(200);
     await send(click({ id, user: 'U0MALLORY', reply: 'after-foreign' }));
     await receiver.messageTo('/after-foreign');
@@ -153,10 +157,10 @@ describe('the Slack actions route without terraform', () => {
   });
 
   it('answers Slack on a token-less service under a public host name (the DNS-rebinding guard is for the local admin)', async () => {
-    const slack = slackSettingsOf({ SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_APPROVERS: 'U0ALICE:alice:approver' })!;
+    const slack = slackSettingsOf({ ...SLACK_ENV, SLACK_APPROVERS: 'U0ALICE:alice:approver' })!;
     const api = await new ApiHarness().start({ tokens: false, server: { slack } });
     try {
-      const body = slackActionBody({ action: 'deployment.approve', deploymentId: 'nothing-here', userId: 'U0ALICE', responseUrl: 'https://hooks.slack.com/actions/T0/1/abc' });
+      const body = slackActionBody({ action: 'deployment.approve', value: 'nothing-here', userId: 'U0ALICE', responseUrl: 'https://hooks.slack.com/actions/T0/1/abc' });
       const ts = String(Math.floor(Date.now() / 1000));
       const { slackSignature } = await import('../src/slack/signature.js');
       const headers = { host: 'orchestrator.example.com', 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts };

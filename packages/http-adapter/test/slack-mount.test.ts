@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStateStore, Orchestrator } from '@iac-orchestrator/core';
 import { ScriptedExecutor, scriptedFiles } from '@iac-orchestrator/core/testing';
 import { orchestratorHandler, orchestratorRoutes, parseApiTokens, slackSettingsOf } from '../src/index.js';
-import { postSlack, ResponseUrlReceiver, SLACK_SECRET, slackActionBody } from './support/slack.js';
+import { buttonValue, postSlack, ResponseUrlReceiver, SLACK_ENV, slackActionBody } from './support/slack.js';
 
 /**
  * Approve from Slack inside someone else's app: the Slack route needs the body's bytes as Slack signed
@@ -26,15 +26,16 @@ async function setup() {
   cleanups.push(() => receiver.close());
   const orchestrator = new Orchestrator({ store: new MemoryStateStore(), executors: [new ScriptedExecutor()] });
   cleanups.push(() => orchestrator.close(2000));
-  const slack = slackSettingsOf({ SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_APPROVERS: 'U0ALICE:alice', SLACK_RESPONSE_URL_PREFIXES: receiver.url })!;
+  const slack = slackSettingsOf({ ...SLACK_ENV, SLACK_APPROVERS: 'U0ALICE:alice', SLACK_RESPONSE_URL_PREFIXES: receiver.url })!;
   const tokens = parseApiTokens('alice:approver:alice-token-0123456789abcdef');
   const waiting = async () => {
     const d = await orchestrator.deploy({ blueprintId: 'mounted', environment: 'production', targetCloud: 'aws', format: 'terraform', files: scriptedFiles({ resources: [{ id: 'thing', value: 'v1' }] }) });
-    return (await orchestrator.waitFor(d.id, 'awaiting_approval', { timeoutMs: 20_000 })).id;
+    return orchestrator.waitFor(d.id, 'awaiting_approval', { timeoutMs: 20_000 });
   };
   const approveThrough = async (base: string, reply: string) => {
-    const id = await waiting();
-    const r = await postSlack(`${base}/api/integrations/slack/actions`, slackActionBody({ action: 'deployment.approve', deploymentId: id, userId: 'U0ALICE', userName: 'alice', responseUrl: `${receiver.url}${reply}` }));
+    const d = await waiting();
+    const id = d.id;
+    const r = await postSlack(`${base}/api/integrations/slack/actions`, slackActionBody({ action: 'deployment.approve', value: buttonValue(d), userId: 'U0ALICE', userName: 'alice', responseUrl: `${receiver.url}${reply}` }));
     return { id, r };
   };
   const expectApproved = async (id: string, reply: string) => {

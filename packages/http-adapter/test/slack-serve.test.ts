@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terraformAvailable } from './support/harness.js';
 import { startServe, type ServeProcess } from './support/serve.js';
-import { postSlack, ResponseUrlReceiver, SLACK_SECRET, slackActionBody } from './support/slack.js';
+import { buttonValue, NOTIFY_SECRET, postSlack, ResponseUrlReceiver, SLACK_SECRET, slackActionBody } from './support/slack.js';
 import { terraformCode } from './support/stub-generator.js';
 
 const DEPLOYER = 'deployer-token-for-slack-serve-0123';
@@ -27,6 +27,7 @@ describe.skipIf(!terraformAvailable())('iac-orchestrator serve with SLACK_SIGNIN
       TERRAFORM_WORK_DIR: join(dir, 'tf'),
       ORCHESTRATOR_API_TOKENS: `ci:deployer:${DEPLOYER},alice:approver:${APPROVER}`,
       SLACK_SIGNING_SECRET: SLACK_SECRET,
+      ORCHESTRATOR_NOTIFY_SECRET: NOTIFY_SECRET,
       SLACK_APPROVERS: 'U0ALICE:alice',
       SLACK_RESPONSE_URL_PREFIXES: receiver.url,
     });
@@ -56,9 +57,10 @@ describe.skipIf(!terraformAvailable())('iac-orchestrator serve with SLACK_SIGNIN
     });
     expect(started.status).toBe(202);
     const { deploymentId: id } = (await started.json()) as { deploymentId: string };
-    expect((await until(id, ['awaiting_approval', 'failed', 'completed'])).status).toBe('awaiting_approval');
+    const waiting = await until(id, ['awaiting_approval', 'failed', 'completed']);
+    expect(waiting.status).toBe('awaiting_approval');
 
-    const body = slackActionBody({ action: 'deployment.approve', deploymentId: id, userId: 'U0ALICE', userName: 'alice', responseUrl: `${receiver.url}serve` });
+    const body = slackActionBody({ action: 'deployment.approve', value: buttonValue(waiting), userId: 'U0ALICE', userName: 'alice', responseUrl: `${receiver.url}serve` });
     const forged = await postSlack(`${svc!.url}/api/integrations/slack/actions`, body, { secret: 'not-the-signing-secret-123' });
     expect(forged.status).toBe(401);
     expect((await get(id)).status).toBe('awaiting_approval');
@@ -69,6 +71,7 @@ describe.skipIf(!terraformAvailable())('iac-orchestrator serve with SLACK_SIGNIN
     const done = await until(id, ['completed', 'failed']);
     expect(done).toMatchObject({ status: 'completed', approval: { decision: 'approved', by: 'alice', comment: expect.stringContaining('Slack @alice, U0ALICE') } });
     expect(svc!.output()).toMatch(/api\/integrations\/slack\/actions/); // the requests were logged...
-    expect(svc!.output()).not.toContain(SLACK_SECRET); // ...without the secret
+    expect(svc!.output()).not.toContain(SLACK_SECRET); // ...without the secrets
+    expect(svc!.output()).not.toContain(NOTIFY_SECRET);
   }, 180_000);
 });

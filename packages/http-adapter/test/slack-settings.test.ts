@@ -98,10 +98,13 @@ describe('response_url allow-list', () => {
 describe('Slack configuration', () => {
   const secret = 'slack-signing-secret-in-config-7d1e';
 
-  it('is off without SLACK_SIGNING_SECRET, and on with the approvers and prefixes read', () => {
+  const notifySecret = 'notify-secret-in-config-0c4f9a2e';
+
+  it('is off without SLACK_SIGNING_SECRET, and on with the approvers, prefixes, buttons\' key and public URL read', () => {
     expect(loadConfig({}).slack).toBeNull();
-    const c = loadConfig({ SLACK_SIGNING_SECRET: secret, SLACK_APPROVERS: 'U0ALICE:alice:approver', SLACK_RESPONSE_URL_PREFIXES: 'http://127.0.0.1:9000' });
-    expect(c.slack).toEqual({ signingSecret: secret, approvers: [{ userId: 'U0ALICE', principal: 'alice', role: 'approver' }], responseUrlPrefixes: ['http://127.0.0.1:9000/'] });
+    const c = loadConfig({ SLACK_SIGNING_SECRET: secret, ORCHESTRATOR_NOTIFY_SECRET: notifySecret, SLACK_APPROVERS: 'U0ALICE:alice:approver', SLACK_RESPONSE_URL_PREFIXES: 'http://127.0.0.1:9000' });
+    expect(c.slack).toEqual({ signingSecret: secret, notificationsSecret: notifySecret, approvers: [{ userId: 'U0ALICE', principal: 'alice', role: 'approver' }], responseUrlPrefixes: ['http://127.0.0.1:9000/'] });
+    expect(loadConfig({ SLACK_SIGNING_SECRET: secret, ORCHESTRATOR_NOTIFY_SECRET: notifySecret, ORCHESTRATOR_PUBLIC_URL: 'https://iac.example.com' }).slack).toMatchObject({ publicUrl: 'https://iac.example.com' });
   });
 
   it('refuses settings it cannot use safely, never quoting the secret', () => {
@@ -116,17 +119,20 @@ describe('Slack configuration', () => {
       throw new Error('accepted');
     };
     expect(refusal({ SLACK_APPROVERS: 'U0ALICE:alice' })).toMatch(/SLACK_SIGNING_SECRET is not/);
-    expect(refusal({ SLACK_SIGNING_SECRET: 'short' })).toMatch(/at least 16 characters/);
-    expect(refusal({ SLACK_SIGNING_SECRET: secret, SLACK_APPROVERS: 'U0ALICE' })).toMatch(/SLACK_APPROVERS entry 1/);
-    expect(refusal({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_PREFIXES: 'ftp://x/' })).toMatch(/SLACK_RESPONSE_URL_PREFIXES entry 1: must be an http\(s\) URL/);
-    expect(refusal({ SLACK_SIGNING_SECRET: secret, SLACK_RESPONSE_URL_PREFIXES: 'nope' })).toMatch(/entry 1: not a URL/);
+    expect(refusal({ SLACK_SIGNING_SECRET: 'short', ORCHESTRATOR_NOTIFY_SECRET: notifySecret })).toMatch(/at least 16 characters/);
+    // the buttons' values are keyed with the notifications secret: no Slack approvals without it
+    expect(refusal({ SLACK_SIGNING_SECRET: secret })).toMatch(/SLACK_SIGNING_SECRET needs ORCHESTRATOR_NOTIFY_SECRET/);
+    const s = { SLACK_SIGNING_SECRET: secret, ORCHESTRATOR_NOTIFY_SECRET: notifySecret };
+    expect(refusal({ ...s, SLACK_APPROVERS: 'U0ALICE' })).toMatch(/SLACK_APPROVERS entry 1/);
+    expect(refusal({ ...s, SLACK_RESPONSE_URL_PREFIXES: 'ftp://x/' })).toMatch(/SLACK_RESPONSE_URL_PREFIXES entry 1: must be an http\(s\) URL/);
+    expect(refusal({ ...s, SLACK_RESPONSE_URL_PREFIXES: 'nope' })).toMatch(/entry 1: not a URL/);
     expect(slackSettingsOf({})).toBeNull();
   });
 
   it("masks the signing secret in the service's logs should a message quote it", () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString('utf8')), cb()) });
-    const config = loadConfig({ SLACK_SIGNING_SECRET: secret, LOG_LEVEL: 'info' });
+    const config = loadConfig({ SLACK_SIGNING_SECRET: secret, ORCHESTRATOR_NOTIFY_SECRET: notifySecret, LOG_LEVEL: 'info' });
     const { logger } = createLogger(config, sink);
     logger.info({ detail: `x ${secret} y` }, `quoting ${secret}`);
     logger.flush();

@@ -35,7 +35,7 @@ export async function deliverNotification(host: RunHost, notifier: Notifier, job
     await notifier.record('dead_letter', p, null, { error: s });
     return report(host, p, null, 'dead_letter');
   }
-  const outcome = await post(s, p, o.timeoutMs);
+  const outcome = await post(s, p, o.timeoutMs, notifier.decisionSecret);
   if (outcome.ok) {
     await notifier.record('delivered', p, s, { statusCode: outcome.statusCode });
     return report(host, p, s, 'delivered');
@@ -55,8 +55,8 @@ export async function deliverNotification(host: RunHost, notifier: Notifier, job
 type PostOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
 
 /** One POST: signed, no redirect followed (a 3xx is a failure: the URL was checked, its target was not). */
-async function post(s: ResolvedSubscription, p: DeliveryPayload, timeoutMs: number): Promise<PostOutcome> {
-  const body = JSON.stringify(notificationBody(s.format, p.event));
+async function post(s: ResolvedSubscription, p: DeliveryPayload, timeoutMs: number, decisionSecret: string | null): Promise<PostOutcome> {
+  const body = JSON.stringify(notificationBody(s.format, p.event, { decisionSecret }));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'iac-orchestrator-notifications',

@@ -1,5 +1,6 @@
 import type { Deployment } from '../types/domain.js';
 import type { NotificationEventType } from './subscriptions.js';
+import { planDigestOf } from './slack-decision.js';
 
 /** What a notification says about a deployment: its identity, where it stands and what its plan changes
  * (counts and addresses only, from the masked plan: never a value). */
@@ -24,9 +25,15 @@ export interface NotificationEvent {
     plan: { add: number; change: number; destroy: number; hasChanges: boolean; resources: Array<{ id: string; action: string }> } | null;
     /** For a drift check: how many resources drifted. */
     drift: { drifted: boolean; resources: number } | null;
+    /** Digest of what an approval would apply (see `planDigestOf`), or null before a plan. */
+    planDigest: string | null;
+    /** For a target of a deployment group: the group, the target's name and place. A target is approved
+     * or rejected only with its whole group. */
+    group: { id: string; target: string | null; index: number; size: number } | null;
   };
-  /** Links to the web console and the plan, when the service knows its public URL. */
-  links: { console: string; plan: string } | null;
+  /** Links to the web console and the plan (and a group target's group, in the REST API), when the
+   * service knows its public URL. */
+  links: { console: string; plan: string; group?: string } | null;
 }
 
 const SHOWN_RESOURCES = 10;
@@ -65,9 +72,17 @@ export function describeDeployment(d: Deployment, publicUrl: string | null): Pic
         ? { add: d.plan.add, change: d.plan.change, destroy: d.plan.destroy, hasChanges: d.plan.hasChanges, resources: d.plan.resources.filter((r) => r.action !== 'no-op' && r.action !== 'read').slice(0, SHOWN_RESOURCES).map((r) => ({ id: r.id, action: r.action })) }
         : null,
       drift: d.drift ? { drifted: d.drift.drifted, resources: d.drift.resources.length } : null,
+      planDigest: planDigestOf(d),
+      group: d.group ? { id: d.group.id, target: d.target ?? null, index: d.group.index, size: d.group.size } : null,
     },
     // The console routes deployments by hash (`/ui/#/deployments/<id>`); the plan is part of the record.
-    links: base ? { console: `${base}/ui/#/deployments/${id}`, plan: `${base}/api/deployments/${id}` } : null,
+    links: base
+      ? {
+          console: `${base}/ui/#/deployments/${id}`,
+          plan: `${base}/api/deployments/${id}`,
+          ...(d.group ? { group: `${base}/api/deployment-groups/${encodeURIComponent(d.group.id)}` } : {}),
+        }
+      : null,
   };
 }
 

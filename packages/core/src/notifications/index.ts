@@ -26,7 +26,8 @@ export {
   type WebhookVerification,
 } from './signature.js';
 export type { NotificationEvent } from './event.js';
-export { SLACK_APPROVE_ACTION_ID, SLACK_REJECT_ACTION_ID } from './slack.js';
+export { SLACK_APPROVE_ACTION_ID, SLACK_REJECT_ACTION_ID, type SlackMessageOptions } from './slack.js';
+export { slackDecisionValue, slackDecisionValueOf, readSlackDecisionValue, planDigestOf, type PlannedDeployment, type SlackDecisionValue } from './slack-decision.js';
 export { notificationBody } from './payloads.js';
 export { deliveryLogOf, NOTIFICATION_ACTIONS, type NotificationDelivery, type DeliveryOutcome } from './delivery-log.js';
 export type { NotificationOptions } from './options.js';

@@ -68,6 +68,11 @@ export class Notifier {
     });
   }
 
+  /** The notifications secret, which keys Slack's approval buttons (see `slackDecisionValue`); null when unset. */
+  get decisionSecret(): string | null {
+    return this.secret;
+  }
+
   /** Refuses (400) a deploy request whose `options.notify` points outside the allowed hosts, or that needs
    * a signature the service cannot make. Nothing is stored then. */
   checkRequested(notify: readonly DeploymentSubscription[] | undefined): void {

@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { verifyWebhookSignature, ValidationError, type JobQueue, type NotificationDelivery, type NotificationOptions } from '../../src/index.js';
+import {
+  planDigestOf,
+  readSlackDecisionValue,
+  slackDecisionValue,
+  verifyWebhookSignature,
+  ValidationError,
+  type DeploymentGroupInput,
+  type JobQueue,
+  type NotificationDelivery,
+  type NotificationOptions,
+} from '../../src/index.js';
 import { deployInput, harness, res, waitFor, type Harness } from '../orchestrator/helpers.js';
 import { Receiver } from './receiver.js';
 
@@ -153,10 +163,16 @@ export function notificationScenarios(openQueue: () => Promise<JobQueue>): void 
     expect(s.blocks[1].fields.map((f: { text: string }) => f.text)).toEqual(expect.arrayContaining(['*Environment*\nproduction', '*Changes*\n+2 ~0 -0']));
     expect(s.blocks[2].elements[0].text).toContain(`<${console}|Open in the console>`);
     expect(s.blocks[2].elements[0].text).toContain(`<https://orchestrator.example.com/api/deployments/${d.id}|Plan>`);
+    // The buttons' value binds the deployment to the plan shown, under the service's key (not a bare id).
+    const awaiting = await h!.orch.get(d.id);
+    const value = slackDecisionValue(SECRET, awaiting);
     expect(s.blocks[3].elements.map((b: { type: string; action_id: string; value: string }) => [b.type, b.action_id, b.value])).toEqual([
-      ['button', 'deployment.approve', d.id],
-      ['button', 'deployment.reject', d.id],
+      ['button', 'deployment.approve', value],
+      ['button', 'deployment.reject', value],
     ]);
+    expect(readSlackDecisionValue(SECRET, value)).toEqual({ deploymentId: d.id, planDigest: planDigestOf(awaiting) });
+    expect(readSlackDecisionValue('another-secret-of-16+chars', value)).toBeNull();
+    expect(value.length).toBeLessThan(2000); // Slack's limit of a button value
     const t = JSON.parse(receiver.accepted('/teams')[0]!.body);
     expect(t).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
     const card = t.attachments[0].content;
@@ -167,6 +183,36 @@ export function notificationScenarios(openQueue: () => Promise<JobQueue>): void 
       { type: 'Action.OpenUrl', title: 'Review and approve', url: console },
       { type: 'Action.OpenUrl', title: 'Plan', url: `https://orchestrator.example.com/api/deployments/${d.id}` },
     ]);
+  });
+
+  it('a deployment group target gets no buttons (it is decided with its group) but where to decide; without the secret no message has buttons', async () => {
+    const slack = receiver.on('/slack-group', {});
+    await start({ publicUrl: 'https://orchestrator.example.com', subscriptions: [{ url: slack, events: ['awaiting_approval'], format: 'slack' }] });
+    const { options, ...base } = deployInput({ resources: [res('web')] }, { environment: 'production', options: { autoApprove: false } });
+    const input = { ...base, options, order: 'parallel', targets: [{ name: 'eu', region: 'eu-west-1' }, { name: 'us', region: 'us-east-1' }] } as DeploymentGroupInput;
+    const g = await h!.orch.deployGroup(input);
+    for (const t of g.targets) {
+      await waitFor(h!.orch, t.deploymentId, ['awaiting_approval']);
+      await logUntil(t.deploymentId, (l) => l.some((e) => e.outcome === 'delivered'));
+    }
+    const messages = receiver.accepted('/slack-group').map((r) => JSON.parse(r.body));
+    expect(messages).toHaveLength(2);
+    for (const m of messages) {
+      expect(m.blocks.map((b: { type: string }) => b.type)).not.toContain('actions');
+      const note = m.blocks.at(-1).text.text as string;
+      expect(note).toContain(`of deployment group \`${g.id}\` (<https://orchestrator.example.com/api/deployment-groups/${g.id}|group>): approve or reject the whole group`);
+      expect(note).toContain(`POST /api/deployment-groups/${g.id}/approve`);
+    }
+    await h!.dispose();
+
+    const plain = receiver.on('/slack-no-secret', {});
+    await start({ secret: undefined, subscriptions: [{ url: plain, events: ['awaiting_approval'], format: 'slack' }] });
+    const d = await h!.orch.deploy(deployInput({ resources: [res('web')] }, { environment: 'production', options: { autoApprove: false } }));
+    await waitFor(h!.orch, d.id, ['awaiting_approval']);
+    await logUntil(d.id, (l) => l.some((e) => e.outcome === 'delivered'));
+    const m = JSON.parse(receiver.accepted('/slack-no-secret')[0]!.body);
+    expect(m.blocks.map((b: { type: string }) => b.type)).not.toContain('actions');
+    expect(m.blocks.at(-1).text.text).toBe('Approve or reject in the console or the REST API.');
   });
 
   it('a drift check that finds drift is delivered as drift_detected; one that finds none as completed', async () => {

@@ -12,7 +12,9 @@ export function slackActionsOperation(errorRef: Record<string, unknown>): Record
     operationId: 'slackAction',
     summary: 'Slack interactivity: approve or reject from the buttons of a notification',
     description:
-      'Slack posts here when a user clicks `deployment.approve` or `deployment.reject` (button value: the deployment id). ' +
+      'Slack posts here when a user clicks `deployment.approve` or `deployment.reject`. The button value is `<deploymentId>.<planDigest>.<mac>` as the ' +
+      'service\'s notification made it (MAC keyed from ORCHESTRATOR_NOTIFY_SECRET); a bare id, a wrong MAC or a plan that is no longer the one shown is refused and nothing changes. ' +
+      'Targets of a deployment group are decided only with their group. ' +
       'Verified with SLACK_SIGNING_SECRET over the raw body and refused beyond 5 minutes of clock difference. The Slack user acts as the ' +
       'principal SLACK_APPROVERS maps them to; the outcome is posted to the payload\'s response_url. A 404 when SLACK_SIGNING_SECRET is unset.',
     'x-caller': 'Slack',

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseJsonBody } from '../guards/json-body.js';
 import { RequestFormatError } from '../http-errors.js';
 
-/** The `action_id` of the buttons the notification messages carry; the button's `value` is the deployment id. */
+/** The `action_id` of the buttons the notification messages carry; the button's `value` is
+ * `<deploymentId>.<planDigest>.<mac>` (core's `slackDecisionValue`). */
 export const SLACK_ACTION_IDS = { approve: 'deployment.approve', reject: 'deployment.reject' } as const;
 
 const text = (max: number) => z.string().max(max);
@@ -21,13 +22,14 @@ export type SlackActionPayload = z.infer<typeof SlackActionPayloadSchema>;
 
 /** The request body of `POST /api/integrations/slack/actions`, for the OpenAPI document. */
 export const SlackActionRequestSchema = z.object({
-  payload: z.string().meta({ description: 'JSON of a `block_actions` payload whose action `deployment.approve` or `deployment.reject` carries the deployment id as `value`' }),
+  payload: z.string().meta({ description: 'JSON of a `block_actions` payload whose action `deployment.approve` or `deployment.reject` carries as `value` the `<deploymentId>.<planDigest>.<mac>` the notification made' }),
 });
 
 /** The decision a payload asks for, when it is one of ours. */
 export interface SlackDecisionRequest {
   decision: 'approve' | 'reject';
-  deploymentId: string;
+  /** The button's value as sent: `<deploymentId>.<planDigest>.<mac>` when this service made it (unverified here). */
+  value: string;
   userId: string;
   userName: string | null;
   teamId: string | null;
@@ -50,7 +52,7 @@ export function decisionOf(rawBody: Buffer): SlackDecisionRequest | null {
   if (!action) return null;
   return {
     decision: action.action_id === SLACK_ACTION_IDS.approve ? 'approve' : 'reject',
-    deploymentId: action.value ?? '',
+    value: action.value ?? '',
     userId: p.user.id,
     userName: p.user.username ?? p.user.name ?? null,
     teamId: p.team?.id ?? p.user.team_id ?? null,

@@ -1,13 +1,23 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackDecisionValue, type PlannedDeployment } from '@iac-orchestrator/core';
 import { slackSignature } from '../../src/slack/signature.js';
 
 /** A test signing secret (what the Slack app's "Signing Secret" would be). */
 export const SLACK_SECRET = 'slack-signing-secret-for-tests-8f2e1c';
 
-/** The form body Slack posts for a click on one of the notification's buttons. */
-export function slackActionBody(opts: { action: 'deployment.approve' | 'deployment.reject' | string; deploymentId: string; userId: string; userName?: string; teamId?: string; responseUrl: string }): string {
+/** A test notifications secret (ORCHESTRATOR_NOTIFY_SECRET): keys the buttons' values. */
+export const NOTIFY_SECRET = 'notify-secret-for-slack-tests-5a7d0b';
+
+/** The Slack settings variables of the tests (signing secret and the notifications secret the buttons need). */
+export const SLACK_ENV = { SLACK_SIGNING_SECRET: SLACK_SECRET, ORCHESTRATOR_NOTIFY_SECRET: NOTIFY_SECRET } as const;
+
+/** The button value the service's notification carries for `d` (a record as read from the API or core). */
+export const buttonValue = (d: PlannedDeployment): string => slackDecisionValue(NOTIFY_SECRET, d);
+
+/** The form body Slack posts for a click on one of the notification's buttons; `value` is the button's. */
+export function slackActionBody(opts: { action: 'deployment.approve' | 'deployment.reject' | string; value: string; userId: string; userName?: string; teamId?: string; responseUrl: string }): string {
   const payload = {
     type: 'block_actions',
     user: { id: opts.userId, username: opts.userName ?? 'someone', name: opts.userName ?? 'someone', team_id: opts.teamId ?? 'T0TEST' },
@@ -19,7 +29,7 @@ export function slackActionBody(opts: { action: 'deployment.approve' | 'deployme
     response_url: opts.responseUrl,
     // Characters a form encoding escapes, so the raw bytes differ from any re-serialisation.
     message: { text: 'Deployment awaiting approval: +2 ~0 -0 (prod & co) 100%' },
-    actions: [{ action_id: opts.action, block_id: 'decide', type: 'button', value: opts.deploymentId, action_ts: '1700000001.000200' }],
+    actions: [{ action_id: opts.action, block_id: 'decide', type: 'button', value: opts.value, action_ts: '1700000001.000200' }],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
