@@ -1,6 +1,7 @@
 import type { Deployment } from '../../types/domain.js';
 import { isTerminal } from '../../types/domain.js';
 import { InvalidStateError } from '../../errors.js';
+import type { CallerChannel } from '../inputs.js';
 import type { RunHost } from '../host.js';
 import { approvalTimeoutJob } from '../admission.js';
 import { cancelDeployment, decide } from '../decisions.js';
@@ -17,7 +18,7 @@ import { groupStatusOf } from './view.js';
  * are marked approved and applied once it completed (or cancelled if it did not). Rejecting ends every
  * target still open. Returns the members after the decision.
  */
-export async function decideGroup(host: RunHost, groupId: string, decision: 'approved' | 'rejected', by: string | null, comment: string | null): Promise<Deployment[]> {
+export async function decideGroup(host: RunHost, groupId: string, decision: 'approved' | 'rejected', by: string | null, comment: string | null, via?: CallerChannel): Promise<Deployment[]> {
   const members = await loadGroup(host, groupId);
   const waiting = members.filter(awaitsDecision);
   if (waiting.length === 0) throw new InvalidStateError(`Deployment group is not awaiting approval (status: ${groupStatusOf(members)})`);
@@ -25,10 +26,12 @@ export async function decideGroup(host: RunHost, groupId: string, decision: 'app
     const notReady = members.find((m) => !awaitsDecision(m) && m.status !== 'completed');
     if (notReady) throw new InvalidStateError(`Deployment group is not awaiting approval: target "${notReady.target}" is ${notReady.status}`);
   }
-  const detail = { groupId, comment, decision, deployments: waiting.map((m) => m.id) };
+  // The channel's details first: they never override what the orchestrator itself records (as for approve).
+  const channel = { ...via?.details, ...(via ? { via: via.channel } : {}) };
+  const detail = { ...channel, groupId, comment, decision, deployments: waiting.map((m) => m.id) };
   await host.audit({ who: by, action: `deployment-group.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: null, deploymentId: members[0]!.id, detail });
   for (const m of waiting) {
-    await host.audit({ who: by, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: m.stackKey, deploymentId: m.id, detail: { comment, groupId } });
+    await host.audit({ who: by, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: m.stackKey, deploymentId: m.id, detail: { ...channel, comment, groupId } });
   }
   if (decision === 'rejected') {
     // Later targets first: each then ends as rejected, not as "the canary was cancelled".
