@@ -7,6 +7,7 @@ import { approvalTimeoutJob } from '../admission.js';
 import { cancelDeployment, decide } from '../decisions.js';
 import { updateDeployment } from '../deployment-writes.js';
 import { nowIso } from '../util.js';
+import { approvedFollowerLeaseMs, keepFollowerLock } from './leases.js';
 import { loadGroup } from './members.js';
 import { settleFollowers } from './progress.js';
 import { groupStatusOf } from './view.js';
@@ -50,8 +51,10 @@ export async function decideGroup(host: RunHost, groupId: string, decision: 'app
   // Canary: the later plans are approved first (kept waiting), so that the first target's end finds them.
   const approval = { decision: 'approved' as const, by, at: nowIso(), comment };
   for (const m of rest.filter(awaitsDecision)) {
-    await updateDeployment(host.store, m.id, (current) => (awaitsDecision(current) ? { ...current, approval } : null));
-    // Held back by the canary, not by a human: the approval timeout no longer applies.
+    const { deployment, written } = await updateDeployment(host.store, m.id, (current) => (awaitsDecision(current) ? { ...current, approval } : null));
+    // Held back by the canary, not by a human: the approval timeout no longer applies, and its lock must
+    // last until it runs, however late this approval came (see leases.ts).
+    if (written) await keepFollowerLock(host, deployment, approvedFollowerLeaseMs(host));
     await host.queue.cancel(approvalTimeoutJob(m).id).catch(() => false);
   }
   if (awaitsDecision(first!)) await decide(host, first!.id, 'approved', by, comment);

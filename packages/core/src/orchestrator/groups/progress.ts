@@ -5,6 +5,7 @@ import { applyJob, approvalTimeoutJob, endedWhileWaiting, firstJob } from '../ad
 import { cancelDeployment } from '../decisions.js';
 import { updateDeployment } from '../deployment-writes.js';
 import { errorMessage, nowIso } from '../util.js';
+import { keepFollowerLock, startingFollowerLeaseMs } from './leases.js';
 import { canaryCompleted, groupMemberId, isFollower } from './members.js';
 
 /**
@@ -55,6 +56,7 @@ async function startFollower(host: RunHost, f: Deployment): Promise<void> {
     current.status === 'awaiting_approval' && current.approval?.decision === 'approved' ? { ...current, status: 'applying' } : null,
   );
   if (!written) return;
+  await keepFollowerLock(host, deployment, startingFollowerLeaseMs(host));
   await host.queue.cancel(approvalTimeoutJob(deployment).id).catch(() => false);
   host.events.emit('status', { deploymentId: f.id, status: 'applying', previous: 'awaiting_approval', deployment: host.redactor.redactValue(deployment) });
   await host.queue.enqueue(applyJob(deployment));
