@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MASK, ValidationError, type ExecutorContext } from '@iac-orchestrator/core';
+import { MASK, stackKeyOf, ValidationError, type ExecutorContext, type StackRef } from '@iac-orchestrator/core';
 import { parseBicepDiagnostics } from '../src/compile.js';
 import { deletionOrder } from '../src/destroy.js';
 import { conventionalResourceGroup, deploymentNameFor, settingsOf } from '../src/naming.js';
@@ -26,6 +26,30 @@ describe('naming', () => {
   it('resource group convention by blueprint and environment', () => {
     expect(conventionalResourceGroup('web-app', 'prod', 'rg')).toBe('rg-web-app-prod');
     expect(conventionalResourceGroup('org:app@1', 'dev', 'rg')).toBe('rg-org-app-1-dev');
+  });
+  it('gives every group target its own resource group, never the plain deployment’s, within ARM’s rule', () => {
+    const plain: StackRef = { blueprintId: 'shop', environment: 'production', targetCloud: 'azure', format: 'bicep' };
+    const eu: StackRef = { ...plain, target: 'eu', region: 'westeurope' };
+    const us: StackRef = { ...plain, target: 'us', region: 'eastus' };
+    const eu2: StackRef = { ...eu, region: 'northeurope' }; // a target named alike in another group
+    const names = [plain, eu, us, eu2].map((s) => (s.target ? conventionalResourceGroup('shop', 'production', 'rg', { target: s.target, stackKey: stackKeyOf(s) }) : conventionalResourceGroup('shop', 'production', 'rg')));
+    expect(names[0]).toBe('rg-shop-production'); // unchanged: no migration of existing deployments
+    expect(names[1]).toMatch(/^rg-shop-production-eu-[0-9a-f]{8}$/);
+    expect(new Set(names).size).toBe(4);
+    const long = conventionalResourceGroup('b'.repeat(120), 'dev', 'rg', { target: 't'.repeat(63), stackKey: 'k' });
+    expect(long.length).toBeLessThanOrEqual(90);
+    expect(long).toMatch(/^[-\w._()]+[^.]$/);
+  });
+  it('a group target deploys into its own resource group in its own region', () => {
+    const stack = { blueprintId: 'shop', environment: 'production', targetCloud: 'azure', format: 'bicep', target: 'eu', region: 'westeurope' };
+    const ctx = { deploymentId: 'd1', stack, stackKey: stackKeyOf(stack), options: {} } as unknown as ExecutorContext;
+    const s = settingsOf(ctx, resolveOptions({ location: 'eastus' }));
+    expect(s.resourceGroup).toBe(conventionalResourceGroup('shop', 'production', 'rg', { target: 'eu', stackKey: stackKeyOf(stack) }));
+    expect(s.location).toBe('westeurope'); // the target's region goes over the executor's default location
+    expect(settingsOf({ ...ctx, options: { location: 'northeurope' } }, resolveOptions({})).location).toBe('northeurope');
+    // One named resource group would hold every target of the group: refused, for the request and the executor.
+    expect(() => settingsOf({ ...ctx, options: { resourceGroup: 'shared' } }, resolveOptions({}))).toThrow(/each target of a deployment group needs its own/);
+    expect(() => settingsOf(ctx, resolveOptions({ resourceGroup: 'shared' }))).toThrow(ValidationError);
   });
   it('per-deployment options are validated', () => {
     const ctx = { deploymentId: 'd1', stack: { blueprintId: 'b', environment: 'e' }, options: {} } as unknown as ExecutorContext;

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ExecutorContext, Sandbox } from '@iac-orchestrator/core';
+import { ValidationError, type ExecutorContext, type Sandbox } from '@iac-orchestrator/core';
 import type { AwsCli } from './cli.js';
 import { buildChildEnv, preparePrivateHome } from './env.js';
 import { parseDeploymentOptions, type CloudFormationDeploymentOptions } from './executor-options.js';
@@ -34,6 +34,10 @@ export function openSession(ctx: ExecutorContext, config: ResolvedConfig, sandbo
   mkdirSync(ctx.workDir, { recursive: true, mode: 0o700 });
   const home = preparePrivateHome(ctx.workDir);
   const env = buildChildEnv(ctx.env, home);
+  if (options.stackName && ctx.stack.target) {
+    // A group's options are shared by its targets: one explicit name would make them all drive one stack.
+    throw new ValidationError('options.executor.stackName names one stack, but each target of a deployment group needs its own: leave it out (targets get <prefix><blueprint>-<environment>-<target>-<hash>)', 'options.executor.stackName');
+  }
   const stackName = options.stackName
     ? assertStackName(options.stackName)
     : (priorStackName(ctx.priorState) ?? stackNameFor(ctx.stack, ctx.stackKey, config.stackNamePrefix));

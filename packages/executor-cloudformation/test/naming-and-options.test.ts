@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@iac-orchestrator/core';
+import { stackKeyOf, ValidationError, type StackRef } from '@iac-orchestrator/core';
 import { CFN_NAME, changeSetNameFor, stackNameFor } from '../src/stack-name.js';
 import { parseDeploymentOptions } from '../src/executor-options.js';
 import { optionsFromEnv } from '../src/config.js';
@@ -26,6 +26,27 @@ describe('stack name convention', () => {
     const long = stackNameFor({ blueprintId: 'b'.repeat(200), environment: 'dev' }, key('b'.repeat(200), 'dev'), 'iac-');
     expect(long.length).toBeLessThanOrEqual(128);
     expect(long).toMatch(CFN_NAME);
+  });
+
+  it('gives every group target its own stack, never the plain deployment’s (invariant 4 at the cloud side)', () => {
+    const plain: StackRef = { blueprintId: 'shop', environment: 'production', targetCloud: 'aws', format: 'cloudformation' };
+    const blue: StackRef = { ...plain, target: 'blue', region: 'us-east-1' };
+    const green: StackRef = { ...plain, target: 'green', region: 'us-east-1' }; // same region, other target
+    const blueEu: StackRef = { ...blue, region: 'eu-west-1' }; // same target name in another group, other region
+    const refs = [plain, blue, green, blueEu];
+    expect(new Set(refs.map(stackKeyOf)).size).toBe(4);
+    const names = refs.map((s) => stackNameFor(s, stackKeyOf(s), 'iac-'));
+    expect(names[0]).toBe('iac-shop-production'); // unchanged for plain deployments: no migration
+    expect(names[1]).toMatch(/^iac-shop-production-blue-[0-9a-f]{8}$/);
+    expect(names[2]).toMatch(/^iac-shop-production-green-[0-9a-f]{8}$/);
+    expect(new Set(names).size).toBe(4);
+    for (const n of names) expect(n).toMatch(CFN_NAME);
+    const long: StackRef = { ...blue, blueprintId: 'b'.repeat(120), target: 't'.repeat(63) };
+    const longName = stackNameFor(long, stackKeyOf(long), 'iac-');
+    expect(longName.length).toBeLessThanOrEqual(128);
+    expect(longName).toMatch(CFN_NAME);
+    const longEu: StackRef = { ...long, region: 'eu-west-1' };
+    expect(longName).not.toBe(stackNameFor(longEu, stackKeyOf(longEu), 'iac-'));
   });
 
   it('change set names are per deployment and valid', () => {

@@ -122,6 +122,11 @@ export class TerraformSession {
    * file if there is one, and runs `init`. Throws a typed error; the work dir may be fresh or reused.
    */
   async prepare(opts: { lockFile?: string | null } = {}): Promise<void> {
+    if (this.backend && this.ctx.stack.target) {
+      // Each target of a deployment group is its own stack (own lock, own state lineage): one backend
+      // declared in the shared bundle would hold a single state for all of them (invariant 4).
+      throw new ValidationError('A bundle with its own backend keeps one state for every target of a deployment group, but each target is its own stack: remove the backend block, the orchestrator keeps each target\'s state', 'files');
+    }
     if (this.backend && this.cfg.sandbox.describe().isolated && hasLocalBackend(this.ctx.bundle)) {
       // Inside the sandbox its file could only live in the run's dir, which goes with the deployment:
       // the state would be lost. Refused before anything is created.

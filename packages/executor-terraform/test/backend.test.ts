@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { deployOnce, hasTerraform, loadFixture, testBed } from './helpers.js';
+import { ValidationError } from '@iac-orchestrator/core';
+import { deployOnce, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
 
 const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH');
 
@@ -35,5 +36,15 @@ describe.skipIf(!ok)('a bundle with its own backend (real terraform, local backe
     const kept = (s: typeof second.result.state) => s!.resources.find((r) => r.id === 'terraform_data.kept')!.physicalId;
     expect(kept(second.result.state)).toBe(kept(first.result.state));
     expect(existsSync(second.ctx.workDir)).toBe(false);
+  });
+
+  it('is refused for a deployment group target before anything runs: one backend would hold every target\'s state', async () => {
+    const statePath = join(bed.root, 'group-backend.tfstate');
+    const bundle = await loadFixture('backend', { __STATE_PATH__: statePath });
+    const ctx = makeContext({ bundle, workDir: await bed.workDir(), variables: { label: 'v1' }, stack: { target: 'eu', region: 'eu-west-1' } });
+    const err = await bed.executor.plan(ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toMatch(/each target is its own stack: remove the backend block/);
+    expect(existsSync(statePath)).toBe(false);
   });
 });

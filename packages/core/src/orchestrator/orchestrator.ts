@@ -277,7 +277,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const { comment } = parseInput(ApprovalInputSchema, input);
     const [first] = await loadGroup(this.host, id);
     if (caller && caller.canApprove === false && isProtectedEnvironment(first!.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
-    return groupView(id, await decideGroup(this.host, id, decision, caller?.id ?? null, comment ?? null));
+    return groupView(id, await decideGroup(this.host, id, decision, caller?.id ?? null, comment ?? null, caller?.via));
   }
 
   /** Re-applies the code of a retained state version as a new deployment. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DeploymentGroupInput } from '../../src/index.js';
 import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -20,6 +21,30 @@ describe('Caller.via: the channel a decision came through', () => {
     // details never override what the orchestrator itself records
     const reject = (await h.orch.audit({ deploymentId: b.id })).find((e) => e.action === 'deployment.reject');
     expect(reject?.detail).toMatchObject({ via: 'slack', comment: null });
+  });
+
+  it('is recorded for a deployment group decision too: on the group entry and each target’s', async () => {
+    h = await harness();
+    const groupOf = (blueprintId: string): DeploymentGroupInput => {
+      const { options, ...base } = deployInput({ resources: [res('web')] }, { environment: 'production', blueprintId });
+      return { ...base, options, order: 'parallel', targets: [{ name: 'eu', region: 'eu-west-1' }, { name: 'us', region: 'us-east-1' }] } as DeploymentGroupInput;
+    };
+    const approved = await h.orch.deployGroup(groupOf('shop'));
+    const rejected = await h.orch.deployGroup(groupOf('other'));
+    for (const t of [...approved.targets, ...rejected.targets]) await waitFor(h.orch, t.deploymentId, ['awaiting_approval']);
+    const via = { channel: 'slack', details: { slackUserId: 'U0ALICE', teamId: 'T0ACME', groupId: 'spoof', comment: 'spoof' } };
+    await h.orch.approveGroup(approved.id, { comment: 'ok' }, { id: 'alice', canApprove: true, via });
+    await h.orch.rejectGroup(rejected.id, {}, { id: 'alice', canApprove: true, via });
+    for (const [g, decision] of [[approved, 'approve'], [rejected, 'reject']] as const) {
+      const ids = g.targets.map((t) => t.deploymentId);
+      const group = (await h.orch.audit({ deploymentId: ids[0] })).find((e) => e.action === `deployment-group.${decision}`);
+      // the channel's details never override what the orchestrator records (groupId, comment)
+      expect(group).toMatchObject({ who: 'alice', detail: { via: 'slack', slackUserId: 'U0ALICE', teamId: 'T0ACME', groupId: g.id, comment: decision === 'approve' ? 'ok' : null, deployments: ids } });
+      for (const id of ids) {
+        const entry = (await h.orch.audit({ deploymentId: id })).find((e) => e.action === `deployment.${decision}`);
+        expect(entry).toMatchObject({ who: 'alice', detail: { via: 'slack', slackUserId: 'U0ALICE', teamId: 'T0ACME', groupId: g.id } });
+      }
+    }
   });
 
   it('is absent from the details of a caller without one (the REST API)', async () => {

@@ -37,8 +37,10 @@ export function makeContext(o: {
   env: Record<string, string>;
   priorState?: unknown;
   deploymentId?: string;
+  /** A deployment group's target (name and region), as the orchestrator passes one. */
+  target?: { name: string; region: string };
 }): TestContext {
-  const stack: StackRef = { blueprintId: o.blueprintId, environment: o.environment ?? 'dev', targetCloud: 'aws', format: 'cloudformation' };
+  const stack: StackRef = { blueprintId: o.blueprintId, environment: o.environment ?? 'dev', targetCloud: 'aws', format: 'cloudformation', ...(o.target ? { target: o.target.name, region: o.target.region } : {}) };
   const workDir = mkdtempSync(join(tmpdir(), 'cfn-exec-test-'));
   const events: ExecutorEvent[] = [];
   const secrets: string[] = [];

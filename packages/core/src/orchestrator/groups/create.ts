@@ -12,6 +12,7 @@ import { parseInput } from '../validation.js';
 import { nowIso } from '../util.js';
 import { DeploymentGroupInputSchema, type DeploymentGroupInput } from './inputs.js';
 import { groupMemberId, planMayStart } from './members.js';
+import { stopIncompleteGroup } from './progress.js';
 
 /** What creating a group needs from the Orchestrator besides the run host. */
 export interface GroupCreation {
@@ -59,11 +60,18 @@ export async function createGroup(c: GroupCreation, input: DeploymentGroupInput,
     return { d, secrets };
   });
 
-  await host.store.putBundle(bundle);
-  // The first target last: a group is found through it, so it exists only once every member does.
-  for (const { d, secrets } of [...members].reverse()) {
-    await saveSecretVariables(host.store, d.id, secrets);
-    await host.store.putDeployment(d);
+  try {
+    await host.store.putBundle(bundle);
+    // The first target last: a group is found through it, so it exists only once every member does.
+    for (const { d, secrets } of [...members].reverse()) {
+      await saveSecretVariables(host.store, d.id, secrets);
+      await host.store.putDeployment(d);
+    }
+  } catch (e) {
+    // The caller gets the error and no group: the members stored so far must never run. Best effort here;
+    // planMayStart refuses them anyway, and recover() ends whatever this could not (settleGroups).
+    await stopIncompleteGroup(host, members[0]!.d.group!).catch(() => undefined);
+    throw e;
   }
   const who = caller?.id ?? null;
   const targets = members.map(({ d }) => ({ name: d.target, region: d.region, deploymentId: d.id }));

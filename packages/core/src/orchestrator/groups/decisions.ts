@@ -1,11 +1,13 @@
 import type { Deployment } from '../../types/domain.js';
 import { isTerminal } from '../../types/domain.js';
 import { InvalidStateError } from '../../errors.js';
+import type { CallerChannel } from '../inputs.js';
 import type { RunHost } from '../host.js';
 import { approvalTimeoutJob } from '../admission.js';
 import { cancelDeployment, decide } from '../decisions.js';
 import { updateDeployment } from '../deployment-writes.js';
 import { nowIso } from '../util.js';
+import { approvedFollowerLeaseMs, keepFollowerLock } from './leases.js';
 import { loadGroup } from './members.js';
 import { settleFollowers } from './progress.js';
 import { groupStatusOf } from './view.js';
@@ -17,7 +19,7 @@ import { groupStatusOf } from './view.js';
  * are marked approved and applied once it completed (or cancelled if it did not). Rejecting ends every
  * target still open. Returns the members after the decision.
  */
-export async function decideGroup(host: RunHost, groupId: string, decision: 'approved' | 'rejected', by: string | null, comment: string | null): Promise<Deployment[]> {
+export async function decideGroup(host: RunHost, groupId: string, decision: 'approved' | 'rejected', by: string | null, comment: string | null, via?: CallerChannel): Promise<Deployment[]> {
   const members = await loadGroup(host, groupId);
   const waiting = members.filter(awaitsDecision);
   if (waiting.length === 0) throw new InvalidStateError(`Deployment group is not awaiting approval (status: ${groupStatusOf(members)})`);
@@ -25,10 +27,12 @@ export async function decideGroup(host: RunHost, groupId: string, decision: 'app
     const notReady = members.find((m) => !awaitsDecision(m) && m.status !== 'completed');
     if (notReady) throw new InvalidStateError(`Deployment group is not awaiting approval: target "${notReady.target}" is ${notReady.status}`);
   }
-  const detail = { groupId, comment, decision, deployments: waiting.map((m) => m.id) };
+  // The channel's details first: they never override what the orchestrator itself records (as for approve).
+  const channel = { ...via?.details, ...(via ? { via: via.channel } : {}) };
+  const detail = { ...channel, groupId, comment, decision, deployments: waiting.map((m) => m.id) };
   await host.audit({ who: by, action: `deployment-group.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: null, deploymentId: members[0]!.id, detail });
   for (const m of waiting) {
-    await host.audit({ who: by, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: m.stackKey, deploymentId: m.id, detail: { comment, groupId } });
+    await host.audit({ who: by, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: m.stackKey, deploymentId: m.id, detail: { ...channel, comment, groupId } });
   }
   if (decision === 'rejected') {
     // Later targets first: each then ends as rejected, not as "the canary was cancelled".
@@ -47,8 +51,10 @@ export async function decideGroup(host: RunHost, groupId: string, decision: 'app
   // Canary: the later plans are approved first (kept waiting), so that the first target's end finds them.
   const approval = { decision: 'approved' as const, by, at: nowIso(), comment };
   for (const m of rest.filter(awaitsDecision)) {
-    await updateDeployment(host.store, m.id, (current) => (awaitsDecision(current) ? { ...current, approval } : null));
-    // Held back by the canary, not by a human: the approval timeout no longer applies.
+    const { deployment, written } = await updateDeployment(host.store, m.id, (current) => (awaitsDecision(current) ? { ...current, approval } : null));
+    // Held back by the canary, not by a human: the approval timeout no longer applies, and its lock must
+    // last until it runs, however late this approval came (see leases.ts).
+    if (written) await keepFollowerLock(host, deployment, approvedFollowerLeaseMs(host));
     await host.queue.cancel(approvalTimeoutJob(m).id).catch(() => false);
   }
   if (awaitsDecision(first!)) await decide(host, first!.id, 'approved', by, comment);

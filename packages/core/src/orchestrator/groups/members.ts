@@ -33,12 +33,16 @@ export const isFollower = (g: DeploymentGroupRef | null | undefined): g is Deplo
 export const canaryCompleted = (leader: Deployment): boolean => leader.status === 'completed' || leader.status === 'rolled_back';
 
 /**
- * Whether a member's plan may start now. A canary group's later target approved in advance (plan and apply
- * in one go) waits until the first target completed; a group waiting for a manual approval plans every
+ * Whether a member's plan may start now. A later target of a group whose first target was never stored
+ * (its creation failed or was cut short part-way: the caller got an error, the group cannot be found)
+ * never starts, whatever the order. A canary group's later target approved in advance (plan and apply in
+ * one go) waits until the first target completed; a group waiting for a manual approval plans every
  * target at once (the approval covers all plans), so nothing holds those back.
  */
 export async function planMayStart(host: Pick<RunHost, 'store'>, d: Deployment): Promise<boolean> {
-  if (!isFollower(d.group) || d.approval?.decision !== 'approved') return true;
+  if (!d.group || d.group.index === 0) return true;
   const leader = await host.store.getDeployment(groupMemberId(d.group.id, 0));
-  return !!leader && canaryCompleted(leader);
+  if (!leader || leader.group?.id !== d.group.id) return false;
+  if (!isFollower(d.group) || d.approval?.decision !== 'approved') return true;
+  return canaryCompleted(leader);
 }

@@ -1,10 +1,11 @@
-import type { Deployment } from '../../types/domain.js';
+import type { Deployment, DeploymentGroupRef } from '../../types/domain.js';
 import { isTerminal } from '../../types/domain.js';
 import type { RunHost } from '../host.js';
 import { applyJob, approvalTimeoutJob, endedWhileWaiting, firstJob } from '../admission.js';
 import { cancelDeployment } from '../decisions.js';
 import { updateDeployment } from '../deployment-writes.js';
 import { errorMessage, nowIso } from '../util.js';
+import { keepFollowerLock, startingFollowerLeaseMs } from './leases.js';
 import { canaryCompleted, groupMemberId, isFollower } from './members.js';
 
 /**
@@ -55,6 +56,7 @@ async function startFollower(host: RunHost, f: Deployment): Promise<void> {
     current.status === 'awaiting_approval' && current.approval?.decision === 'approved' ? { ...current, status: 'applying' } : null,
   );
   if (!written) return;
+  await keepFollowerLock(host, deployment, startingFollowerLeaseMs(host));
   await host.queue.cancel(approvalTimeoutJob(deployment).id).catch(() => false);
   host.events.emit('status', { deploymentId: f.id, status: 'applying', previous: 'awaiting_approval', deployment: host.redactor.redactValue(deployment) });
   await host.queue.enqueue(applyJob(deployment));
@@ -63,6 +65,11 @@ async function startFollower(host: RunHost, f: Deployment): Promise<void> {
 /** The canary did not complete: a target that has not run yet never runs (no tool, no lock, no state). */
 async function stopFollower(host: RunHost, f: Deployment, leader: Deployment): Promise<void> {
   const error = `Not deployed: the canary target "${leader.target ?? 'first'}" of deployment group ${leader.group!.id} ended ${leader.status}${leader.error ? ` (${leader.error})` : ''}`;
+  await stopMember(host, f, error, 'canary did not complete');
+}
+
+/** Ends a member that has not run (or, in a group waiting for approval, stops its run like any cancel). */
+async function stopMember(host: RunHost, f: Deployment, error: string, reason: string): Promise<void> {
   if (f.status === 'planning' || f.status === 'applying') {
     // Only in a group waiting for approval, whose plans run at once: stopped like any cancel.
     await cancelDeployment(host, f.id);
@@ -77,27 +84,43 @@ async function stopFollower(host: RunHost, f: Deployment, leader: Deployment): P
   });
   if (!written || !before) return;
   await host.store.appendLogs(f.id, [{ timestamp: at, level: 'error', message: host.redactor.redact(error), resource: null }]);
-  await host.audit({ who: null, action: 'deployment.cancel', stackKey: f.stackKey, deploymentId: f.id, detail: { status: (before as Deployment).status, groupId: leader.group!.id, reason: 'canary did not complete' } });
+  await host.audit({ who: null, action: 'deployment.cancel', stackKey: f.stackKey, deploymentId: f.id, detail: { status: (before as Deployment).status, groupId: f.group!.id, reason } });
   await endedWhileWaiting(host, before, deployment);
+}
+
+/** The error of a member of a group whose first target was never stored. */
+export const incompleteGroupError = (groupId: string): string => `Not deployed: deployment group ${groupId} was not completely created (its creation failed part-way)`;
+
+/** Ends every member still open of a group whose creation failed part-way (any order). */
+export async function stopIncompleteGroup(host: RunHost, g: DeploymentGroupRef): Promise<void> {
+  for (let index = 1; index < g.size; index++) {
+    const id = groupMemberId(g.id, index);
+    try {
+      const m = await host.store.getDeployment(id);
+      if (m && m.group?.id === g.id && !isTerminal(m.status)) await stopMember(host, m, incompleteGroupError(g.id), 'deployment group not completely created');
+    } catch (e) {
+      host.logger('warn', 'could not end a target of a deployment group whose creation failed', { deploymentId: id, error: errorMessage(e) });
+    }
+  }
 }
 
 /**
  * For `recover()`: the later targets of canary groups whose first target has ended but which still wait
- * (the process that ended it stopped before acting), and members of a group whose creation was cut short
- * (no first target was ever stored). Returns the ids of the groups it settled.
+ * (the process that ended it stopped before acting), and the members, whatever the order, of a group
+ * whose creation was cut short (no first target was ever stored; after `lockTtlMs`, so that a creation
+ * still under way in another process is left alone). Returns the ids of the groups it settled.
  */
 export async function settleGroups(host: RunHost, waiting: Deployment[]): Promise<string[]> {
   const settled = new Set<string>();
   for (const f of waiting) {
-    if (!isFollower(f.group) || settled.has(f.group.id)) continue;
+    if (!f.group || f.group.index === 0 || settled.has(f.group.id)) continue;
     const leader = await host.store.getDeployment(groupMemberId(f.group.id, 0));
-    if (leader && isTerminal(leader.status)) {
+    if (leader && isFollower(f.group) && isTerminal(leader.status)) {
       settled.add(f.group.id);
       await settleFollowers(host, leader);
-    } else if (!leader && Date.now() - Date.parse(f.createdAt) > host.options.lockTtlMs) {
-      const orphan = { ...f, id: groupMemberId(f.group.id, 0), target: null, status: 'failed' as const, error: 'the deployment group was not completely created', group: { ...f.group, index: 0 } };
+    } else if ((!leader || leader.group?.id !== f.group.id) && Date.now() - Date.parse(f.createdAt) > host.options.lockTtlMs) {
       settled.add(f.group.id);
-      await settleFollowers(host, orphan);
+      await stopIncompleteGroup(host, f.group);
     }
   }
   return [...settled];
