@@ -116,6 +116,7 @@ async function startService(bed: Bed, name: string, extra: Record<string, string
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    child.stderr?.on('data', (c: Buffer) => void (out += c.toString()));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
