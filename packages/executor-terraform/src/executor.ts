@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import {
   autoSandbox,
   resolveSandbox,
-  TimeoutError,
   ExecutorError,
   ValidationError,
   type Sandbox,
@@ -13,6 +12,8 @@ import {
   type Executor,
   type ExecutorCheck,
   type ExecutorContext,
+  type PlanAndApplyProgress,
+  type PlanAndApplyResult,
   type PlanResult,
   type StateSnapshot,
   type TargetCloud,
@@ -30,6 +31,7 @@ import { cliConfigPaths } from './cli-config.js';
 import { abortError, stderrSummary, TerraformSession } from './session.js';
 import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
+import { planAndApplyIn, planThenApply, stoppedOutcome } from './plan-and-apply.js';
 import { layoutOf, restoreState, scrubWorkDir, writeVariables } from './workdir.js';
 
 /** Options of {@link TerraformExecutor}. The standalone service fills them from its environment. */
@@ -58,6 +60,13 @@ export interface TerraformExecutorOptions {
   /** More paths Terraform may read inside the sandbox (the CLI config file, the provider mirrors it names
    * and the plugin cache are added on their own). */
   readablePaths?: string[];
+  /**
+   * Runs a deployment that no person approves (approved in advance by the policy) as one
+   * `terraform apply -auto-approve` process that plans and applies, instead of `plan -out` then `apply`
+   * of the saved plan (default true: one provider start and one refresh fewer). Wherever an approval is
+   * due, the saved plan that was shown is applied either way.
+   */
+  planAndApply?: boolean;
 }
 
 /**
@@ -80,8 +89,11 @@ export class TerraformExecutor implements Executor {
   private readonly readablePaths: string[];
   private probe?: Promise<BinaryInfo>;
   private readonly maxStateBytes: number | undefined;
+  /** Present unless turned off (`planAndApply: false`): see {@link Executor.planAndApply}. */
+  readonly planAndApply?: (ctx: ExecutorContext, progress: PlanAndApplyProgress) => Promise<PlanAndApplyResult>;
 
   constructor(options: TerraformExecutorOptions = {}) {
+    if (options.planAndApply !== false) this.planAndApply = (ctx, progress) => this.planAndApplyOnce(ctx, progress);
     this.binary = options.binary ?? TERRAFORM_DEFAULTS.binary;
     if (options.workRoot) this.workRoot = options.workRoot;
     if (options.cliConfigFile) this.cliConfigFile = options.cliConfigFile;
@@ -197,16 +209,36 @@ export class TerraformExecutor implements Executor {
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
       const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
       const state = await s.readState(stream.statuses, sensitive);
-      if (r.interrupted) return { ...this.stopped(ctx), state };
+      if (r.interrupted) return { ...stoppedOutcome(ctx), state };
       if (r.exitCode !== 0) return { outcome: 'failed', state, error: `Terraform apply failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}` };
       return { outcome: 'succeeded', state };
     } catch (e) {
       // Apply never throws: report what happened and whatever state there is.
       const state = s ? await s.readState(stream.statuses, sensitive) : null;
-      if (ctx.signal.aborted) return { ...this.stopped(ctx), state };
+      if (ctx.signal.aborted) return { ...stoppedOutcome(ctx), state };
       return { outcome: 'failed', state, error: e instanceof Error ? e.message : String(e) };
     } finally {
       await s?.close();
+    }
+  }
+
+  /**
+   * Plans and applies in one process where the CLI records the provider schema's sensitivity in its
+   * states (Terraform ≥ 1.11: the state alone is enough to mask); elsewhere the saved-plan two steps.
+   */
+  private async planAndApplyOnce(ctx: ExecutorContext, progress: PlanAndApplyProgress): Promise<PlanAndApplyResult> {
+    let info: BinaryInfo;
+    try {
+      info = await this.available(ctx);
+    } catch (e) {
+      return { outcome: 'failed', state: null, plan: null, changesBegan: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    if (!statesRecordSchemaSensitivity(info)) return planThenApply(this, ctx, progress);
+    const s = await this.session(ctx);
+    try {
+      return await planAndApplyIn(s, ctx, progress, {});
+    } finally {
+      await s.close();
     }
   }
 
@@ -297,10 +329,5 @@ export class TerraformExecutor implements Executor {
     } catch {
       return false;
     }
-  }
-
-  private stopped(ctx: ExecutorContext): Pick<ApplyResult, 'outcome' | 'error'> {
-    const timedOut = ctx.signal.reason instanceof TimeoutError;
-    return { outcome: timedOut ? 'timed_out' : 'cancelled', error: timedOut ? 'Terraform apply timed out and was stopped' : 'Terraform apply was cancelled' };
   }
 }

@@ -34,12 +34,16 @@ export interface StreamItem {
   planned?: PlannedChange;
   /** A plan's `outputs` message: each output's planned action (`create`, `update`, `delete`, `noop`). */
   outputActions?: Record<string, string>;
+  /** The plan's `change_summary`: every `planned_change` of the plan has been announced. */
+  planComplete?: boolean;
 }
 
 /** Hook action at `apply_start` → the spec's in-progress status. */
 const STARTED: Record<string, ResourceStatus> = { create: 'creating', update: 'updating', delete: 'deleting', replace: 'creating' };
 /** Hook action at `apply_complete` → the spec's done status. */
 const COMPLETED: Record<string, ResourceStatus> = { create: 'created', update: 'updated', delete: 'deleted', replace: 'created' };
+
+const IN_PROGRESS = new Set<ResourceStatus>(Object.values(STARTED));
 
 interface HookResource {
   addr?: string;
@@ -121,6 +125,10 @@ export function interpretLine(line: string): StreamItem {
         events: [log('info')],
         ...(addr ? { planned: { id: addr, ...(res.resource_type ? { type: res.resource_type } : {}), action: hook.action ?? 'noop', ...(hook.reason ? { reason: hook.reason } : {}) } } : {}),
       };
+    case 'change_summary': {
+      const operation = (msg.changes as { operation?: unknown } | undefined)?.operation;
+      return { events: [log(level, message, null)], ...(operation === 'plan' ? { planComplete: true } : {}) };
+    }
     case 'outputs': {
       // Only the count is logged. A plan's message carries each output's action; an apply's carries the
       // values of non-sensitive outputs only, so outputs (sensitive ones too) are read from the state.
@@ -143,8 +151,16 @@ export class StreamInterpreter {
   readonly drift: Drift[] = [];
   readonly planned: PlannedChange[] = [];
   outputActions: Record<string, string> = {};
+  /** Whether the plan's `change_summary` went by (its every planned change is known). */
+  planComplete = false;
+  /** Whether a change (an `apply_start`) began. */
+  changing = false;
 
-  constructor(private readonly emit: (e: ExecutorEvent) => void) {}
+  constructor(
+    private readonly emit: (e: ExecutorEvent) => void,
+    /** Called once, before the first change's events are emitted (a plan-and-apply run moves to applying). */
+    private readonly beforeFirstChange?: () => void,
+  ) {}
 
   /** Handles one stdout line. */
   line = (line: string): void => {
@@ -153,6 +169,11 @@ export class StreamInterpreter {
     if (item.drift) this.drift.push(item.drift);
     if (item.planned) this.planned.push(item.planned);
     if (item.outputActions) this.outputActions = item.outputActions;
+    if (item.planComplete) this.planComplete = true;
+    if (!this.changing && item.events.some((e) => e.type === 'resource' && IN_PROGRESS.has(e.status))) {
+      this.changing = true;
+      this.beforeFirstChange?.();
+    }
     for (const e of item.events) {
       if (e.type === 'resource') this.statuses.set(e.id, e.status);
       this.emit(e);

@@ -78,3 +78,46 @@ describe('the -json stream interpreter on recorded real output', () => {
     expect(JSON.stringify(events)).not.toContain('pa55-w0rd-very-secret');
   });
 });
+
+describe('the stream of `apply -auto-approve` (plan and apply in one process)', () => {
+  const res = (name: string) => ({ addr: `terraform_data.${name}`, module: '', resource: `terraform_data.${name}`, implied_provider: 'terraform', resource_type: 'terraform_data', resource_name: name, resource_key: null });
+  // Trimmed from real `terraform apply -json -auto-approve` output (Terraform 1.11).
+  const lines = [
+    { '@level': 'info', '@message': 'Terraform 1.11.4', type: 'version', terraform: '1.11.4', ui: '1.2' },
+    { '@level': 'info', '@message': 'terraform_data.a: Plan to create', change: { resource: res('a'), action: 'create' }, type: 'planned_change' },
+    { '@level': 'info', '@message': 'terraform_data.b: Plan to create', change: { resource: res('b'), action: 'create' }, type: 'planned_change' },
+    { '@level': 'info', '@message': 'Plan: 2 to add, 0 to change, 0 to destroy.', changes: { add: 2, change: 0, import: 0, remove: 0, operation: 'plan' }, type: 'change_summary' },
+    { '@level': 'info', '@message': 'Outputs: 1', outputs: { o: { sensitive: false, action: 'create' } }, type: 'outputs' },
+    { '@level': 'info', '@message': 'terraform_data.b: Creating...', hook: { resource: res('b'), action: 'create' }, type: 'apply_start' },
+    { '@level': 'info', '@message': 'terraform_data.a: Creating...', hook: { resource: res('a'), action: 'create' }, type: 'apply_start' },
+    { '@level': 'info', '@message': 'terraform_data.a: Creation complete after 0s [id=x]', hook: { resource: res('a'), action: 'create', id_key: 'id', id_value: 'x' }, type: 'apply_complete' },
+    { '@level': 'info', '@message': 'terraform_data.b: Creation complete after 1s [id=y]', hook: { resource: res('b'), action: 'create', id_key: 'id', id_value: 'y' }, type: 'apply_complete' },
+    { '@level': 'info', '@message': 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed.', changes: { add: 2, change: 0, import: 0, remove: 0, operation: 'apply' }, type: 'change_summary' },
+    { '@level': 'info', '@message': 'Outputs: 1', outputs: { o: { sensitive: false, type: 'string', value: 'x' } }, type: 'outputs' },
+  ].map((l) => JSON.stringify(l));
+
+  it('knows the whole plan at its change_summary, and calls the first-change hook once, before that change is emitted', () => {
+    const seen: string[] = [];
+    const s = new StreamInterpreter(
+      (e) => seen.push(e.type === 'resource' ? `${e.id}:${e.status}` : `log:${e.message}`),
+      () => seen.push(`first change (plan complete: ${s.planComplete}, planned: ${s.planned.length}, outputs: ${JSON.stringify(s.outputActions)})`),
+    );
+    for (const l of lines.slice(0, 4)) s.line(l);
+    expect(s.planComplete).toBe(true);
+    expect(s.changing).toBe(false);
+    for (const l of lines.slice(4)) s.line(l);
+    expect(seen.filter((x) => x.startsWith('first change'))).toEqual(['first change (plan complete: true, planned: 2, outputs: {"o":"create"})']);
+    expect(seen.indexOf('first change (plan complete: true, planned: 2, outputs: {"o":"create"})')).toBe(seen.indexOf('terraform_data.b:creating') - 1);
+    // the apply's own change_summary and value-only outputs message change neither the plan nor its output actions
+    expect(s.outputActions).toEqual({ o: 'create' });
+    expect(s.planned.map((p) => p.id)).toEqual(['terraform_data.a', 'terraform_data.b']);
+  });
+
+  it('an apply of a saved plan, or a plan, has no first change to announce before its end', () => {
+    let calls = 0;
+    const s = new StreamInterpreter(() => undefined, () => calls++);
+    for (const l of lines.slice(0, 5)) s.line(l);
+    expect(calls).toBe(0);
+    expect(interpretLine(lines[9]!).planComplete).toBeUndefined();
+  });
+});

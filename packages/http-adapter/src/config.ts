@@ -44,6 +44,11 @@ export const EnvSchema = z.object({
   TF_CLI_CONFIG_FILE: optionalString,
   TERRAFORM_PLUGIN_CACHE_DIR: optionalString,
   TF_PLUGIN_CACHE_DIR: optionalString,
+  /** Auto-approved deployments plan and apply in one `terraform apply -auto-approve` process; on unless false/0/no. */
+  TERRAFORM_PLAN_AND_APPLY: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
   CFN_AWS_BINARY: z.preprocess(emptyAsUndefined, z.string().default('aws')),
   AZ_CLI_BINARY: z.preprocess(emptyAsUndefined, z.string().default('az')),
   MAX_DEPLOYMENT_TIMEOUT_MS: positiveInt(1_800_000),
@@ -120,7 +125,7 @@ export interface ServiceConfig {
   nodeEnv: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   generator: { url: string; timeoutMs: number; retries: number } | null;
-  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string };
+  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
   /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
@@ -229,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       workRoot: resolve(e.TERRAFORM_WORK_DIR ?? join(workBase, 'terraform')),
       cliConfigFile: e.TERRAFORM_CLI_CONFIG_FILE ?? e.TF_CLI_CONFIG_FILE,
       pluginCacheDir: e.TERRAFORM_PLUGIN_CACHE_DIR ?? e.TF_PLUGIN_CACHE_DIR,
+      planAndApply: e.TERRAFORM_PLAN_AND_APPLY,
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },

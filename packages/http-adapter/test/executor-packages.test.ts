@@ -38,4 +38,14 @@ describe('executor packages', () => {
     expect((err as Error).message).toMatch(/^No executor package is installed: install at least one of @iac-orchestrator\/executor-terraform, /);
     expect(() => loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform,pulumi' })).toThrow(/ORCHESTRATOR_EXECUTORS/);
   });
+
+  it('TERRAFORM_PLAN_AND_APPLY: auto-approved terraform runs plan and apply in one process unless turned off', async () => {
+    expect(loadConfig({}).terraform.planAndApply).toBe(true);
+    expect(loadConfig({ TERRAFORM_PLAN_AND_APPLY: 'false' }).terraform.planAndApply).toBe(false);
+    expect(() => loadConfig({ TERRAFORM_PLAN_AND_APPLY: 'maybe' })).toThrow(/TERRAFORM_PLAN_AND_APPLY/);
+    const [on] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform' }));
+    const [off] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform', TERRAFORM_PLAN_AND_APPLY: '0' }));
+    expect(typeof on!.planAndApply).toBe('function');
+    expect(off!.planAndApply).toBeUndefined();
+  });
 });

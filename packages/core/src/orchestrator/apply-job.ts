@@ -53,6 +53,11 @@ export async function applyPlan(run: JobRun, ctx: ExecutorContext, plan: PlanRes
   } catch (e) {
     result = { outcome: run.abort.signal.aborted ? 'cancelled' : 'failed', state: null, error: errorMessage(e) };
   }
+  await finishApply(run, result);
+}
+
+/** Saves the state an apply left as the deployment's version and ends it by the apply's outcome (invariant 1). */
+export async function finishApply(run: JobRun, result: ApplyResult): Promise<void> {
   const op = run.record.operation;
   const reason = result.outcome === 'succeeded' ? (op === 'destroy' ? 'destroyed' : op === 'rollback' ? 'rollback' : 'applied') : 'partial';
   const written = result.state ? await saveState(run, result.state, reason) : null;
@@ -73,6 +78,13 @@ export async function applyPlan(run: JobRun, ctx: ExecutorContext, plan: PlanRes
         : (result.error ?? `${run.executor.name} apply failed`);
   run.log('error', message);
   run.end('failed', message);
+}
+
+/** A plan with nothing to change: the deployment completes on the stack's current version. */
+export async function completeWithoutChanges(run: JobRun, current: StateVersion | null): Promise<void> {
+  run.log('info', 'No changes: the infrastructure matches the code');
+  await run.save({ stateVersion: current?.version ?? null, resources: current?.resources ?? [], outputs: current?.outputs ?? {} });
+  run.end('completed', null);
 }
 
 /** Writes the state the tool left as version base+1 under the job's lock (invariants 1 and 2). */

@@ -1,11 +1,12 @@
-import type { Lock, StateVersion } from '../types/domain.js';
+import type { Lock } from '../types/domain.js';
 import type { JobContext, PhaseJob } from '../types/job-queue.js';
 import { StateLockedError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { JobRun, publicLock } from './job-run.js';
 import { approvalTimeoutJob, firstJob, lockWaitJob, olderPendingExists } from './admission.js';
-import { applyPlan } from './apply-job.js';
+import { applyPlan, completeWithoutChanges } from './apply-job.js';
 import { planMayStart } from './groups/members.js';
+import { appliesInOneRun, mayApplyInOneRun, planAndApplyInOneRun } from './one-run.js';
 import { nowIso } from './util.js';
 
 /** How often a deployment waiting on a manual lock looks again (an unlock through the API admits it at once). */
@@ -22,6 +23,8 @@ export async function runPlanJob(host: RunHost, job: PhaseJob, jobCtx: JobContex
   const d = await host.store.getDeployment(job.deploymentId);
   // A retried plan (its first runner died mid-plan) finds its deployment `planning`; anything else has moved on.
   if (!d || !(d.status === 'pending' || (d.status === 'planning' && jobCtx.attempt > 1))) return;
+  // A run that plans and applies in one tool process may have changed things: it is never run again.
+  if (d.status === 'planning' && (await appliesInOneRun(host, d.id))) return;
   if (job.group === null) return void (await host.queue.enqueue(firstJob(d), { rerunIfActive: true })); // a lock-wait wake-up
   if (d.status === 'pending' && !d.cancelRequestedAt && (await olderPendingExists(host, d))) return;
   if (d.status === 'pending' && !(await planMayStart(host, d))) return; // a canary group's later target: started when the first completes
@@ -37,6 +40,7 @@ export async function runPlanJob(host: RunHost, job: PhaseJob, jobCtx: JobContex
     run.timeout.arm();
     const ctx = await run.context(baseVersion);
     run.log('info', `Planning ${d.operation} of ${d.stackKey} from state version ${baseVersion}`);
+    if (mayApplyInOneRun(run)) return planAndApplyInOneRun(run, ctx, baseVersion, current);
     const plan = await run.executor.plan(ctx);
     // A plan may carry attribute values (an update's before/after): secrets of the run are masked in it too.
     const s = host.redactor.redactValue(plan.summary);
@@ -96,10 +100,4 @@ async function awaitApproval(run: JobRun): Promise<void> {
   await host.queue.enqueue(approvalTimeoutJob(run.record), { delayMs: host.options.approvalTimeoutMs });
   run.parked = true;
   run.log('info', 'Plan saved; waiting for approval');
-}
-
-async function completeWithoutChanges(run: JobRun, current: StateVersion | null): Promise<void> {
-  run.log('info', 'No changes: the infrastructure matches the code');
-  await run.save({ stateVersion: current?.version ?? null, resources: current?.resources ?? [], outputs: current?.outputs ?? {} });
-  run.end('completed', null);
 }

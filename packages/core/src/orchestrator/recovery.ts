@@ -10,6 +10,7 @@ import { admitNext, allJobIdsOf, firstJob } from './admission.js';
 import { chainHead, retentionFor, sameAsHead } from './state-stream.js';
 import { groupMemberEnded, settleGroups } from './groups/progress.js';
 import { planMayStart } from './groups/members.js';
+import { appliesInOneRun } from './one-run-marker.js';
 
 /** Statuses in which some process is (or was) running the deployment. */
 const RUNNING = ['planning', 'applying'] as const;
@@ -105,7 +106,9 @@ export async function recoverOne(serviceHost: RunHost, d: Deployment): Promise<b
     }
   })();
   const workDir = executor ? workDirOf(host, executor, d.id) : null;
-  if (d.status === 'applying' && executor?.recoverState && workDir) {
+  // A run that planned and applied in one tool process may have changed things while still `planning`.
+  const mayHaveChanged = d.status === 'applying' || (d.status === 'planning' && (await appliesInOneRun(host, d.id).catch(() => true)));
+  if (mayHaveChanged && executor?.recoverState && workDir) {
     const live = await host.store.getLock(d.stackKey);
     if (live && d.lock && live.lockId === d.lock.lockId) await host.store.forceReleaseLock(d.stackKey);
     const lock = await host.store.acquireLock({ stackKey: d.stackKey, operation: 'recover', who: 'orchestrator', info: `recovery of ${d.id}`, ttlMs: host.options.lockTtlMs, deploymentId: d.id }).catch(() => null);

@@ -7,6 +7,7 @@ import { runPlanJob } from './plan-job.js';
 import { runApplyJob } from './apply-job.js';
 import { detectDrift } from './run-endings.js';
 import { recoverOne } from './recovery.js';
+import { appliesInOneRun } from './one-run-marker.js';
 import { updateDeployment } from './deployment-writes.js';
 import { errorMessage, nowIso } from './util.js';
 import { runScopedHost } from '../masking/run-scope.js';
@@ -76,7 +77,8 @@ export async function onStalledJob(host: RunHost, { job, attempt }: StalledJob):
   const d = await host.store.getDeployment(job.deploymentId);
   if (!d || isTerminal(d.status)) return;
   if (job.phase === 'approval-timeout') return 'retry';
-  if (job.phase === 'plan' && attempt < 2 && (d.status === 'pending' || d.status === 'planning')) {
+  // A plan job that plans and applies in one tool run may have changed things: never run again.
+  if (job.phase === 'plan' && attempt < 2 && (d.status === 'pending' || d.status === 'planning') && !(await appliesInOneRun(host, d.id))) {
     host.logger('warn', 'a plan job stalled (its runner stopped); running it again once', { deploymentId: d.id });
     return 'retry';
   }

@@ -28,12 +28,8 @@ function canExecute(p: string): boolean {
  * the version from `PYENV_VERSION` or pyenv's global `version` file). Null when it is no shim.
  */
 function pyenvTarget(file: string): string | null {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8').slice(0, 2000);
-  } catch {
-    return null;
-  }
+  // A shim is a short script: its head is enough (reading a whole 100 MB binary on every run is not).
+  const text = fileHead(file, 2000);
   const root = /export PYENV_ROOT="([^"]+)"/.exec(text)?.[1];
   if (!root || !text.includes('/libexec/pyenv" exec')) return null;
   let versions = (process.env.PYENV_VERSION ?? '').split(':');
@@ -49,20 +45,24 @@ function pyenvTarget(file: string): string | null {
   return null;
 }
 
-/** The interpreter of a script (`#!/path/python`, `#!/usr/bin/env python3`), or null for a binary. */
-function interpreterOf(file: string, pathList: string | undefined): string | null {
-  let head = '';
+/** The first `bytes` bytes of a file as latin1 text ('' when it cannot be read). */
+function fileHead(file: string, bytes: number): string {
   try {
     const fd = openSync(file, 'r');
     try {
-      const buf = Buffer.alloc(256);
-      head = buf.subarray(0, readSync(fd, buf, 0, 256, 0)).toString('latin1');
+      const buf = Buffer.alloc(bytes);
+      return buf.subarray(0, readSync(fd, buf, 0, bytes, 0)).toString('latin1');
     } finally {
       closeSync(fd);
     }
   } catch {
-    return null;
+    return '';
   }
+}
+
+/** The interpreter of a script (`#!/path/python`, `#!/usr/bin/env python3`), or null for a binary. */
+function interpreterOf(file: string, pathList: string | undefined): string | null {
+  const head = fileHead(file, 256);
   if (!head.startsWith('#!')) return null;
   const [interp, arg] = head.slice(2).split('\n')[0]!.trim().split(/\s+/);
   if (!interp) return null;

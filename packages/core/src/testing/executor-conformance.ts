@@ -1,4 +1,5 @@
 import { lifecycleConformance } from './executor-conformance-lifecycle.js';
+import { oneRunConformance } from './executor-conformance-one-run.js';
 import { optionalConformance } from './executor-conformance-optional.js';
 import { stopConformance } from './executor-conformance-stops.js';
 import type { ExecutorConformanceIt, ExecutorFactory } from './executor-conformance-fixtures.js';
@@ -34,7 +35,10 @@ export type {
  *   it reported created; `recoverState` on that work dir returns null or a snapshot;
  * - `slow`: cancelled via the signal (a `CancelledError`) → outcome 'cancelled' with its state;
  * - `cleanup()` never throws (also for a deployment that never planned); `recoverState()` of an empty work
- *   dir returns null or a snapshot.
+ *   dir returns null or a snapshot;
+ * - `planAndApply()`, when present: `create` reports its plan once, before `applying()` and the first
+ *   resource event, succeeds with the outputs masked as after `apply`, and a second run from its state
+ *   finds nothing to change; `failing` returns outcome 'failed' with the state of what it created.
  * Checks on optional methods, and on fixtures the factory omits (`failing`, `slow`, `create.output`,
  * `create.sensitiveOutput`), are skipped with a printed reason (`unsupported` says why); so are the
  * creating-before-created order and the non-empty partial state where `unsupported` names an endpoint
@@ -63,4 +67,5 @@ export function executorConformance(it: ExecutorConformanceIt, factory: Executor
   optionalConformance(it, factory);
   lifecycleConformance(it, factory);
   stopConformance(it, factory);
+  oneRunConformance(it, factory);
 }

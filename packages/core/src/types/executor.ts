@@ -88,6 +88,25 @@ export interface ApplyResult {
   error?: string;
 }
 
+/**
+ * What {@link Executor.planAndApply} reports while its one tool process runs, so the deployment shows
+ * its plan and moves from `planning` to `applying` as the tool does.
+ */
+export interface PlanAndApplyProgress {
+  /** The plan the tool made, reported once, before its first change (or at its end when it changed nothing). */
+  planned(summary: PlanSummary): void;
+  /** The tool begins its first change: the deployment moves to `applying`. Reported at most once. */
+  applying(): void;
+}
+
+/** Outcome of {@link Executor.planAndApply}: an apply's outcome and state, and the plan that was applied. */
+export interface PlanAndApplyResult extends ApplyResult {
+  /** The plan the tool made; null when it stopped (failed, cancelled) before it had one. */
+  plan: PlanSummary | null;
+  /** Whether the tool began changing anything. When false, nothing was changed and `state` is not saved. */
+  changesBegan: boolean;
+}
+
 /** What `check()` reports for readiness. */
 export interface ExecutorCheck {
   ok: boolean;
@@ -98,7 +117,7 @@ export interface ExecutorCheck {
 
 /**
  * An executor runs one IaC tool. Required: `format`, `plan`, `apply`. Optional extras: `check`,
- * `detectDrift`, `cleanup`, `credentialEnv`. Third-party executors plug in exactly like ours.
+ * `planAndApply`, `detectDrift`, `cleanup`, `credentialEnv`. Third-party executors plug in exactly like ours.
  */
 export interface Executor {
   readonly format: Format;
@@ -115,6 +134,16 @@ export interface Executor {
   plan(ctx: ExecutorContext): Promise<PlanResult>;
   /** Applies exactly `plan.artifact`. Must return (not throw) with whatever state the tool left. */
   apply(ctx: ExecutorContext, plan: PlanResult): Promise<ApplyResult>;
+  /**
+   * Optional: plans and applies in one tool process (e.g. `terraform apply -auto-approve`), for a
+   * deployment no person approves (the approval policy approved it in advance; never a dry run). The
+   * orchestrator uses it instead of {@link Executor.plan} + {@link Executor.apply} only then: wherever a
+   * person approves, the saved plan that was shown is applied (invariant 3). Like `apply`, it must return
+   * (not throw) with whatever state the tool left, keep `ctx.persistState` fed while it changes things,
+   * and report the plan through `progress.planned` before the first change. A run of it that is
+   * interrupted is never run again (the deployment ends `failed`, "interrupted").
+   */
+  planAndApply?(ctx: ExecutorContext, progress: PlanAndApplyProgress): Promise<PlanAndApplyResult>;
   /** Compares the prior state with the real world. */
   detectDrift?(ctx: ExecutorContext): Promise<DriftReport>;
   /** Reads whatever state the tool left in `ctx.workDir` (or in the cloud) for a deployment whose process

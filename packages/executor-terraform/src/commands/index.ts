@@ -6,3 +6,4 @@ export { buildShowArgs, type ShowOptions } from './show.js';
 export { buildOutputArgs, type OutputOptions } from './output.js';
 export { buildStatePullArgs } from './state-pull.js';
 export { buildVersionArgs } from './version.js';
+export { buildAutoApplyArgs, type AutoApplyOptions } from './auto-apply.js';

@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MASK, MemoryStateStore, Orchestrator, type Deployment, type DeploymentStatus } from '@iac-orchestrator/core';
+import { prerequisite } from '../../../test-support/prerequisites.js';
+import { FIXTURES, hasTerraform, testBed } from './helpers.js';
+
+const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH');
+const TERMINAL: DeploymentStatus[] = ['completed', 'failed', 'cancelled', 'planned', 'rolled_back'];
+const PASSWORD = 'one-run-pa55-w0rd';
+
+async function waitFor(orch: Orchestrator, id: string, statuses = TERMINAL, timeoutMs = 60_000): Promise<Deployment> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await orch.get(id);
+    if (statuses.includes(d.status)) return d;
+    if (Date.now() > deadline) throw new Error(`deployment ${id} stuck in ${d.status}, wanted ${statuses.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A real Orchestrator (in-memory store) driving the real TerraformExecutor; every status change recorded. */
+async function setup() {
+  const bed = await testBed();
+  const store = new MemoryStateStore();
+  const orch = new Orchestrator({ store, executors: [bed.executor], workDir: bed.workRoot, lockTtlMs: 5000, lockWaitMs: 20_000 });
+  const statuses: Array<{ id: string; status: DeploymentStatus; plan: Deployment['plan'] }> = [];
+  orch.on('status', (e) => statuses.push({ id: e.deploymentId, status: e.status, plan: e.deployment.plan }));
+  return { bed, store, orch, statuses, dispose: async () => (await orch.close(5000), await bed.dispose()) };
+}
+
+const files = async (name: string) => ({ 'main.tf': await readFile(join(FIXTURES, name, 'main.tf'), 'utf8') });
+const input = async (fixture: string, options: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  blueprintId: fixture,
+  environment: 'dev',
+  targetCloud: 'aws' as const,
+  format: 'terraform' as const,
+  files: await files(fixture),
+  ...over,
+  options: { autoApprove: true, ...options },
+});
+
+/**
+ * Each `terraform plan|apply -json` process opens its stream with one `version` message (logged at
+ * debug): their count is the count of Terraform processes that planned or applied (init is not `-json`).
+ */
+async function streamedProcesses(orch: Orchestrator, id: string): Promise<number> {
+  const { entries } = await orch.logs(id, { limit: 1000 });
+  return entries.filter((e) => /^Terraform v?\d+\.\d+\.\d+/.test(e.message)).length;
+}
+
+let env: Awaited<ReturnType<typeof setup>> | undefined;
+afterEach(async () => {
+  await env?.dispose();
+  env = undefined;
+});
+
+describe.skipIf(!ok)('an auto-approved deployment planned and applied in one terraform run', () => {
+  it('runs one terraform process, records its plan before applying and its outputs, and masks secrets', async () => {
+    env = await setup();
+    const { orch } = env;
+    const d = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'one', db_password: PASSWORD }, sensitiveVariables: ['db_password'] }))).id);
+    expect(d.status).toBe('completed');
+    expect(await streamedProcesses(orch, d.id)).toBe(1);
+    const logs = (await orch.logs(d.id, { limit: 1000 })).entries.map((e) => e.message);
+    expect(logs.filter((m) => m.startsWith('Planning and applying (apply) in one terraform run'))).toHaveLength(1);
+    expect(logs.some((m) => m.startsWith('Applying the saved plan'))).toBe(false);
+
+    expect(d.plan).toMatchObject({ add: 2, change: 0, destroy: 0, hasChanges: true });
+    expect(d.plan?.resources.map((r) => `${r.id}:${r.action}`).sort()).toEqual(['terraform_data.app:create', 'terraform_data.network:create']);
+    expect(d.outputs).toMatchObject({ app_name: 'app-one', connection_string: MASK });
+    expect(d.stateVersion).toBe(1);
+    // planning → applying → completed, and the plan is there when it starts applying.
+    const mine = env.statuses.filter((s) => s.id === d.id);
+    expect(mine.map((s) => s.status)).toEqual(['pending', 'planning', 'applying', 'completed']);
+    expect(mine.find((s) => s.status === 'applying')?.plan).toMatchObject({ add: 2 });
+    expect(JSON.stringify([logs, d, await orch.getState(d.id)])).not.toContain(PASSWORD);
+
+    // Deployed again unchanged: the same one process finds nothing to do, no state version is written.
+    const again = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'one', db_password: PASSWORD }, sensitiveVariables: ['db_password'] }))).id);
+    expect(again).toMatchObject({ status: 'completed', stateVersion: 1, plan: { hasChanges: false } });
+    expect(again.outputs).toMatchObject({ app_name: 'app-one' });
+    expect(await streamedProcesses(orch, again.id)).toBe(1);
+  });
+
+  it('saves the partial state of a failing resource as a version, with the plan recorded', async () => {
+    env = await setup();
+    const { orch } = env;
+    const failed = await waitFor(orch, (await orch.deploy(await input('partial-failure', { variables: { fail: true } }))).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/local-exec provisioner error/);
+    expect(await streamedProcesses(orch, failed.id)).toBe(1);
+    expect(failed.plan).toMatchObject({ add: 4, hasChanges: true });
+    expect(failed.stateVersion).toBe(1);
+    const [saved] = await orch.stateHistory(failed.id);
+    expect(saved!.reason).toBe('partial');
+    expect(saved!.resources.map((r) => r.id).sort()).toEqual(['terraform_data.breaks', 'terraform_data.first', 'terraform_data.second']);
+  });
+
+  it('is cancelled mid-apply: Terraform stops, the state it left is saved, the deployment ends cancelled', async () => {
+    env = await setup();
+    const { orch, store } = env;
+    const d = await orch.deploy(await input('slow', {}));
+    orch.on('log', (e) => {
+      if (e.deploymentId === d.id && e.entry.resource === 'terraform_data.slow' && e.entry.message.includes('Executing')) void orch.cancel(d.id);
+    });
+    const done = await waitFor(orch, d.id);
+    expect(done.status).toBe('cancelled');
+    expect(await streamedProcesses(orch, d.id)).toBe(1);
+    expect(done.stateVersion).toBeGreaterThanOrEqual(1);
+    const [saved] = await orch.stateHistory(d.id);
+    expect(saved!.resources.map((r) => r.id)).toContain('terraform_data.fast');
+    expect(saved!.resources.map((r) => r.id)).not.toContain('terraform_data.after');
+    expect(await store.getLock(done.stackKey)).toBeNull();
+  });
+
+  it('destroys in one run too', async () => {
+    env = await setup();
+    const { orch } = env;
+    const v1 = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'gone', db_password: PASSWORD } }))).id);
+    const gone = await waitFor(orch, (await orch.destroy(v1.id, { autoApprove: true })).id);
+    expect(gone.status).toBe('completed');
+    expect(gone.plan).toMatchObject({ destroy: 2, add: 0 });
+    expect(await streamedProcesses(orch, gone.id)).toBe(1);
+    expect((await orch.getState(v1.id)).resources).toEqual([]);
+  });
+
+  it('where a person approves, plans into a saved plan and applies exactly that plan (two processes)', async () => {
+    env = await setup();
+    const { orch } = env;
+    const prod = await orch.deploy(await input('basic', { autoApprove: false, variables: { name: 'prod', db_password: PASSWORD } }, { environment: 'production' }));
+    const waiting = await waitFor(orch, prod.id, ['awaiting_approval']);
+    expect(waiting.plan).toMatchObject({ add: 2, hasChanges: true });
+    await orch.approve(prod.id, { comment: 'ok' }, { id: 'alice', canApprove: true });
+    const done = await waitFor(orch, prod.id);
+    expect(done.status).toBe('completed');
+    expect(await streamedProcesses(orch, prod.id)).toBe(2);
+    const logs = (await orch.logs(prod.id, { limit: 1000 })).entries.map((e) => e.message);
+    expect(logs.some((m) => m.startsWith('Planning and applying'))).toBe(false);
+    expect(logs.filter((m) => m === 'Applying the saved plan')).toHaveLength(1);
+  });
+
+  it('a terraform executor with planAndApply: false keeps the saved-plan steps for auto-approved runs', async () => {
+    const bed = await testBed({ planAndApply: false });
+    const orch = new Orchestrator({ store: new MemoryStateStore(), executors: [bed.executor], workDir: bed.workRoot, lockTtlMs: 5000 });
+    try {
+      const d = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'two', db_password: PASSWORD } }))).id);
+      expect(d.status).toBe('completed');
+      expect(await streamedProcesses(orch, d.id)).toBe(2);
+    } finally {
+      await orch.close(5000);
+      await bed.dispose();
+    }
+  });
+});
