@@ -8,9 +8,12 @@ import {
   stackKeyOf,
   type ApplyResult,
   type Bundle,
+  type Deployment,
+  type DeploymentStatus,
   type ExecutorContext,
   type ExecutorEvent,
   type Operation,
+  type Orchestrator,
   type PlanResult,
   type StackRef,
 } from '@iac-orchestrator/core';
@@ -147,3 +150,17 @@ export async function deployOnce(
 
 /** Every text an event carries, for "this secret never shows up" assertions. */
 export const eventText = (events: ExecutorEvent[]): string => JSON.stringify(events);
+
+/** Statuses a deployment ends in. */
+export const TERMINAL: DeploymentStatus[] = ['completed', 'failed', 'cancelled', 'planned', 'rolled_back'];
+
+/** Polls until the deployment reaches one of `statuses` (default: any terminal one), else throws after `timeoutMs`. */
+export async function waitForStatus(orch: Pick<Orchestrator, 'get'>, id: string, statuses = TERMINAL, timeoutMs = 60_000): Promise<Deployment> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await orch.get(id);
+    if (statuses.includes(d.status)) return d;
+    if (Date.now() > deadline) throw new Error(`deployment ${id} stuck in ${d.status}, wanted ${statuses.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -3,21 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MASK, MemoryStateStore, Orchestrator, type Deployment, type DeploymentStatus } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { FIXTURES, hasTerraform, testBed } from './helpers.js';
+import { FIXTURES, hasTerraform, testBed, waitForStatus as waitFor } from './helpers.js';
 
 const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH');
-const TERMINAL: DeploymentStatus[] = ['completed', 'failed', 'cancelled', 'planned', 'rolled_back'];
 const PASSWORD = 'one-run-pa55-w0rd';
 
-async function waitFor(orch: Orchestrator, id: string, statuses = TERMINAL, timeoutMs = 60_000): Promise<Deployment> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await orch.get(id);
-    if (statuses.includes(d.status)) return d;
-    if (Date.now() > deadline) throw new Error(`deployment ${id} stuck in ${d.status}, wanted ${statuses.join('|')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A real Orchestrator (in-memory store) driving the real TerraformExecutor; every status change recorded. */
 async function setup() {
