@@ -70,6 +70,8 @@ export class Notifier {
       if (!parsed.success) throw new ValidationError(`notifications.subscriptions[${i}]: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, `notifications.subscriptions[${i}]`);
       const s = parsed.data;
       host.redactor.add(s.secret);
+      // Its URL may itself be a credential (a Slack webhook's path, a Teams `sig=` query): masked too.
+      host.redactor.add(s.url);
       const secret = s.secret ?? this.secret;
       if (s.format === 'webhook' && !secret) throw new ValidationError(`notifications.subscriptions[${i}]: a webhook subscription needs a secret (its own, or the service's webhook secret)`, `notifications.subscriptions[${i}]`);
       return { ref: { source: 'configured', key: configuredIdOf(s) }, url: s.url, format: s.format, events: s.events, secret };
