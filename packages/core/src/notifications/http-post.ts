@@ -18,12 +18,20 @@ export interface PostLimits {
   publicAddressesOnly: boolean;
 }
 
-const INTERNAL = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) INTERNAL.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+// Two lists: a BlockList checks an IPv4 address against IPv6 rules too (as ::ffff:a.b.c.d).
+const INTERNAL_V4 = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) INTERNAL_V4.addSubnet(net, bits, 'ipv4');
+const INTERNAL_V6 = new BlockList();
+for (const [net, bits] of [['::', 127], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) INTERNAL_V6.addSubnet(net, bits, 'ipv6');
 
-/** Whether an address is loopback, private, link-local, CGNAT, multicast or unspecified. */
-export const isInternalAddress = (address: string): boolean => INTERNAL.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+/** Whether an address is loopback, private, link-local, CGNAT, multicast or unspecified (an IPv4-mapped
+ * IPv6 address by its IPv4 one). */
+export function isInternalAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return INTERNAL_V4.check(mapped, 'ipv4');
+  if (/^::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/i.test(address)) return true; // mapped, in hex: refused rather than decoded
+  return isIP(address) === 6 ? INTERNAL_V6.check(address, 'ipv6') : INTERNAL_V4.check(address, 'ipv4');
+}
 
 /** A DNS lookup that fails for a name resolving (even partly) to an internal address. */
 const publicLookup: LookupFunction = (hostname, options, callback) => {
