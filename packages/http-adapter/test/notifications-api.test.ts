@@ -89,8 +89,10 @@ describe('notification configuration', () => {
       ORCHESTRATOR_NOTIFY_ALLOWED_HOSTS: 'hooks.slack.com, http://127.0.0.1:8080',
       ORCHESTRATOR_PUBLIC_URL: 'https://orch.example.com',
       ORCHESTRATOR_NOTIFY_MAX_ATTEMPTS: '5',
+      ORCHESTRATOR_NOTIFY_CONNECT_TIMEOUT_MS: '1500',
+      ORCHESTRATOR_NOTIFY_MAX_CONCURRENT: '3',
     });
-    expect(c.notifications).toMatchObject({ secret: SECRET, allowedHosts: ['hooks.slack.com', 'http://127.0.0.1:8080'], publicUrl: 'https://orch.example.com', maxAttempts: 5 });
+    expect(c.notifications).toMatchObject({ secret: SECRET, allowedHosts: ['hooks.slack.com', 'http://127.0.0.1:8080'], publicUrl: 'https://orch.example.com', maxAttempts: 5, connectTimeoutMs: 1500, maxConcurrentDeliveries: 3 });
     expect(c.notifications.subscriptions).toHaveLength(2);
     expect(c.notifications.subscriptions![1]).toMatchObject({ format: 'webhook', secret: 'own-secret-0123456789' });
   });

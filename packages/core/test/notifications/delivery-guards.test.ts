@@ -51,3 +51,30 @@ it('a webhook subscription is never resolved for delivery without a secret; a re
   // A request cannot hand in a record's shown URL.
   expect(() => new Notifier(host, { allowedHosts: ['hooks.example.com'], secret: SECRET }).checkRequested([{ url: 'https://hooks.example.com/…', events: ['completed'], format: 'webhook' }])).toThrow(/full webhook URL/);
 });
+
+it('a deployment\'s notification URL is on no file of an encrypting store in plain text, and its drift check carries it', async () => {
+  const { mkdtemp, readdir, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { FileStateStore } = await import('../../src/stores/file-store.js');
+  const dataDir = await mkdtemp(join(tmpdir(), 'notify-sealed-'));
+  try {
+    const url = receiver.on('/services/T9/B9/FILETOKEN', {});
+    const store = new FileStateStore({ dataDir, encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    h = await harness({ store: store as never, notifications: { secret: SECRET, allowedHosts: [receiver.url] } });
+    const d = await h.orch.deploy(deployInput({ resources: [res('web')] }, { options: { notify: [{ url, events: ['completed'], format: 'slack' }] } }));
+    await waitFor(h.orch, d.id);
+    const drift = await h.orch.detectDrift(d.id);
+    await waitFor(h.orch, drift.id);
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && receiver.accepted('/services/T9/B9/FILETOKEN').length < 2; ) await new Promise((r) => setTimeout(r, 25));
+    expect(receiver.accepted('/services/T9/B9/FILETOKEN')).toHaveLength(2);
+    const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name));
+    const plain: string[] = [];
+    for (const f of files) if ((await readFile(f)).includes('FILETOKEN')) plain.push(f);
+    expect(plain).toEqual([]);
+  } finally {
+    await h?.dispose();
+    h = undefined;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
