@@ -92,6 +92,20 @@ it('F2b: a group webhook subscription without the service secret is refused, nev
   expect({ refused, unsignedDeliveries: unsigned.length }).toEqual({ refused: true, unsignedDeliveries: 0 });
 });
 
+it('F2: a deployment group target notifies its own subscription with the URL sealed, never in its record', async () => {
+  const url = receiver.on('/services/T2/B2/GROUPTOKEN', {});
+  await start({ secret: SECRET, allowedHosts: [receiver.url] });
+  const { options, ...base } = deployInput({ resources: [res('web')] });
+  const input = { ...base, targets: [{ name: 'eu', region: 'eu-west-1' }], order: 'parallel', options: { ...options, notify: [{ url, events: ['completed'], format: 'slack' }] } };
+  const g = await h!.orch.deployGroup(input as never);
+  const id = g.targets[0]!.deploymentId;
+  await waitFor(h!.orch, id);
+  const log = await logUntil(id, (l) => l.some((e) => e.outcome === 'delivered'));
+  expect(log.map((e) => e.outcome)).toContain('delivered');
+  expect(receiver.accepted('/services/T2/B2/GROUPTOKEN')).toHaveLength(1);
+  expect(JSON.stringify(await h!.store.getDeployment(id))).not.toContain('GROUPTOKEN');
+});
+
 // F3 — one transient store error inside a notify job loses the event: no retry, no dead letter.
 it('F3: a transient store error during a delivery is retried, not silently dropped', async () => {
   const url = receiver.on('/lost', {});
