@@ -66,6 +66,21 @@ it('F1: a rollback, destroy or drift check of a deployment with its own subscrip
   expect(receiver.accepted('/services/T1/B1/DERIVEDTOKEN')).toHaveLength(2);
 });
 
+it('F1: a rollback carries the sealed URL of the deployment it rolls back (and the variables of the version it re-applies)', async () => {
+  const url = receiver.on('/services/T3/B3/ROLLBACKTOKEN', {});
+  await start({ secret: SECRET, allowedHosts: [receiver.url] });
+  const notify = [{ url, events: ['completed'], format: 'teams' }];
+  const v1 = await h!.orch.deploy(deployInput({ resources: [res('web', 'v1')] }, { options: { notify, variables: { pw: 'v1-secret-value' }, sensitiveVariables: ['pw'] } }));
+  await waitFor(h!.orch, v1.id);
+  const v2 = await h!.orch.deploy(deployInput({ resources: [res('web', 'v2')] }, { options: { notify } }));
+  await waitFor(h!.orch, v2.id);
+  const r = await h!.orch.rollback(v2.id, { targetVersion: 1 });
+  expect((await waitFor(h!.orch, r.rollbackDeploymentId)).status).toBe('completed');
+  const log = await logUntil(r.rollbackDeploymentId, (l) => l.some((e) => e.outcome !== 'queued'));
+  expect(log.filter((e) => e.outcome !== 'queued').map((e) => e.outcome)).toEqual(['delivered']);
+  expect(JSON.stringify(await h!.store.getDeployment(r.rollbackDeploymentId))).not.toMatch(/ROLLBACKTOKEN|v1-secret-value/);
+});
+
 // F2 — deployGroup() never calls notifier.checkRequested().
 it('F2a: a deployment group with options.notify outside the allow-list is refused (400) like deploy()', async () => {
   await start({ secret: SECRET, allowedHosts: [receiver.url] });
