@@ -2,7 +2,7 @@ import type { PhaseJob } from '../types/job-queue.js';
 import type { RunHost } from '../orchestrator/host.js';
 import { loadNotifyUrls } from '../orchestrator/secret-variables.js';
 import { errorMessage, nowIso } from '../orchestrator/util.js';
-import { backoffMs, BUSY_RETRY_MS, MAX_STORE_RETRIES } from './options.js';
+import { backoffMs, BUSY_RETRY_MS } from './options.js';
 import { notificationBody } from './payloads.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookPayload } from './signature.js';
 import { deliveryJob, Notifier, type DeliveryPayload, type ResolvedSubscription } from './notifier.js';
@@ -70,7 +70,8 @@ async function attempt(host: RunHost, notifier: Notifier, job: PhaseJob, p: Deli
 async function storeFailed(host: RunHost, notifier: Notifier, job: PhaseJob, p: DeliveryPayload, e: unknown): Promise<void> {
   const errors = (p.storeErrors ?? 0) + 1;
   const error = host.redactor.redact(`the store failed during the delivery: ${errorMessage(e)}`).slice(0, 500);
-  if (errors <= MAX_STORE_RETRIES) {
+  // As many tries as a failing receiver gets (`maxAttempts`), with the same backoff.
+  if (errors < notifier.options.maxAttempts) {
     host.logger('warn', 'a notification attempt met a store error; trying again later', { deploymentId: job.deploymentId, deliveryId: p.deliveryId, error });
     await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, waits: p.waits + 1, storeErrors: errors }), { delayMs: backoffMs(notifier.options, errors) });
     return;

@@ -80,7 +80,5 @@ export function orderWaitLimitMs(o: ResolvedNotificationOptions): number {
 export const ORDER_WAIT_FLOOR_MS = 1000;
 /** At most this many order waits of one delivery. */
 export const MAX_ORDER_WAITS = 600;
-/** A delivery whose store reads or writes fail goes back to the queue at most this many times. */
-export const MAX_STORE_RETRIES = 8;
 /** Delay before a delivery finding every delivery slot of its process taken tries again. */
 export const BUSY_RETRY_MS = 500;

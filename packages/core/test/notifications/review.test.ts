@@ -135,6 +135,21 @@ it('F3: a transient store error during a delivery is retried, not silently dropp
   expect(receiver.accepted('/lost')).toHaveLength(1);
 });
 
+it('F3: a store that keeps failing during a delivery ends in a dead-letter record with the reason, after maxAttempts tries', async () => {
+  const url = receiver.on('/never', {});
+  await start({ secret: SECRET, maxAttempts: 2, retryBaseMs: 50, subscriptions: [{ id: 'ops', url, events: ['completed'] }] });
+  const real = h!.store.listAudit.bind(h!.store);
+  let failing = false;
+  h!.store.listAudit = async (q) => { if (failing && q.limit === 1000) throw new Error('store down for good'); return real(q); };
+  failing = true;
+  const d = await h!.orch.deploy(deployInput({ resources: [res('web')] }));
+  await waitFor(h!.orch, d.id);
+  const dead = async () => (await real({ deploymentId: d.id, limit: 100 })).find((e) => e.action === 'notification.dead_letter');
+  for (const deadline = Date.now() + 5000; Date.now() < deadline && !(await dead()); ) await new Promise((r) => setTimeout(r, 25));
+  expect((await dead())?.detail).toMatchObject({ error: expect.stringMatching(/the store failed during the delivery: store down for good/) });
+  expect(receiver.received).toHaveLength(0);
+});
+
 // F4 — the signature covers only "<t>.<body>": X-Orchestrator-Delivery (the documented dedupe key) is unsigned.
 it('F4: a captured delivery replayed under a fresh X-Orchestrator-Delivery does not verify', async () => {
   const url = receiver.on('/hook', {});
