@@ -68,6 +68,9 @@ it('a deployment\'s notification URL is on no file of an encrypting store in pla
     await waitFor(h.orch, drift.id);
     for (const deadline = Date.now() + 5000; Date.now() < deadline && receiver.accepted('/services/T9/B9/FILETOKEN').length < 2; ) await new Promise((r) => setTimeout(r, 25));
     expect(receiver.accepted('/services/T9/B9/FILETOKEN')).toHaveLength(2);
+    // Closed first: no write (a temp file renamed) while the directory is read.
+    await h.dispose();
+    h = undefined;
     const files = (await readdir(dataDir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name));
     const plain: string[] = [];
     for (const f of files) if ((await readFile(f)).includes('FILETOKEN')) plain.push(f);
