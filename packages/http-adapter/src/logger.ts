@@ -14,7 +14,7 @@ export const REDACTED_PATHS = [
 
 /**
  * The service's structured JSON logger. Header credentials are removed by path; the values of the
- * configured cloud credentials (and the Slack signing secret) are masked wherever they appear (messages,
+ * configured cloud credentials (the Slack signing secret, the notification secrets and subscription URLs) are masked wherever they appear (messages,
  * fields, error messages, stacks).
  */
 export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentials'> & Partial<Pick<ServiceConfig, 'slack' | 'notifications'>>, destination?: pino.DestinationStream): { logger: Logger; redactor: Redactor } {
@@ -25,6 +25,8 @@ export function createLogger(config: Pick<ServiceConfig, 'logLevel' | 'credentia
   if (config.slack) redactor.add(config.slack.signingSecret);
   redactor.add(config.notifications?.secret);
   for (const s of config.notifications?.subscriptions ?? []) redactor.add(s.secret);
+  // A configured subscription's URL may itself be the credential (a Slack webhook's path, a Teams `sig=`).
+  for (const s of config.notifications?.subscriptions ?? []) redactor.add(s.url);
   const logger = pino(
     {
       level: config.logLevel,

@@ -11,6 +11,10 @@ export const NotifyEnvSchema = z.object({
   ORCHESTRATOR_NOTIFY_ALLOWED_HOSTS: z.string().optional(),
   ORCHESTRATOR_NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).optional(),
   ORCHESTRATOR_NOTIFY_RETRY_BASE_MS: z.coerce.number().int().positive().optional(),
+  /** Timeout of connecting to a receiver, ms (default 3000). */
+  ORCHESTRATOR_NOTIFY_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** At most this many deliveries post at once per process (default half ORCHESTRATOR_CONCURRENCY, ≥ 1). */
+  ORCHESTRATOR_NOTIFY_MAX_CONCURRENT: z.coerce.number().int().positive().optional(),
   /** The service's public base URL, for links in notifications. */
   ORCHESTRATOR_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
@@ -50,5 +54,7 @@ export function notificationsFromEnv(env: Record<string, string | undefined>, fa
     publicUrl: e.ORCHESTRATOR_PUBLIC_URL,
     maxAttempts: e.ORCHESTRATOR_NOTIFY_MAX_ATTEMPTS,
     retryBaseMs: e.ORCHESTRATOR_NOTIFY_RETRY_BASE_MS,
+    connectTimeoutMs: e.ORCHESTRATOR_NOTIFY_CONNECT_TIMEOUT_MS,
+    maxConcurrentDeliveries: e.ORCHESTRATOR_NOTIFY_MAX_CONCURRENT,
   };
 }

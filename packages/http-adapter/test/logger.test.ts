@@ -33,6 +33,17 @@ describe('service logger', () => {
     logger.info('region us-east-1');
     expect(JSON.parse(lines[3]).msg).toBe('region us-east-1');
   });
+
+  it('masks configured notification URLs (a Slack or Teams webhook URL is itself the credential)', () => {
+    const { lines, stream } = capture();
+    const slack = 'https://hooks.slack.com/services/T000/B000/LOGGERSLACKTOKEN';
+    const teams = 'https://prod.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=LOGGERTEAMSSIG';
+    const subscriptions = [{ url: slack, events: ['failed' as const], format: 'slack' as const }, { url: teams, events: ['failed' as const], format: 'teams' as const }];
+    const { logger } = createLogger({ logLevel: 'info', credentials: {}, notifications: { subscriptions } }, stream);
+    logger.warn(`could not post to ${slack}`);
+    logger.error({ detail: { url: teams } }, 'boom');
+    expect(lines.join('')).not.toMatch(/LOGGERSLACKTOKEN|LOGGERTEAMSSIG/);
+  });
 });
 
 describe('request logs of the REST server', () => {

@@ -60,16 +60,18 @@ describe.skipIf(!terraformAvailable())('notifications over REST, real terraform,
       ['completed', 'retrying', 1, 500],
       ['completed', 'delivered', 2, 204],
     ]);
-    expect(log.body.deliveries[2].subscription).toEqual({ source: 'deployment', key: '0', url: hook, format: 'webhook' });
+    // A per-deployment URL is a credential too (a token in its path or query): its origin only, everywhere.
+    expect(log.body.deliveries[2].subscription).toEqual({ source: 'deployment', key: '0', url: `${receiver.url}/…`, format: 'webhook' });
     const got = receiver.accepted('/hook?token=abc')[0]!;
-    expect(verifyWebhookSignature({ secret: SECRET, body: got.body, header: got.headers['x-orchestrator-signature'] })).toMatchObject({ ok: true });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got.body, header: got.headers['x-orchestrator-signature'], deliveryId: got.headers['x-orchestrator-delivery'] })).toMatchObject({ ok: true });
     expect(JSON.parse(got.body).links).toEqual({ console: `https://orch.example.com/ui/#/deployments/${id}`, plan: `https://orch.example.com/api/deployments/${id}` });
     const metrics = await api.call('GET', '/metrics', { role: null });
     expect(metrics.body).toMatch(/iac_orchestrator_notifications_total\{outcome="delivered",event="completed"\} 1/);
     expect(metrics.body).toMatch(/iac_orchestrator_notifications_total\{outcome="retrying",event="completed"\} 1/);
     const seen = [log.body, (await api.call('GET', `/api/deployments/${id}`)).body, metrics.body, (await api.call('GET', `/api/deployments/${id}/logs`)).body];
     expect(JSON.stringify(seen)).not.toContain(SECRET);
-    expect(JSON.stringify(log.body)).not.toContain('token=abc');
+    expect(JSON.stringify(seen)).not.toContain('token=abc');
+    expect(JSON.stringify(seen)).not.toContain('/hook');
   });
 
   it('GET /notifications of an unknown deployment is a 404', async () => {
@@ -87,8 +89,10 @@ describe('notification configuration', () => {
       ORCHESTRATOR_NOTIFY_ALLOWED_HOSTS: 'hooks.slack.com, http://127.0.0.1:8080',
       ORCHESTRATOR_PUBLIC_URL: 'https://orch.example.com',
       ORCHESTRATOR_NOTIFY_MAX_ATTEMPTS: '5',
+      ORCHESTRATOR_NOTIFY_CONNECT_TIMEOUT_MS: '1500',
+      ORCHESTRATOR_NOTIFY_MAX_CONCURRENT: '3',
     });
-    expect(c.notifications).toMatchObject({ secret: SECRET, allowedHosts: ['hooks.slack.com', 'http://127.0.0.1:8080'], publicUrl: 'https://orch.example.com', maxAttempts: 5 });
+    expect(c.notifications).toMatchObject({ secret: SECRET, allowedHosts: ['hooks.slack.com', 'http://127.0.0.1:8080'], publicUrl: 'https://orch.example.com', maxAttempts: 5, connectTimeoutMs: 1500, maxConcurrentDeliveries: 3 });
     expect(c.notifications.subscriptions).toHaveLength(2);
     expect(c.notifications.subscriptions![1]).toMatchObject({ format: 'webhook', secret: 'own-secret-0123456789' });
   });
@@ -145,8 +149,8 @@ describe.skipIf(!terraformAvailable())('the service configured from the environm
       expect(log.deliveries.map((d) => [d.outcome, d.attempt])).toEqual([['queued', 0], ['retrying', 1], ['delivered', 2]]);
       expect(log.deliveries[0]!.subscription).toEqual({ source: 'configured', key: 'ci', url: `${receiver.url}/…`, format: 'webhook' });
       const got = receiver.accepted('/ci')[0]!;
-      expect(verifyWebhookSignature({ secret: own, body: got.body, header: got.headers['x-orchestrator-signature'] })).toMatchObject({ ok: true });
-      expect(verifyWebhookSignature({ secret: SECRET, body: got.body, header: got.headers['x-orchestrator-signature'] })).toMatchObject({ ok: false });
+      expect(verifyWebhookSignature({ secret: own, body: got.body, header: got.headers['x-orchestrator-signature'], deliveryId: got.headers['x-orchestrator-delivery'] })).toMatchObject({ ok: true });
+      expect(verifyWebhookSignature({ secret: SECRET, body: got.body, header: got.headers['x-orchestrator-signature'], deliveryId: got.headers['x-orchestrator-delivery'] })).toMatchObject({ ok: false });
     } finally {
       await service.close();
       await receiver.stop();

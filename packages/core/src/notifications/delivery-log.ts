@@ -20,8 +20,8 @@ export interface NotificationDelivery {
   /** Stable across the attempts of one event to one subscription (the `X-Orchestrator-Delivery` header). */
   deliveryId: string;
   event: NotificationEventType;
-  /** The subscription: its source (`configured` / `deployment`) and URL without credentials or query
-   * (only the origin for a configured one, whose path may itself be a credential). */
+  /** The subscription: its source (`configured` / `deployment`) and the origin of its URL only
+   * (`https://hooks.slack.com/…`: a webhook URL's path or query may itself be a credential). */
   subscription: { source: 'configured' | 'deployment'; key: string; url: string; format: string };
   outcome: DeliveryOutcome;
   /** 1 for the first attempt; 0 for `queued`. */

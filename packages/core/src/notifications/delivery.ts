@@ -1,46 +1,60 @@
 import type { PhaseJob } from '../types/job-queue.js';
 import type { RunHost } from '../orchestrator/host.js';
+import { loadNotifyUrls } from '../orchestrator/secret-variables.js';
 import { errorMessage, nowIso } from '../orchestrator/util.js';
-import { deliveryRecordsOf } from './delivery-log.js';
-import { backoffMs, orderWaitLimitMs } from './options.js';
+import { backoffMs, BUSY_RETRY_MS } from './options.js';
 import { notificationBody } from './payloads.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookPayload } from './signature.js';
-import { channelOf, deliveryJob, Notifier, type DeliveryPayload, type ResolvedSubscription } from './notifier.js';
+import { deliveryJob, Notifier, type DeliveryPayload, type ResolvedSubscription } from './notifier.js';
+import { postJson, type PostOutcome } from './http-post.js';
+import { orderCheck } from './order.js';
 
 /**
- * A `notify` job: one attempt to deliver one event to one subscription. Order per deployment and
- * subscription: an earlier event not yet delivered nor dead-lettered makes this one wait (a delayed job,
- * never a sleeping worker). A failure is retried as a delayed job with exponential backoff, up to
- * `maxAttempts`, then recorded as a dead letter. Every attempt is in the deployment's audit trail.
+ * A `notify` job: one attempt to deliver one event to one subscription. At most `maxConcurrentDeliveries`
+ * post at once per process (a job finding none free goes back to the queue, delayed). Order per deployment
+ * and subscription: an earlier event still queued makes this one wait (a delayed job, never a sleeping
+ * worker; see order.ts). A failed POST is retried as a delayed job with exponential backoff, up to
+ * `maxAttempts`, then recorded as a dead letter; a failed store read or write is retried the same way (the
+ * same attempt: receivers dedupe by delivery id). Every attempt is in the deployment's audit trail.
  */
 export async function deliverNotification(host: RunHost, notifier: Notifier, job: PhaseJob): Promise<void> {
   const p = job.payload as unknown as DeliveryPayload;
+  if (!notifier.takeSlot()) {
+    await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, waits: p.waits + 1 }), { delayMs: BUSY_RETRY_MS });
+    return;
+  }
+  try {
+    await attempt(host, notifier, job, p);
+  } catch (e) {
+    await storeFailed(host, notifier, job, p, e);
+  } finally {
+    notifier.releaseSlot();
+  }
+}
+
+async function attempt(host: RunHost, notifier: Notifier, job: PhaseJob, p: DeliveryPayload): Promise<void> {
   const o = notifier.options;
-  const records = deliveryRecordsOf(await host.store.listAudit({ deploymentId: job.deploymentId, limit: 1000 })).filter((r) => r.channel === channelOf(p.subscription));
-  const settled = new Set(records.filter((r) => r.outcome === 'delivered' || r.outcome === 'dead_letter').map((r) => r.deliveryId));
-  // A job delivered twice (a runner that stalled after posting) posts nothing more.
-  if (settled.has(p.deliveryId)) return;
-  const earlier = records.filter((r) => r.outcome === 'queued' && r.seq < p.seq && !settled.has(r.deliveryId));
-  if (earlier.length > 0 && Date.now() - Date.parse(p.queuedAt) < orderWaitLimitMs(o)) {
-    // Wait for the earlier one: until just after its next attempt is due, or a base delay before its first.
-    const next = records.filter((r) => r.outcome === 'retrying' && earlier.some((e) => e.deliveryId === r.deliveryId)).map((r) => Date.parse(r.nextAttemptAt ?? ''));
-    const due = next.length > 0 ? Math.max(...next) - Date.now() + 50 : 0;
-    const delayMs = Math.max(Math.min(o.retryBaseMs, 1000), due);
-    await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, waits: p.waits + 1 }), { delayMs });
+  const order = await orderCheck(host, notifier, job, p);
+  if (order === 'done') return;
+  if (typeof order === 'object') {
+    await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, waits: p.waits + 1, missing: order.missing }), { delayMs: order.delayMs });
     return;
   }
   const d = p.subscription.source === 'deployment' ? await host.store.getDeployment(job.deploymentId) : null;
-  const s = notifier.resolve(p.subscription, d);
+  const sealed = p.subscription.source === 'deployment' ? await loadNotifyUrls(host.store, job.deploymentId) : [];
+  const s = notifier.resolve(p.subscription, d, sealed);
   if (typeof s === 'string') {
     await notifier.record('dead_letter', p, null, { error: s });
+    host.logger('warn', `a notification was not sent (dead letter): ${s}`, { deploymentId: job.deploymentId, deliveryId: p.deliveryId });
     return report(host, p, null, 'dead_letter');
   }
-  const outcome = await post(s, p, o.timeoutMs, notifier.decisionSecret);
+  const outcome = await post(s, p, o, notifier.decisionSecret);
   if (outcome.ok) {
     await notifier.record('delivered', p, s, { statusCode: outcome.statusCode });
     return report(host, p, s, 'delivered');
   }
-  const error = host.redactor.redact(outcome.error).slice(0, 500);
+  // The URL of a subscription never shows, even if an error quotes it.
+  const error = host.redactor.redact(outcome.error.split(s.url).join(Notifier.shown(s).url)).slice(0, 500);
   if (p.attempt >= o.maxAttempts) {
     await notifier.record('dead_letter', p, s, { statusCode: outcome.statusCode, error });
     host.logger('warn', `a notification was given up after ${p.attempt} attempts (dead letter)`, { deploymentId: job.deploymentId, deliveryId: p.deliveryId, subscription: Notifier.shown(s).url });
@@ -48,31 +62,38 @@ export async function deliverNotification(host: RunHost, notifier: Notifier, job
   }
   const delayMs = backoffMs(o, p.attempt);
   await notifier.record('retrying', p, s, { statusCode: outcome.statusCode, error, nextAttemptAt: new Date(Date.now() + delayMs).toISOString() });
-  await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, attempt: p.attempt + 1, waits: 0 }), { delayMs });
+  await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, attempt: p.attempt + 1, waits: 0, missing: 0, storeErrors: 0 }), { delayMs });
   report(host, p, s, 'retrying');
 }
 
-type PostOutcome = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string };
+/** A store (or queue) error during an attempt: the same attempt again later, or a dead letter. */
+async function storeFailed(host: RunHost, notifier: Notifier, job: PhaseJob, p: DeliveryPayload, e: unknown): Promise<void> {
+  const errors = (p.storeErrors ?? 0) + 1;
+  const error = host.redactor.redact(`the store failed during the delivery: ${errorMessage(e)}`).slice(0, 500);
+  // As many tries as a failing receiver gets (`maxAttempts`), with the same backoff.
+  if (errors < notifier.options.maxAttempts) {
+    host.logger('warn', 'a notification attempt met a store error; trying again later', { deploymentId: job.deploymentId, deliveryId: p.deliveryId, error });
+    await host.queue.enqueue(deliveryJob(job.deploymentId, { ...p, waits: p.waits + 1, storeErrors: errors }), { delayMs: backoffMs(notifier.options, errors) });
+    return;
+  }
+  host.logger('error', 'a notification was given up after repeated store errors (dead letter)', { deploymentId: job.deploymentId, deliveryId: p.deliveryId, error });
+  await notifier.record('dead_letter', p, null, { error });
+  report(host, p, null, 'dead_letter');
+}
 
-/** One POST: signed, no redirect followed (a 3xx is a failure: the URL was checked, its target was not). */
-async function post(s: ResolvedSubscription, p: DeliveryPayload, timeoutMs: number, decisionSecret: string | null): Promise<PostOutcome> {
-  const body = JSON.stringify(notificationBody(s.format, p.event, { decisionSecret }));
+/** One POST: signed over the delivery id and the body. A webhook body also names its delivery and its
+ * subscription, so that a receiver can check it was meant for it. */
+async function post(s: ResolvedSubscription, p: DeliveryPayload, o: Notifier['options'], decisionSecret: string | null): Promise<PostOutcome> {
+  const content = notificationBody(s.format, p.event, { decisionSecret });
+  const body = JSON.stringify(s.format === 'webhook' ? { ...content, deliveryId: p.deliveryId, subscription: { source: s.ref.source, key: s.ref.key, origin: Notifier.shown(s).url.replace(/\/…$/, '') } } : content);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'iac-orchestrator-notifications',
     [EVENT_HEADER]: p.event.type,
     [DELIVERY_HEADER]: p.deliveryId,
   };
-  if (s.secret) headers[SIGNATURE_HEADER] = signWebhookPayload(s.secret, body);
-  try {
-    const res = await fetch(s.url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel().catch(() => undefined);
-    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status };
-    return { ok: false, statusCode: res.status, error: `the receiver answered HTTP ${res.status}` };
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return { ok: false, statusCode: null, error: cause ? `${errorMessage(e)} (${cause.code ?? cause.message ?? 'network error'})` : errorMessage(e) };
-  }
+  if (s.secret) headers[SIGNATURE_HEADER] = signWebhookPayload(s.secret, p.deliveryId, body);
+  return postJson(s.url, body, headers, { timeoutMs: o.timeoutMs, connectTimeoutMs: Math.min(o.connectTimeoutMs, o.timeoutMs), publicAddressesOnly: s.ref.source === 'deployment' });
 }
 
 function report(host: RunHost, p: DeliveryPayload, s: ResolvedSubscription | null, outcome: 'delivered' | 'retrying' | 'dead_letter'): void {

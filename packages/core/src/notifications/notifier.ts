@@ -17,10 +17,12 @@ import {
   type NotificationFormat,
   type SubscriptionRef,
 } from './subscriptions.js';
+import { isShownUrl } from './sealed-urls.js';
 
 /** A subscription resolved for one delivery, with what signs it (never leaves this process). */
 export interface ResolvedSubscription {
   ref: SubscriptionRef;
+  /** For a deployment's subscription: its sealed URL at delivery, its shown `<origin>/…` before. */
   url: string;
   format: NotificationFormat;
   events: readonly NotificationEventType[];
@@ -37,6 +39,10 @@ export interface DeliveryPayload {
   /** How many times it has waited for an earlier event of its subscription. */
   waits: number;
   queuedAt: string;
+  /** Failed store reads or writes of this attempt so far (retried as delayed jobs). */
+  storeErrors?: number;
+  /** Order checks that found the earlier event's job in no queue (twice in a row: it is lost). */
+  missing?: number;
 }
 
 /**
@@ -47,12 +53,14 @@ export class Notifier {
   readonly options: ResolvedNotificationOptions;
   private readonly configured: ResolvedSubscription[];
   private readonly secret: string | null;
+  /** Deliveries posting now in this process (at most `maxConcurrentDeliveries`). */
+  private posting = 0;
 
   constructor(
     private readonly host: RunHost,
     options: NotificationOptions = {},
   ) {
-    this.options = resolveNotificationOptions(options);
+    this.options = resolveNotificationOptions(options, host.options.concurrency);
     this.secret = options.secret ?? null;
     if (this.secret !== null && this.secret.length < 16) throw new ValidationError('The notification secret must be at least 16 characters', 'notifications.secret');
     host.redactor.add(this.secret);
@@ -62,6 +70,8 @@ export class Notifier {
       if (!parsed.success) throw new ValidationError(`notifications.subscriptions[${i}]: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, `notifications.subscriptions[${i}]`);
       const s = parsed.data;
       host.redactor.add(s.secret);
+      // Its URL may itself be a credential (a Slack webhook's path, a Teams `sig=` query): masked too.
+      host.redactor.add(s.url);
       const secret = s.secret ?? this.secret;
       if (s.format === 'webhook' && !secret) throw new ValidationError(`notifications.subscriptions[${i}]: a webhook subscription needs a secret (its own, or the service's webhook secret)`, `notifications.subscriptions[${i}]`);
       return { ref: { source: 'configured', key: configuredIdOf(s) }, url: s.url, format: s.format, events: s.events, secret };
@@ -80,28 +90,53 @@ export class Notifier {
       const refusal = refusalOf(s.url, this.options.allowedHosts);
       if (refusal) throw new ValidationError(`options.notify[${i}]: ${refusal}`, `options.notify[${i}].url`);
       if (s.format === 'webhook' && !this.secret) throw new ValidationError(`options.notify[${i}]: webhook notifications need the service's webhook secret, which is not configured`, `options.notify[${i}].format`);
+      if (isShownUrl(s.url)) throw new ValidationError(`options.notify[${i}]: url must be the full webhook URL (a record shows only its origin)`, `options.notify[${i}].url`);
     }
   }
 
-  /** The subscription a job names, as this process's configuration and the deployment say now. */
-  resolve(ref: SubscriptionRef, d: Deployment | null): ResolvedSubscription | string {
+  /**
+   * The subscription a job names, as this process's configuration and the deployment say now. A
+   * deployment's subscription posts to its sealed URL (`sealedUrls`, by index; a record written before
+   * URLs were sealed still has it in place), and a webhook one only when it can be signed.
+   */
+  resolve(ref: SubscriptionRef, d: Deployment | null, sealedUrls: readonly string[] = []): ResolvedSubscription | string {
     if (ref.source === 'configured') return this.configured.find((s) => s.ref.key === ref.key) ?? `subscription ${ref.key} is no longer configured`;
     const s = d?.options.notify?.[Number(ref.key)];
     if (!s) return 'the deployment no longer has this subscription';
-    const refusal = refusalOf(s.url, this.options.allowedHosts);
-    return refusal ?? { ref, url: s.url, format: s.format, events: s.events, secret: this.secret };
+    const url = sealedUrls[Number(ref.key)] ?? (isShownUrl(s.url) ? null : s.url);
+    if (!url || isShownUrl(url)) return 'the URL of this subscription is not stored';
+    if (s.format === 'webhook' && !this.secret) return 'a webhook subscription is never sent unsigned, and the service has no webhook secret';
+    const refusal = refusalOf(url, this.options.allowedHosts);
+    return refusal ?? { ref, url, format: s.format, events: s.events, secret: this.secret };
   }
 
-  /** What the delivery log shows of a subscription. */
+  /** What the delivery log shows of a subscription: its origin only (a Slack or Teams webhook's path, a
+   * `sig=` query, are credentials). */
   static shown(s: ResolvedSubscription): DeliveryRecord['subscription'] {
-    return { source: s.ref.source, key: s.ref.key, url: displayUrl(s.url, s.ref.source === 'deployment'), format: s.format };
+    return { source: s.ref.source, key: s.ref.key, url: displayUrl(s.url, false), format: s.format };
+  }
+
+  /** Takes one of this process's delivery slots, or returns false when they are all taken. */
+  takeSlot(): boolean {
+    if (this.posting >= this.options.maxConcurrentDeliveries) return false;
+    this.posting++;
+    return true;
+  }
+
+  releaseSlot(): void {
+    this.posting = Math.max(0, this.posting - 1);
   }
 
   /** Listens to a status change (already masked): enqueues one delivery per subscription that wants it. */
   async onStatus(d: Deployment, previous: Deployment['status'] | null): Promise<void> {
     const type = eventTypeOf(d);
     if (!type || previous === d.status) return;
-    const targets = [...this.configured, ...(d.options.notify ?? []).map((_, i) => this.resolve({ source: 'deployment', key: String(i) }, d))].filter(
+    // The record shows a deployment's subscriptions with their origin: enough to choose them (the URL
+    // itself is read from the sealed secrets, and checked again, at delivery).
+    const own = (d.options.notify ?? []).map((s, i): ResolvedSubscription | string =>
+      refusalOf(s.url, this.options.allowedHosts) ?? { ref: { source: 'deployment', key: String(i) }, url: s.url, format: s.format, events: s.events, secret: null },
+    );
+    const targets = [...this.configured, ...own].filter(
       (s): s is ResolvedSubscription => typeof s !== 'string' && s.events.includes(type),
     );
     if (targets.length === 0) return;
@@ -139,10 +174,14 @@ export class Notifier {
 
 export const channelOf = (ref: SubscriptionRef): string => `${ref.source}:${ref.key}`;
 
-/** The job of one attempt (or one wait) of a delivery: its own id, in its subscription's group. */
+/** The ids the job of attempt `attempt` of a delivery may have: a wait re-enqueues it under the other one
+ * (the running job's id is still taken), so that a later event can tell whether it is still queued. */
+export const deliveryJobIds = (deliveryId: string, attempt: number): [string, string] => [`notify:${deliveryId}:${attempt}.0`, `notify:${deliveryId}:${attempt}.1`];
+
+/** The job of one attempt (or one wait) of a delivery, in its subscription's group. */
 export function deliveryJob(deploymentId: string, p: DeliveryPayload): PhaseJob {
   return {
-    id: `notify:${p.deliveryId}:${p.attempt}.${p.waits}`,
+    id: deliveryJobIds(p.deliveryId, p.attempt)[p.waits % 2]!,
     deploymentId,
     phase: 'notify',
     group: `notify:${deploymentId}:${channelOf(p.subscription)}`,

@@ -28,6 +28,12 @@ export interface NotificationOptions {
   retryMaxMs?: number;
   /** Timeout of one POST. Default 10 s. */
   timeoutMs?: number;
+  /** Timeout of connecting to a receiver (TCP and TLS), within `timeoutMs`. Default 3 s. */
+  connectTimeoutMs?: number;
+  /** At most this many deliveries post at once in this process, so that slow receivers never take every
+   * runner slot from plans and applies: a delivery finding them all taken goes back to the queue (a
+   * delayed job, never a waiting slot). Default: half the orchestrator's `concurrency`, at least 1. */
+  maxConcurrentDeliveries?: number;
 }
 
 export interface ResolvedNotificationOptions {
@@ -35,11 +41,13 @@ export interface ResolvedNotificationOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   timeoutMs: number;
+  connectTimeoutMs: number;
+  maxConcurrentDeliveries: number;
   allowedHosts: readonly string[];
   publicUrl: string | null;
 }
 
-export function resolveNotificationOptions(o: NotificationOptions): ResolvedNotificationOptions {
+export function resolveNotificationOptions(o: NotificationOptions, concurrency = 4): ResolvedNotificationOptions {
   const int = (v: number | undefined, def: number, name: string, min: number) => {
     const n = v ?? def;
     if (!Number.isInteger(n) || n < min) throw new ValidationError(`notifications.${name} must be an integer ≥ ${min}`, `notifications.${name}`);
@@ -50,6 +58,8 @@ export function resolveNotificationOptions(o: NotificationOptions): ResolvedNoti
     retryBaseMs: int(o.retryBaseMs, 2000, 'retryBaseMs', 1),
     retryMaxMs: int(o.retryMaxMs, 300_000, 'retryMaxMs', 1),
     timeoutMs: int(o.timeoutMs, 10_000, 'timeoutMs', 1),
+    connectTimeoutMs: int(o.connectTimeoutMs, 3_000, 'connectTimeoutMs', 1),
+    maxConcurrentDeliveries: int(o.maxConcurrentDeliveries, Math.max(1, Math.floor(concurrency / 2)), 'maxConcurrentDeliveries', 1),
     allowedHosts: o.allowedHosts ?? [],
     publicUrl: o.publicUrl ?? null,
   };
@@ -58,10 +68,17 @@ export function resolveNotificationOptions(o: NotificationOptions): ResolvedNoti
 /** The delay before attempt `attempt + 1`. */
 export const backoffMs = (o: ResolvedNotificationOptions, attempt: number): number => Math.min(o.retryMaxMs, o.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
 
-/** How long a later event waits for an earlier one of the same subscription before going anyway (the
- * earlier one's job was lost with an in-process queue): all of the earlier one's retries, and a minute. */
+/** How long at most a later event waits for an earlier one of the same subscription (whose job is still
+ * queued) before going anyway: all of the earlier one's retries, and a minute. */
 export function orderWaitLimitMs(o: ResolvedNotificationOptions): number {
   let total = 60_000;
   for (let a = 1; a < o.maxAttempts; a++) total += backoffMs(o, a) + o.timeoutMs;
   return total + o.timeoutMs;
 }
+
+/** The shortest wait for an earlier event (each wait reads the audit trail and the queue). */
+export const ORDER_WAIT_FLOOR_MS = 1000;
+/** At most this many order waits of one delivery. */
+export const MAX_ORDER_WAITS = 600;
+/** Delay before a delivery finding every delivery slot of its process taken tries again. */
+export const BUSY_RETRY_MS = 500;

@@ -24,7 +24,8 @@ const HttpUrlSchema = z.url({ protocol: /^https?$/, message: 'url must be an htt
  * are signed with the service's configured webhook secret. */
 export const DeploymentSubscriptionSchema = z
   .object({
-    /** Where to POST; must match the service's allowed notification hosts. */
+    /** Where to POST; must match the service's allowed notification hosts. A credential (a Slack or
+     * Teams webhook URL): sealed apart from the record, which shows its origin only. */
     url: HttpUrlSchema,
     /** Which events to send (at least one). */
     events: z.array(NotificationEventTypeSchema).min(1).max(5),

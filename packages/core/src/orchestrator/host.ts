@@ -5,6 +5,7 @@ import type { Sandbox } from '../types/sandbox.js';
 import type { StateStore } from '../types/state-store.js';
 import type { Redactor } from '../redaction.js';
 import type { JobQueue, PhaseJob } from '../types/job-queue.js';
+import type { DeploymentSubscription } from '../notifications/subscriptions.js';
 import type { JobRun } from './job-run.js';
 import type { ApprovalPolicy, OrchestratorEvents, OrchestratorLogger } from './types.js';
 
@@ -43,4 +44,6 @@ export interface RunHost {
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
   /** Delivers one notification (a `notify` job). */
   deliverNotification?(job: PhaseJob): Promise<void>;
+  /** Refuses (ValidationError) a request's `options.notify` the service cannot honour (allow-list, secret). */
+  checkNotify?(notify: readonly DeploymentSubscription[] | undefined): void;
 }

@@ -46,7 +46,7 @@ import { cancelDeployment, decide } from './decisions.js';
 import type { JobQueue } from '../types/job-queue.js';
 import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
-import { loadSecretVariables, saveSecretVariables, splitSecretVariables } from './secret-variables.js';
+import { loadSealedSecrets, loadSecretVariables, saveSecretVariables, splitSecretVariables, withNotifyUrlsOf } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 import { createGroup } from './groups/create.js';
 import { decideGroup } from './groups/decisions.js';
@@ -136,6 +136,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
       sandbox: () => this.sandbox(),
       audit: (entry) => this.audit_(entry),
       deliverNotification: (job) => deliverNotification(this.host, this.notifier, job),
+      checkNotify: (notify) => this.notifier.checkRequested(notify),
     };
     this.notifier = new Notifier(this.host, options.notifications);
     // Every status change is emitted in the process where it happens (runner, or API for a decision).
@@ -289,7 +290,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const source = await this.store.getDeployment(v.deploymentId);
     const options = { ...d.options, ...(source ? { variables: source.options.variables, sensitiveVariables: source.options.sensitiveVariables } : {}), dryRun: false, autoApprove: req.autoApprove ?? true };
     const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, source: source?.source ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
-    const secrets = await loadSecretVariables(this.store, source?.id ?? d.id);
+    // The variables of the version it re-applies; the notification URLs of the options it carries.
+    const secrets = withNotifyUrlsOf(await loadSecretVariables(this.store, source?.id ?? d.id), await loadSealedSecrets(this.store, d.id));
     const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } }, secrets);
     return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
   }
@@ -301,7 +303,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = await this.get(id);
     const current = await this.store.getStateVersion(d.stackKey);
     const r = newDeployment({ stack: stackRefOf(d), operation: 'destroy', options: { ...d.options, dryRun: false, autoApprove: req.autoApprove ?? false }, bundleDigest: current?.bundleDigest ?? d.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null, reason: req.reason ?? null });
-    return this.start(r, caller, { action: 'deployment.destroy' }, await loadSecretVariables(this.store, d.id));
+    return this.start(r, caller, { action: 'deployment.destroy' }, await loadSealedSecrets(this.store, d.id));
   }
 
   /** Starts a drift check of the deployment's stack against its current state version. */
@@ -311,7 +313,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const current = await this.store.getStateVersion(d.stackKey);
     if (!current) throw new InvalidStateError('The stack has no state yet: there is nothing to check for drift');
     const r = newDeployment({ stack: stackRefOf(d), operation: 'drift', options: { ...d.options, dryRun: false, autoApprove: false }, bundleDigest: current.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null });
-    return this.start(r, caller, { action: 'deployment.drift' }, await loadSecretVariables(this.store, d.id));
+    return this.start(r, caller, { action: 'deployment.drift' }, await loadSealedSecrets(this.store, d.id));
   }
 
   /** The current state of the deployment's stack: version, resources, outputs and lock (its `lockId` only to

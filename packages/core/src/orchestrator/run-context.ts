@@ -6,7 +6,8 @@ import { defaultCredentialEnv, regionEnv, stateIdOf } from '../stack.js';
 import { NotFoundError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { stackRefOf } from './records.js';
-import { loadSecretVariables } from './secret-variables.js';
+import { loadSealedSecrets } from './secret-variables.js';
+import { NOTIFY_URLS_KEY } from '../notifications/sealed-urls.js';
 import { intermediateStateWriter, type RunStateHandle } from './state-stream.js';
 
 /** The deterministic private work dir of a deployment (recovery finds a dead run's dir by it). */
@@ -42,8 +43,10 @@ export async function buildExecutorContext(
   const creds = host.options.credentials;
   // A group target's region goes over the configured one (see regionEnv for what each cloud gets).
   const env = { ...(executor.credentialEnv?.(d.targetCloud, filterDefined(creds)) ?? defaultCredentialEnv(d.targetCloud, creds)), ...regionEnv(d.targetCloud, d.region) };
-  const secrets = await loadSecretVariables(host.store, d.id);
+  // The run's masking scope also hides the deployment's notification URLs (credentials), never passed on.
+  const { [NOTIFY_URLS_KEY]: notifyUrls, ...secrets } = await loadSealedSecrets(host.store, d.id);
   for (const v of Object.values(secrets)) host.redactor.add(typeof v === 'string' ? v : JSON.stringify(v));
+  for (const u of Array.isArray(notifyUrls) ? notifyUrls : []) if (typeof u === 'string') host.redactor.add(u);
   const variables = { ...d.options.variables, ...secrets };
   const workDir = workDirOf(host, executor, d.id);
   await makeWorkDir(workDir);

@@ -226,7 +226,8 @@ export const DeploymentOptionsSchema = z
     /** Milliseconds; capped by the orchestrator's `maxDeploymentTimeoutMs`. */
     timeoutMs: z.number().int().positive().optional(),
     /** Who to notify of this deployment's events (URLs limited to the service's allowed notification
-     * hosts; signed with the service's webhook secret: no secret in the request). */
+     * hosts; signed with the service's webhook secret: no secret in the request). Each URL is sealed with
+     * the sensitive variables; a stored record shows `<origin>/…`. */
     notify: DeploymentNotifySchema.optional(),
   })
   .strict();

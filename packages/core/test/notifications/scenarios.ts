@@ -61,14 +61,19 @@ export function notificationScenarios(openQueue: () => Promise<JobQueue>): void 
     expect(got!.headers['x-orchestrator-event']).toBe('completed');
     expect(got!.headers['x-orchestrator-delivery']).toMatch(/^[0-9a-f-]{36}\.cops$/);
     const header = got!.headers['x-orchestrator-signature'];
-    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header })).toMatchObject({ ok: true });
-    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body.replace('"completed"', '"failed"'), header })).toEqual({ ok: false, reason: 'mismatch' });
-    expect(verifyWebhookSignature({ secret: 'another-secret-of-16+chars', body: got!.body, header })).toEqual({ ok: false, reason: 'mismatch' });
+    const deliveryId = got!.headers['x-orchestrator-delivery'];
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header, deliveryId })).toMatchObject({ ok: true, deliveryId });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header, deliveryId: `${String(deliveryId)}x` })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header, deliveryId: undefined })).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body.replace('"completed"', '"failed"'), header, deliveryId })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyWebhookSignature({ secret: 'another-secret-of-16+chars', body: got!.body, header, deliveryId })).toEqual({ ok: false, reason: 'mismatch' });
     const t = Number(/t=(\d+)/.exec(String(header))![1]);
-    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header, now: t + 301 })).toEqual({ ok: false, reason: 'expired' });
-    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header: undefined })).toEqual({ ok: false, reason: 'missing' });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header, deliveryId, now: t + 301 })).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyWebhookSignature({ secret: SECRET, body: got!.body, header: undefined, deliveryId })).toEqual({ ok: false, reason: 'missing' });
     const body = JSON.parse(got!.body);
     expect(body).toMatchObject({ type: 'completed', deployment: { id: d.id, environment: 'dev', plan: { add: 1, change: 0, destroy: 0 } } });
+    // The body names its delivery and its subscription: a receiver checks it was meant for it.
+    expect(body).toMatchObject({ deliveryId, subscription: { source: 'configured', key: 'ops', origin: receiver.url } });
   });
 
   it('a receiver failing the first attempts gets the event retried with backoff until delivered, all of it in the delivery log', async () => {
@@ -121,7 +126,7 @@ export function notificationScenarios(openQueue: () => Promise<JobQueue>): void 
     // completed was never posted before awaiting_approval got through.
     const firstOk = receiver.received.findIndex((r) => r.status < 300);
     expect(receiver.received.slice(0, firstOk).every((r) => r.headers['x-orchestrator-event'] === 'awaiting_approval')).toBe(true);
-    expect(log.find((e) => e.outcome === 'delivered')!.subscription).toEqual({ source: 'deployment', key: '0', url, format: 'webhook' });
+    expect(log.find((e) => e.outcome === 'delivered')!.subscription).toEqual({ source: 'deployment', key: '0', url: `${receiver.url}/…`, format: 'webhook' });
   });
 
   it('the webhook secret appears in no log, response, stored record, audit entry or delivered body', async () => {

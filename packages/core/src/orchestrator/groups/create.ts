@@ -37,6 +37,7 @@ export async function createGroup(c: GroupCreation, input: DeploymentGroupInput,
   }
   const req = parseInput(DeploymentGroupInputSchema, input, 'deployment group request');
   c.validateExecutorOptions(req.format, req.options.executor);
+  host.checkNotify?.(req.options.notify);
   const perTarget: DeploymentOptions[] = req.targets.map((t, i) => {
     const merged = { ...req.options, variables: { ...req.options.variables, ...t.variables } };
     try {
