@@ -37,9 +37,17 @@ export async function planAndApplyInOneRun(run: JobRun, ctx: ExecutorContext, ba
   // Record writes, in order, beside the tool (which does not wait for them); their first failure is kept.
   let writes: Promise<void> = Promise.resolve();
   let writeError: unknown = null;
+  let queued = 0;
   const then = (step: () => Promise<void>) => {
-    writes = writes.then(step).catch((e: unknown) => void (writeError ??= e));
+    queued++;
+    writes = writes
+      .then(step)
+      .catch((e: unknown) => void (writeError ??= e))
+      .finally(() => void queued--);
   };
+  // While the plan or the `applying` status is being written, the tool's events wait behind it: a follower
+  // sees the plan, then `applying`, then the first change, in the order the tool reported them.
+  const emit: ExecutorContext['emit'] = (e) => (queued > 0 ? then(async () => ctx.emit(e)) : ctx.emit(e));
   const recordPlan = (summary: PlanSummary) => {
     if (plan) return;
     // A plan may carry attribute values: secrets of the run are masked in it too.
@@ -62,7 +70,7 @@ export async function planAndApplyInOneRun(run: JobRun, ctx: ExecutorContext, ba
   run.log('info', `Planning and applying in one ${run.executor.name} run (approved in advance)`);
   let result: PlanAndApplyResult;
   try {
-    result = await run.executor.planAndApply!(ctx, progress);
+    result = await run.executor.planAndApply!({ ...ctx, emit }, progress);
   } catch (e) {
     result = { outcome: run.abort.signal.aborted ? 'cancelled' : 'failed', state: null, error: errorMessage(e), plan: null, changesBegan: false };
   }
