@@ -13,6 +13,9 @@ import { parseBatch, pickTreeFiles } from './git-tree.js';
 import { checkGitUrl, gitSourcePath, type GitProtocol } from './git-url.js';
 import { dirBytes } from './dir-bytes.js';
 import { FetchSlots } from './fetch-slots.js';
+import type { GitSshCredential } from './ssh-credentials.js';
+import { prepareSshHome } from './ssh-home.js';
+import { throwSshFailure } from './ssh-failure.js';
 
 /** Options of {@link GitCodeSource}; the service fills them from `ORCHESTRATOR_GIT_*`. */
 export interface GitCodeSourceOptions {
@@ -23,6 +26,9 @@ export interface GitCodeSourceOptions {
   protocols?: readonly GitProtocol[];
   /** https tokens by URL prefix or host (never from a request). */
   credentials?: readonly GitCredential[];
+  /** ssh keys and trusted host keys by host or ssh URL prefix (never from a request). An ssh:// URL without
+   * one is refused; with one, ssh runs with a private `~/.ssh` bound in the sandbox (see `prepareSshHome`). */
+  sshCredentials?: readonly GitSshCredential[];
   /** Bound on the whole fetch (init, fetch, read), ms. Default 60 s. */
   timeoutMs?: number;
   /** Most bytes the fetched repository may take on disk before git is stopped. Default 64 MiB. */
@@ -85,9 +91,10 @@ export class GitCodeSource implements GitCodeFetcher {
       const repo = join(tmp, 'repo');
       await mkdir(home, { mode: 0o700 });
       await mkdir(repo, { mode: 0o700 });
+      const binds = checked.protocol === 'ssh' ? await prepareSshHome({ url: checked.url, host: new URL(checked.url).host, credentials: this.opts.sshCredentials ?? [], sandbox: ctx.sandbox, dir: tmp }) : undefined;
       const env = gitEnv({ home, protocols: this.protocols, credential: chooseCredential(checked.url, this.credentials) });
       const git = (args: string[], more: { input?: string; maxStdoutBytes?: number; signal?: AbortSignal } = {}) =>
-        runGit({ binary: this.opts.binary ?? 'git', args, cwd: repo, env, sandbox: ctx.sandbox, writablePaths: [tmp], readablePaths: checked.filePath ? [checked.filePath] : [], maxStdoutBytes: more.maxStdoutBytes ?? 1024 * 1024, signal: more.signal ?? signal, ...(more.input !== undefined ? { input: more.input } : {}) });
+        runGit({ binary: this.opts.binary ?? 'git', args, cwd: repo, env, sandbox: ctx.sandbox, writablePaths: [tmp], readablePaths: checked.filePath ? [checked.filePath] : [], ...(binds ? { binds } : {}), maxStdoutBytes: more.maxStdoutBytes ?? 1024 * 1024, signal: more.signal ?? signal, ...(more.input !== undefined ? { input: more.input } : {}) });
       const fail = (r: GitResult, what: string): never => {
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         if (timeout.signal.aborted) throw new CodeSourceError(`${PREFIX}: ${where} did not answer within ${timeoutMs} ms`, true, { reason: 'timeout' });
@@ -102,6 +109,7 @@ export class GitCodeSource implements GitCodeFetcher {
         if (/couldn't find remote ref|not our ref|unadvertised object|no such remote ref|Invalid refspec/i.test(fetched.stderr)) {
           throw new CodeSourceError(`${PREFIX}: ref "${source.ref}" not found in ${source.url}`, false, { reason: 'ref_not_found' });
         }
+        if (checked.protocol === 'ssh') throwSshFailure(fetched.stderr, where);
         fail(fetched, `could not fetch ${where}`);
       }
       const rev = await git(['rev-parse', '--verify', '--end-of-options', 'FETCH_HEAD^{commit}']);

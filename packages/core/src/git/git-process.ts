@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Sandbox } from '../types/sandbox.js';
+import type { Sandbox, SandboxBind } from '../types/sandbox.js';
 
 /** One git invocation: argv only (never a shell), the complete env, the sandbox paths. */
 export interface GitRun {
@@ -10,6 +10,8 @@ export interface GitRun {
   sandbox: Sandbox;
   writablePaths: string[];
   readablePaths: string[];
+  /** Read-only binds (the private `~/.ssh` of an ssh fetch). */
+  binds?: readonly SandboxBind[];
   /** Written to stdin, then stdin is closed (for `cat-file --batch`). */
   input?: string;
   /** Most stdout bytes kept; past it the process is killed and `overflow` set. */
@@ -37,7 +39,7 @@ export function runGit(run: GitRun): Promise<GitResult> {
   return new Promise((resolve) => {
     let inv;
     try {
-      inv = run.sandbox.wrap({ command: run.binary, args: run.args, cwd: run.cwd, env: run.env, writablePaths: run.writablePaths, readablePaths: run.readablePaths });
+      inv = run.sandbox.wrap({ command: run.binary, args: run.args, cwd: run.cwd, env: run.env, writablePaths: run.writablePaths, readablePaths: run.readablePaths, ...(run.binds ? { binds: run.binds } : {}) });
     } catch (e) {
       resolve({ exitCode: null, stdout: Buffer.alloc(0), stderr: e instanceof Error ? e.message : String(e), overflow: false, aborted: false });
       return;

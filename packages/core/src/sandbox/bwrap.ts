@@ -44,6 +44,8 @@ export const SANDBOX_HOME = '/home/sandbox';
  */
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap';
+  /** The passwd home of the tool's user inside: {@link SANDBOX_HOME}, an empty tmpfs unless bound. */
+  readonly userHome = SANDBOX_HOME;
   private readonly bwrap: string;
   private readonly unshareUser: boolean;
   private readonly version: string | undefined;
@@ -86,6 +88,8 @@ export class BwrapSandbox implements Sandbox {
       ...writable.map((p): [string, string] => ['--bind', p]),
     ].sort((a, b) => depth(a[1]) - depth(b[1]));
     for (const [flag, p] of mounts) args.push(flag, p, p);
+    // Last, so a bind lands on top of whatever the paths above put at its target.
+    for (const b of inv.binds ?? []) args.push('--ro-bind', absolute(b.source, 'bind source'), absolute(b.target, 'bind target'));
     args.push('--chdir', cwd);
     args.push('--', tool.path, ...inv.args);
     return { command: this.bwrap, args, env: this.toolEnv(inv.env, writable), cwd, stop: bwrapStopper };

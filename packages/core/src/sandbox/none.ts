@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import type { IsolatedInvocation, Sandbox, SandboxInfo, ToolInvocation } from '../types/sandbox.js';
 import { processGroupStopper } from './stop.js';
 
@@ -17,6 +18,8 @@ export class NoSandbox implements Sandbox {
   }
 
   wrap(inv: ToolInvocation): IsolatedInvocation {
+    // Without a mount namespace a bind cannot be honoured; ignoring it would let the tool use the service's own files.
+    if (inv.binds?.length) throw new ValidationError('This tool needs a private directory bound inside a sandbox; there is no sandbox (ORCHESTRATOR_SANDBOX=none)', 'sandbox');
     return { command: inv.command, args: [...inv.args], env: { ...inv.env }, cwd: inv.cwd, stop: processGroupStopper };
   }
 }

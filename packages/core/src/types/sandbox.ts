@@ -16,6 +16,17 @@ export interface ToolInvocation {
   writablePaths: string[];
   /** Extra read-only places the tool needs (a provider mirror, a CLI config file). Missing ones are skipped. */
   readablePaths: string[];
+  /** Directories shown read-only at another path inside the sandbox (e.g. a private `~/.ssh`). Only a
+   * sandbox with {@link Sandbox.userHome} honours them; any other must throw rather than ignore them. */
+  binds?: readonly SandboxBind[];
+}
+
+/** A directory of the service shown read-only at `target` inside the sandbox. */
+export interface SandboxBind {
+  /** An existing directory on the service's side (absolute). */
+  source: string;
+  /** Where the tool sees it (absolute), e.g. `${userHome}/.ssh`. */
+  target: string;
 }
 
 /**
@@ -60,6 +71,12 @@ export interface SandboxInfo {
 export interface Sandbox {
   readonly kind: string;
   describe(): SandboxInfo;
+  /**
+   * The home directory of the tool's user in the sandbox's own user database (what `getpwuid` returns
+   * inside, which OpenSSH uses for `~/.ssh` whatever `HOME` says). Set only by a sandbox that isolates the
+   * tool from the service's files and honours {@link ToolInvocation.binds}; unset, nothing is bound there.
+   */
+  readonly userHome?: string;
   /** Throws a ValidationError when the invocation cannot be isolated (e.g. a cwd outside every path). */
   wrap(invocation: ToolInvocation): IsolatedInvocation;
 }
