@@ -6,7 +6,7 @@ import { notificationsFromEnv } from './notify-config.js';
 import { parseApiTokens, type ApiToken } from './auth.js';
 import type { SlackApprovalOptions } from './routes/slack.js';
 import { slackSettingsOf } from './slack/settings.js';
-import { GitProtocolsSchema, parseGitCredentials, type GitServiceConfig } from './git-config.js';
+import { GitProtocolsSchema, parseGitCredentialMap, type GitServiceConfig } from './git-config.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
 const CREDENTIAL_PREFIX = /^(AZURE_|ARM_|AWS_|GCP_|GOOGLE_|CLOUDSDK_)/;
@@ -107,7 +107,7 @@ export const EnvSchema = z.object({
   SLACK_RESPONSE_URL_PREFIXES: optionalString,
   /** Transports a deploy request's `source.git.url` may use: https, ssh (default), file, http. */
   ORCHESTRATOR_GIT_PROTOCOLS: z.preprocess(emptyAsUndefined, GitProtocolsSchema),
-  /** JSON: host or https URL prefix → token or {token, username}. Secret; parsed in loadConfig. */
+  /** JSON: host or https URL prefix → token or {token, username}; host or ssh URL prefix → {sshKeyFile, knownHosts}. Secret; parsed in loadConfig. */
   ORCHESTRATOR_GIT_CREDENTIALS: optionalString,
   /** Bound on fetching one Git source (at request time), ms. */
   ORCHESTRATOR_GIT_TIMEOUT_MS: positiveInt(60_000),
@@ -268,14 +268,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.ORCHESTRATOR_GIT_TIMEOUT_MS,
       maxFetchBytes: e.ORCHESTRATOR_GIT_MAX_BYTES,
       maxConcurrentFetches: e.ORCHESTRATOR_GIT_MAX_CONCURRENT,
-      credentials: gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
+      ...gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
     },
   };
 }
 
 function gitCredentials(text: string | undefined) {
   try {
-    return parseGitCredentials(text);
+    const { https, ssh } = parseGitCredentialMap(text);
+    return { credentials: https, sshCredentials: ssh };
   } catch (e) {
     throw new ConfigError(`Invalid configuration: ${(e as Error).message}`);
   }

@@ -5,7 +5,7 @@ const SECRET = 'ghp_ConfigSecretNeverEchoed_987654321';
 
 describe('ORCHESTRATOR_GIT_* configuration', () => {
   it('defaults to https and ssh, no credentials, a 60 s bound', () => {
-    expect(loadConfig({}).git).toEqual({ binary: 'git', protocols: ['https', 'ssh'], timeoutMs: 60_000, maxFetchBytes: 64 * 1024 * 1024, maxConcurrentFetches: 4, credentials: [] });
+    expect(loadConfig({}).git).toEqual({ binary: 'git', protocols: ['https', 'ssh'], timeoutMs: 60_000, maxFetchBytes: 64 * 1024 * 1024, maxConcurrentFetches: 4, credentials: [], sshCredentials: [] });
   });
 
   it('reads protocols and credentials by host or URL prefix', () => {
