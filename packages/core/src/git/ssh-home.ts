@@ -10,9 +10,10 @@ import { chooseSshCredential, type GitSshCredential } from './ssh-credentials.js
  * (never here). So the fetch writes a directory (0700) holding `config`, the key copied from the
  * configured file (0600) and `known_hosts`, and the sandbox binds it read-only at `<its user's home>/.ssh`:
  * ssh reads its whole configuration from there and nothing of the service user's. The directory is inside
- * the fetch's temporary directory, removed with it.
+ * the fetch's temporary directory, removed with it. `pinAddress`: connect to that (checked) IP address
+ * instead of resolving the URL's host again; the host key is still checked under the host's name.
  */
-export async function prepareSshHome(args: { url: string; host: string; credentials: readonly GitSshCredential[]; sandbox: Sandbox; dir: string }): Promise<SandboxBind[]> {
+export async function prepareSshHome(args: { url: string; host: string; credentials: readonly GitSshCredential[]; sandbox: Sandbox; dir: string; pinAddress?: string }): Promise<SandboxBind[]> {
   const home = args.sandbox.userHome;
   if (!home || !args.sandbox.describe().isolated) {
     throw new ValidationError(`source.git.url: ssh:// needs a sandbox that isolates git and gives it a private ~/.ssh (this service runs tools with "${args.sandbox.kind}"); without one, ssh would use this service's own keys. Use https://`, 'source.git.url');
@@ -37,14 +38,26 @@ export async function prepareSshHome(args: { url: string; host: string; credenti
     : credential.knownHosts;
   await writeFile(join(dir, 'known_hosts'), knownHosts.endsWith('\n') ? knownHosts : `${knownHosts}\n`, { mode: 0o600 });
   const ssh = `${home.replace(/\/+$/, '')}/.ssh`;
-  await writeFile(join(dir, 'config'), sshConfig(ssh), { mode: 0o600 });
+  await writeFile(join(dir, 'config'), sshConfig(ssh, args.pinAddress ? pin(args.url, args.pinAddress) : []), { mode: 0o600 });
   return [{ source: dir, target: ssh }];
 }
 
+/**
+ * Connect to `address` (one the caller checked) rather than resolving the host again, while the host key
+ * is still looked up under the URL's host (`HostKeyAlias`, `[host]:port` off port 22) as known_hosts has it.
+ */
+function pin(url: string, address: string): string[] {
+  if (!/^[0-9a-fA-F.:]+$/.test(address)) throw new ValidationError('source.git.url: the address to connect to must be an IP address', 'source.git.url');
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return [`  HostName ${address}`, `  HostKeyAlias ${u.port && u.port !== '22' ? `[${host}]:${u.port}` : host}`];
+}
+
 /** The whole ssh configuration: this key only, these host keys only, no prompt, no agent, no forwarding. */
-function sshConfig(ssh: string): string {
+function sshConfig(ssh: string, pinned: string[]): string {
   return [
     'Host *',
+    ...pinned,
     `  IdentityFile ${ssh}/id`,
     '  IdentitiesOnly yes',
     '  IdentityAgent none',

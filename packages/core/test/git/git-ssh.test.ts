@@ -113,4 +113,21 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
     expect(lines).toEqual(expect.arrayContaining(['identitiesonly yes', 'batchmode yes', 'stricthostkeychecking true', `userknownhostsfile ${home}/.ssh/known_hosts`, 'globalknownhostsfile /dev/null', 'identityagent none']));
     await rm(dir, { recursive: true, force: true });
   });
+
+  it('pinned to a checked address, ssh connects there and still checks the host key under the URL\'s host', async () => {
+    const dir = await mkdtemp(join(keys, 'pin-'));
+    const url = `ssh://${server.user}@pinned.invalid:${server.port}${repo.dir}`;
+    const hosts = server.knownHostsLine.replace('[127.0.0.1]', '[pinned.invalid]');
+    const binds = await prepareSshHome({ url, host: 'pinned.invalid', credentials: [cred({ match: `pinned.invalid:${server.port}`, knownHosts: hosts })], sandbox, dir, pinAddress: '127.0.0.1' });
+    const wrapped = sandbox.wrap({ command: 'ssh', args: ['-G', '-p', String(server.port), 'pinned.invalid'], cwd: '/tmp', env: { PATH: '/usr/bin:/bin' }, writablePaths: [], readablePaths: [], binds });
+    const out = spawnSync(wrapped.command, wrapped.args, { env: wrapped.env, cwd: wrapped.cwd, encoding: 'utf8' }).stdout.split('\n');
+    expect(out).toEqual(expect.arrayContaining(['hostname 127.0.0.1', `hostkeyalias [pinned.invalid]:${server.port}`]));
+    // The real connection: the name resolves nowhere (.invalid), so only the pin reaches sshd; host key found under [pinned.invalid]:port.
+    const clone = sandbox.wrap({ command: 'git', args: ['ls-remote', '--', url, 'main'], cwd: '/tmp', env: { PATH: '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }, writablePaths: [], readablePaths: [], binds });
+    const r = spawnSync(clone.command, clone.args, { env: clone.env, cwd: clone.cwd, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{40}\trefs\/heads\/main/);
+    await expect(prepareSshHome({ url, host: 'pinned.invalid', credentials: [cred({ match: 'pinned.invalid' })], sandbox, dir: await mkdtemp(join(keys, 'pin-')), pinAddress: 'evil; ProxyCommand x' }).catch((e: unknown) => e)).resolves.toBeInstanceOf(Error);
+    await rm(dir, { recursive: true, force: true });
+  });
 });
