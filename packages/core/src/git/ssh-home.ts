@@ -1,8 +1,11 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { CodeSourceError, ValidationError } from '../errors.js';
 import type { Sandbox, SandboxBind } from '../types/sandbox.js';
 import { chooseSshCredential, type GitSshCredential } from './ssh-credentials.js';
+
+/** A private key file is a few KB; anything larger is a configuration mistake (e.g. a device). */
+const MAX_KEY_BYTES = 64 * 1024;
 
 /**
  * The private `~/.ssh` of one ssh fetch. OpenSSH finds `~/.ssh` through the passwd entry of its user
@@ -26,8 +29,13 @@ export async function prepareSshHome(args: { url: string; host: string; credenti
   await mkdir(dir, { mode: 0o700 });
   await chmod(dir, 0o700);
   // The key's bytes go from file to file: never into a string that could reach a message.
+  const unreadable = (why: string) => new CodeSourceError(`Failed to fetch code from Git: the ssh key file configured for ${credential.match} cannot be used (${why})`, false, { reason: 'credentials' });
+  const size = await stat(credential.keyFile).then((s) => (s.isFile() ? s.size : -1), (e: NodeJS.ErrnoException) => {
+    throw unreadable(e.code ?? 'error');
+  });
+  if (size < 0 || size > MAX_KEY_BYTES) throw unreadable(size < 0 ? 'not a regular file' : `larger than ${MAX_KEY_BYTES} bytes`);
   const key = await readFile(credential.keyFile).catch((e: NodeJS.ErrnoException) => {
-    throw new CodeSourceError(`Failed to fetch code from Git: the ssh key file configured for ${credential.match} cannot be read (${e.code ?? 'error'})`, false, { reason: 'credentials' });
+    throw unreadable(e.code ?? 'error');
   });
   await writeFile(join(dir, 'id'), key, { mode: 0o600, flag: 'wx' });
   key.fill(0);

@@ -86,6 +86,10 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
     await expect(otherPort.fetch({ url, ref: 'main' }, { sandbox })).rejects.toThrow(/no ssh key configured/);
     const unsandboxed = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred()], tmpDir: tmp });
     await expect(unsandboxed.fetch({ url, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toThrow(/needs a sandbox that isolates git/);
+    for (const keyFile of [keys, '/dev/zero', join(keys, 'missing')]) {
+      const bad = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred({ keyFile })], tmpDir: tmp });
+      await expect(bad.fetch({ url, ref: 'main' }, { sandbox }), keyFile).rejects.toMatchObject({ code: 'CODE_SOURCE', details: { reason: 'credentials' }, message: expect.stringMatching(/ssh key file configured for .* cannot be used/) });
+    }
     expect(await readdir(tmp)).toEqual([]);
   });
 
