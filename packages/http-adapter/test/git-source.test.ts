@@ -24,7 +24,7 @@ class CountingGit implements GitCodeFetcher {
 describe.skipIf(!ok)('deploying from a Git repository through REST, with real git and terraform', () => {
   const api = new ApiHarness();
   let repo: BareRepo;
-  const git = new CountingGit(new GitCodeSource({ protocols: ['file', 'https', 'ssh', 'http'], credentials: [{ match: 'http://127.0.0.1:9/', token: TOKEN }], timeoutMs: 30_000 }));
+  const git = new CountingGit(new GitCodeSource({ protocols: ['file', 'https', 'ssh', 'http'], allowedHosts: ['127.0.0.1'], credentials: [{ match: 'http://127.0.0.1:9/', token: TOKEN }], timeoutMs: 30_000 }));
   let commit1 = '';
   let commit2 = '';
   let first = '';
