@@ -14,6 +14,8 @@ import { checkGitUrl, gitSourcePath, type GitProtocol } from './git-url.js';
 import { checkGitDestination, type HostResolver } from './git-hosts.js';
 import { cappedNotes, fetchFailed, hitResourceLimit, PREFIX } from './git-failure.js';
 import { dirBytes } from './dir-bytes.js';
+import { endPartialClone, makePartialClone, withOrigin } from './partial-clone.js';
+import { BUNDLE_LIMITS } from '../stack.js';
 import { CallerFetchSlots, FetchSlots } from './fetch-slots.js';
 
 /** Options of {@link GitCodeSource}; the service fills them from `ORCHESTRATOR_GIT_*`. */
@@ -105,8 +107,8 @@ export class GitCodeSource implements GitCodeFetcher {
       const binary = this.gitBinary();
       const readable = [...(checked.filePath ? [checked.filePath] : []), ...toolPaths(binary, env.PATH).readable];
       const limits = this.limits();
-      const git = (args: string[], more: { input?: string; maxStdoutBytes?: number; signal?: AbortSignal } = {}) =>
-        runGit({ binary, args, cwd: repo, env, sandbox: ctx.sandbox, writablePaths: [dir], readablePaths: readable, maxStdoutBytes: more.maxStdoutBytes ?? 1024 * 1024, signal: more.signal ?? signal, limits, ...(more.input !== undefined ? { input: more.input } : {}) });
+      const git = (args: string[], more: { input?: string; maxStdoutBytes?: number; signal?: AbortSignal; env?: Record<string, string> } = {}) =>
+        runGit({ binary, args, cwd: repo, env: more.env ?? env, sandbox: ctx.sandbox, writablePaths: [dir], readablePaths: readable, maxStdoutBytes: more.maxStdoutBytes ?? 1024 * 1024, signal: more.signal ?? signal, limits, ...(more.input !== undefined ? { input: more.input } : {}) });
       const fail = (r: GitResult, what: string): never => {
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         if (timeout.signal.aborted) throw new CodeSourceError(`${PREFIX}: ${where} did not answer within ${timeoutMs} ms`, true, { reason: 'timeout' });
@@ -116,7 +118,9 @@ export class GitCodeSource implements GitCodeFetcher {
 
       const init = await git(['init', '--quiet', '.']);
       if (init.exitCode !== 0) fail(init, 'could not prepare a repository');
-      const fetched = await this.fetchRef(git, checked.url, source.ref, dir, signal);
+      await makePartialClone(repo);
+      const fetched = await this.fetchRef(git, withOrigin(env, checked.url), source.ref, dir, signal);
+      await endPartialClone(repo);
       if (fetched.exitCode !== 0) {
         if (fetched.overflow || fetched.stderr === TOO_LARGE) throw new CodeSourceError(`${PREFIX}: ${where} is larger than ${this.maxFetchBytes()} bytes`, false, { reason: 'too_large' });
         if (/couldn't find remote ref|not our ref|unadvertised object|no such remote ref|Invalid refspec/i.test(fetched.stderr)) {
@@ -168,8 +172,9 @@ export class GitCodeSource implements GitCodeFetcher {
     return { dir: await mkdtemp(join(this.opts.tmpDir ?? tmpdir(), 'iac-git-')), pin: destination.pin };
   }
 
-  /** `git fetch --depth 1 -- <url> <ref>`, stopped when the clone grows past {@link maxFetchBytes}. */
-  private async fetchRef(git: (args: string[], more?: { signal?: AbortSignal; maxStdoutBytes?: number }) => Promise<GitResult>, url: string, ref: string, dir: string, signal: AbortSignal): Promise<GitResult> {
+  /** `git fetch --depth 1 --filter=blob:limit=<n> -- origin <ref>` (origin's URL in `env`), stopped when the clone
+   * grows past {@link maxFetchBytes}. */
+  private async fetchRef(git: (args: string[], more?: { signal?: AbortSignal; maxStdoutBytes?: number; env?: Record<string, string> }) => Promise<GitResult>, env: Record<string, string>, ref: string, dir: string, signal: AbortSignal): Promise<GitResult> {
     const tooLarge = new AbortController();
     const max = this.maxFetchBytes();
     const watch = setInterval(() => {
@@ -178,7 +183,8 @@ export class GitCodeSource implements GitCodeFetcher {
       });
     }, 250);
     try {
-      const r = await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--no-recurse-submodules', '--', url, ref], { signal: AbortSignal.any([signal, tooLarge.signal]) });
+      const filter = `--filter=blob:limit=${BUNDLE_LIMITS.maxFileBytes + 1}`;
+      const r = await git(['fetch', '--quiet', '--depth', '1', '--no-tags', '--no-recurse-submodules', filter, '--', 'origin', ref], { env, signal: AbortSignal.any([signal, tooLarge.signal]) });
       // The watchdog bounds a fetch while it runs; this check also catches one that finished between two looks.
       if (tooLarge.signal.aborted || (r.exitCode === 0 && (await dirBytes(dir, max)) > max)) return { ...r, exitCode: r.exitCode || 1, stderr: TOO_LARGE };
       return r;
