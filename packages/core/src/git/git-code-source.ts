@@ -47,7 +47,8 @@ export interface GitCodeSourceOptions {
   tmpDir?: string;
   /** Fetches at once; more wait for a slot (the wait counts against `timeoutMs`). Default 4. */
   maxConcurrentFetches?: number;
-  /** Fetches at once of one caller (`callerId`). Default 2. */
+  /** Fetches at once of one caller (the fetch context's `callerId`; fetches without one are bound by
+   * `maxConcurrentFetches` only). Default 2. */
   maxConcurrentFetchesPerCaller?: number;
 }
 
@@ -159,11 +160,16 @@ export class GitCodeSource implements GitCodeFetcher {
       if (ctx.signal?.aborted) throw ctx.signal.reason;
       throw new CodeSourceError(`${PREFIX}: no fetch slot was free within ${timeoutMs} ms (too many Git fetches at once)`, true, { reason: 'timeout' });
     };
-    releases.push(await this.callerSlots.acquire(ctx.callerId ?? '', signal).catch(busy));
+    // Callers without an id (no authentication) cannot be told apart: only the global line holds them.
+    if (ctx.callerId) releases.push(await this.callerSlots.acquire(ctx.callerId, signal).catch(busy));
     releases.push(await this.slots.acquire(signal).catch(busy));
     const destination = await Promise.race([
       checkGitDestination(checked, { allowedHosts: this.opts.allowedHosts ?? [], ...(this.opts.resolveHost ? { resolve: this.opts.resolveHost } : {}) }),
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new CodeSourceError(`${PREFIX}: ${checked.url} did not resolve within ${timeoutMs} ms`, true, { reason: 'timeout' })), { once: true })),
+      new Promise<never>((_, reject) => {
+        const late = () => reject(ctx.signal?.aborted ? ctx.signal.reason : new CodeSourceError(`${PREFIX}: ${checked.url} did not resolve within ${timeoutMs} ms`, true, { reason: 'timeout' }));
+        if (signal.aborted) late();
+        else signal.addEventListener('abort', late, { once: true });
+      }),
     ]);
     if (destination === 'unresolvable') {
       ctx.log?.('warn', 'Git fetch failed: host name did not resolve', { host: checked.host });
