@@ -6,7 +6,7 @@ import { notificationsFromEnv } from './notify-config.js';
 import { parseApiTokens, type ApiToken } from './auth.js';
 import type { SlackApprovalOptions } from './routes/slack.js';
 import { slackSettingsOf } from './slack/settings.js';
-import { GitProtocolsSchema, parseGitCredentialMap, type GitServiceConfig } from './git-config.js';
+import { GitAllowedHostSchema, GitProtocolsSchema, parseGitCredentialMap, type GitServiceConfig } from './git-config.js';
 
 /** Prefixes of cloud credential variables handed to the orchestrator (each deployment gets its own cloud's only). */
 const CREDENTIAL_PREFIX = /^(AZURE_|ARM_|AWS_|GCP_|GOOGLE_|CLOUDSDK_)/;
@@ -105,7 +105,7 @@ export const EnvSchema = z.object({
   SLACK_APPROVERS: optionalString,
   /** response_url prefixes allowed besides https://hooks.slack.com/ (tests, proxies), comma-separated. */
   SLACK_RESPONSE_URL_PREFIXES: optionalString,
-  /** Transports a deploy request's `source.git.url` may use: https, ssh (default), file, http. */
+  /** Transports a deploy request's `source.git.url` may use: https (default), ssh, file, http. */
   ORCHESTRATOR_GIT_PROTOCOLS: z.preprocess(emptyAsUndefined, GitProtocolsSchema),
   /** JSON: host or https URL prefix → token or {token, username}; host or ssh URL prefix → {sshKeyFile, knownHosts}. Secret; parsed in loadConfig. */
   ORCHESTRATOR_GIT_CREDENTIALS: optionalString,
@@ -116,6 +116,14 @@ export const EnvSchema = z.object({
   ORCHESTRATOR_GIT_BINARY: z.preprocess(emptyAsUndefined, z.string().default('git')),
   /** Git fetches at once in this process; more wait (within the timeout). */
   ORCHESTRATOR_GIT_MAX_CONCURRENT: positiveInt(4),
+  /** Git fetches at once of one caller (token). */
+  ORCHESTRATOR_GIT_MAX_CONCURRENT_PER_CALLER: positiveInt(2),
+  /** Hosts (`host`, `host:port`) or URL prefixes Git sources may come from, comma-separated; unset: public addresses only. */
+  ORCHESTRATOR_GIT_ALLOWED_HOSTS: z.preprocess(emptyAsUndefined, z.string().default('')).transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean)).pipe(z.array(GitAllowedHostSchema)),
+  /** Address space of each git process (prlimit --as), bytes; 0: no kernel limits. */
+  ORCHESTRATOR_GIT_MAX_MEMORY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(256 * 1024 * 1024)),
+  /** CPU seconds of each git process (prlimit --cpu). */
+  ORCHESTRATOR_GIT_MAX_CPU_SECONDS: positiveInt(30),
 });
 
 /** The service's configuration: one typed object, parsed once at start. */
@@ -268,6 +276,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.ORCHESTRATOR_GIT_TIMEOUT_MS,
       maxFetchBytes: e.ORCHESTRATOR_GIT_MAX_BYTES,
       maxConcurrentFetches: e.ORCHESTRATOR_GIT_MAX_CONCURRENT,
+      maxConcurrentFetchesPerCaller: e.ORCHESTRATOR_GIT_MAX_CONCURRENT_PER_CALLER,
+      allowedHosts: e.ORCHESTRATOR_GIT_ALLOWED_HOSTS,
+      maxMemoryBytes: e.ORCHESTRATOR_GIT_MAX_MEMORY_BYTES,
+      maxCpuSeconds: e.ORCHESTRATOR_GIT_MAX_CPU_SECONDS,
       ...gitCredentials(e.ORCHESTRATOR_GIT_CREDENTIALS),
     },
   };

@@ -43,9 +43,12 @@ export function parseGitCredentialMap(text: string | undefined): { https: GitCre
 /** `ORCHESTRATOR_GIT_PROTOCOLS`: comma-separated transports Git sources may use. */
 export const GitProtocolsSchema = z
   .string()
-  .default('https,ssh')
+  .default('https')
   .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(z.enum(GIT_PROTOCOLS as unknown as ['https', 'ssh', 'file', 'http'])).min(1));
 
+/** `ORCHESTRATOR_GIT_ALLOWED_HOSTS`: entries are host names, `host:port`, or http(s)/ssh URL prefixes. */
+export const GitAllowedHostSchema = z.string().regex(/^((https?|ssh):\/\/[^\s@\\%]+|[A-Za-z0-9.-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?)$/);
+
 /** The Git code source's part of the service configuration. */
-export type GitServiceConfig = Required<Pick<GitCodeSourceOptions, 'binary' | 'protocols' | 'timeoutMs' | 'maxFetchBytes' | 'maxConcurrentFetches'>> & { credentials: GitCredential[]; sshCredentials: GitSshCredential[] };
+export type GitServiceConfig = Required<Pick<GitCodeSourceOptions, 'binary' | 'protocols' | 'timeoutMs' | 'maxFetchBytes' | 'maxConcurrentFetches' | 'maxConcurrentFetchesPerCaller' | 'allowedHosts' | 'maxMemoryBytes' | 'maxCpuSeconds'>> & { credentials: GitCredential[]; sshCredentials: GitSshCredential[] };

@@ -4,8 +4,15 @@ import { ConfigError, loadConfig } from '../src/config.js';
 const SECRET = 'ghp_ConfigSecretNeverEchoed_987654321';
 
 describe('ORCHESTRATOR_GIT_* configuration', () => {
-  it('defaults to https and ssh, no credentials, a 60 s bound', () => {
-    expect(loadConfig({}).git).toEqual({ binary: 'git', protocols: ['https', 'ssh'], timeoutMs: 60_000, maxFetchBytes: 64 * 1024 * 1024, maxConcurrentFetches: 4, credentials: [], sshCredentials: [] });
+  it('defaults to https only, any public host, no credentials, a 60 s bound, 256 MiB and 30 CPU s per git process', () => {
+    expect(loadConfig({}).git).toEqual({ binary: 'git', protocols: ['https'], timeoutMs: 60_000, maxFetchBytes: 64 * 1024 * 1024, maxConcurrentFetches: 4, maxConcurrentFetchesPerCaller: 2, allowedHosts: [], maxMemoryBytes: 256 * 1024 * 1024, maxCpuSeconds: 30, credentials: [], sshCredentials: [] });
+  });
+
+  it('reads allowed hosts and resource limits, refusing malformed ones', () => {
+    const git = loadConfig({ ORCHESTRATOR_GIT_ALLOWED_HOSTS: 'git.example.com, gitlab.internal:8443,https://git.example.org/team/,[fd00::1]', ORCHESTRATOR_GIT_MAX_MEMORY_BYTES: '0', ORCHESTRATOR_GIT_MAX_CPU_SECONDS: '5', ORCHESTRATOR_GIT_MAX_CONCURRENT_PER_CALLER: '1' }).git;
+    expect(git).toMatchObject({ allowedHosts: ['git.example.com', 'gitlab.internal:8443', 'https://git.example.org/team/', '[fd00::1]'], maxMemoryBytes: 0, maxCpuSeconds: 5, maxConcurrentFetchesPerCaller: 1 });
+    for (const bad of ['https://a\\@b/', 'http://a%2f@b/', 'ext::sh', 'a b']) expect(() => loadConfig({ ORCHESTRATOR_GIT_ALLOWED_HOSTS: bad }), bad).toThrow(/ORCHESTRATOR_GIT_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ ORCHESTRATOR_GIT_MAX_MEMORY_BYTES: '-1' })).toThrow(/ORCHESTRATOR_GIT_MAX_MEMORY_BYTES/);
   });
 
   it('reads protocols and credentials by host or URL prefix', () => {

@@ -24,7 +24,7 @@ class CountingGit implements GitCodeFetcher {
 describe.skipIf(!ok)('deploying from a Git repository through REST, with real git and terraform', () => {
   const api = new ApiHarness();
   let repo: BareRepo;
-  const git = new CountingGit(new GitCodeSource({ protocols: ['file', 'https', 'ssh', 'http'], credentials: [{ match: 'http://127.0.0.1:9/', token: TOKEN }], timeoutMs: 30_000 }));
+  const git = new CountingGit(new GitCodeSource({ protocols: ['file', 'https', 'ssh', 'http'], allowedHosts: ['127.0.0.1'], credentials: [{ match: 'http://127.0.0.1:9/', token: TOKEN }], timeoutMs: 30_000 }));
   let commit1 = '';
   let commit2 = '';
   let first = '';
@@ -97,6 +97,9 @@ describe.skipIf(!ok)('deploying from a Git repository through REST, with real gi
       [{ url: 'git.example.com:org/infra.git', ref: 'main' }, /scp-like/, 'source.git.url'],
       [{ url: '-uupload-pack=touch /tmp/x', ref: 'main' }, /must not start with "-"/, 'source.git.url'],
       [{ url: `https://ci:${TOKEN}@git.example.com/infra.git`, ref: 'main' }, /credentials come from the service configuration/, 'source.git.url'],
+      [{ url: 'http://localhost:9/org/infra.git', ref: 'main' }, /host localhost is not one this service fetches from \(ORCHESTRATOR_GIT_ALLOWED_HOSTS\)/, 'source.git.url'],
+      [{ url: 'http://127.0.0.1:9\\@evil.example/org/infra.git', ref: 'main' }, /must not contain "\\"/, 'source.git.url'],
+      [{ url: 'http://127.0.0.1:9/org/..%2fother/infra.git', ref: 'main' }, /must not encode/, 'source.git.url'],
       [{ url: repo.url, ref: '--upload-pack=x' }, /ref must be/, 'source.git.ref'],
       [{ url: repo.url, ref: 'main', path: '../../etc' }, /path must be a relative directory/, 'source.git.path'],
       [{ url: repo.url, ref: 'main', path: '/etc' }, /path must be a relative directory/, 'source.git.path'],
@@ -127,6 +130,7 @@ describe.skipIf(!ok)('deploying from a Git repository through REST, with real gi
     const down = await api.call('POST', '/api/deployments', { role: 'deployer', body: gitBody({ url: 'http://127.0.0.1:9/org/infra.git', ref: 'main' }) });
     expect(down.status).toBe(502);
     expect(down.body.error).toMatch(/^Failed to fetch code from Git: could not fetch/);
+    expect(down.body.error).not.toMatch(/Failed to connect|Couldn't connect|unable to access/);
     expect(JSON.stringify(down.body)).not.toContain(TOKEN);
     expect(JSON.stringify(down.body)).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
     expect(await count()).toBe(before);

@@ -46,3 +46,33 @@ function once(fn: () => void): () => void {
     }
   };
 }
+
+/**
+ * {@link FetchSlots} per caller: one deployer's fetches (a slow server of theirs) cannot take every slot. A
+ * caller's line is forgotten once it holds and awaits nothing.
+ */
+export class CallerFetchSlots {
+  private readonly lines = new Map<string, { slots: FetchSlots; users: number }>();
+
+  constructor(private readonly perCaller: number) {}
+
+  /** Like {@link FetchSlots.acquire}, in `caller`'s own line. */
+  async acquire(caller: string, signal: AbortSignal): Promise<() => void> {
+    let line = this.lines.get(caller);
+    if (!line) this.lines.set(caller, (line = { slots: new FetchSlots(this.perCaller), users: 0 }));
+    line.users++;
+    const leave = once(() => {
+      if (--line.users === 0) this.lines.delete(caller);
+    });
+    try {
+      const release = await line.slots.acquire(signal);
+      return once(() => {
+        release();
+        leave();
+      });
+    } catch (e) {
+      leave();
+      throw e;
+    }
+  }
+}

@@ -6,7 +6,7 @@ import type { GitProtocol } from './git-url.js';
  * git config) reaches it. Settings go through `GIT_CONFIG_COUNT/KEY_n/VALUE_n`, which no other local
  * user can read (argv is world-readable in /proc; a process's environment is owner-only).
  */
-export function gitEnv(args: { home: string; protocols: readonly GitProtocol[]; credential: ChosenCredential | null }): Record<string, string> {
+export function gitEnv(args: { home: string; protocols: readonly GitProtocol[]; credential: ChosenCredential | null; pin?: string | null }): Record<string, string> {
   const config: Array<[string, string]> = [
     // Only the transports allowed, whatever git's defaults or a redirect would try (ext::, fd::...).
     ['protocol.allow', 'never'],
@@ -23,11 +23,25 @@ export function gitEnv(args: { home: string; protocols: readonly GitProtocol[]; 
     // A redirect must not carry the Authorization header to another host.
     ['http.followRedirects', 'false'],
     ['transfer.fsckObjects', 'true'],
+    // Memory: one thread, a small delta cache, packs kept as received (index-pack, never unpack-objects writing
+    // every object inflated), big blobs streamed, small mmap windows (they count against the address-space limit).
+    ['pack.threads', '1'],
+    ['core.deltaBaseCacheLimit', '8m'],
+    ['fetch.unpackLimit', '1'],
+    ['transfer.unpackLimit', '1'],
+    ['core.bigFileThreshold', '8m'],
+    ['core.packedGitWindowSize', '8m'],
+    ['core.packedGitLimit', '64m'],
+    // A server trickling bytes is dropped after 20 s under 1 KiB/s instead of holding a fetch slot.
+    ['http.lowSpeedLimit', '1024'],
+    ['http.lowSpeedTime', '20'],
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
     ['init.defaultBranch', 'main'],
     ['advice.detachedHead', 'false'],
   ];
+  // curl connects to exactly the addresses that were checked (no second DNS answer: rebinding).
+  if (args.pin) config.push(['http.curloptResolve', args.pin]);
   if (args.credential) config.push([`http.${args.credential.prefix}.extraHeader`, args.credential.header]);
   const env: Record<string, string> = {
     HOME: args.home,

@@ -18,6 +18,9 @@ export interface GitRun {
   maxStdoutBytes: number;
   /** Aborting kills the process (and everything it started: ssh, remote helpers). */
   signal: AbortSignal;
+  /** Kernel limits of git and every process it starts (each its own): address space and CPU time, set by
+   * `prlimit` (util-linux) between the sandbox and git. Null: no limits. */
+  limits: { prlimit: string; maxMemoryBytes: number; maxCpuSeconds: number } | null;
 }
 
 export interface GitResult {
@@ -27,6 +30,8 @@ export interface GitResult {
   stderr: string;
   overflow: boolean;
   aborted: boolean;
+  /** The signal that ended the process, if one did (SIGXCPU: past its CPU limit). */
+  signal?: NodeJS.Signals | null;
 }
 
 const MAX_STDERR = 16 * 1024;
@@ -39,7 +44,9 @@ export function runGit(run: GitRun): Promise<GitResult> {
   return new Promise((resolve) => {
     let inv;
     try {
-      inv = run.sandbox.wrap({ command: run.binary, args: run.args, cwd: run.cwd, env: run.env, writablePaths: run.writablePaths, readablePaths: run.readablePaths, ...(run.binds ? { binds: run.binds } : {}) });
+      const l = run.limits;
+      const [command, args] = l ? [l.prlimit, [`--as=${l.maxMemoryBytes}`, `--cpu=${l.maxCpuSeconds}`, '--', run.binary, ...run.args]] : [run.binary, run.args];
+      inv = run.sandbox.wrap({ command, args, cwd: run.cwd, env: run.env, writablePaths: run.writablePaths, readablePaths: run.readablePaths, ...(run.binds ? { binds: run.binds } : {}) });
     } catch (e) {
       resolve({ exitCode: null, stdout: Buffer.alloc(0), stderr: e instanceof Error ? e.message : String(e), overflow: false, aborted: false });
       return;
@@ -77,13 +84,13 @@ export function runGit(run: GitRun): Promise<GitResult> {
       child.stdin!.end(run.input);
     }
     let settled = false;
-    const done = (exitCode: number | null, spawnError?: string) => {
+    const done = (exitCode: number | null, spawnError?: string, signal?: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
       run.signal.removeEventListener('abort', onAbort);
-      resolve({ exitCode, stdout: Buffer.concat(chunks), stderr: spawnError ?? stderr, overflow, aborted });
+      resolve({ exitCode, stdout: Buffer.concat(chunks), stderr: spawnError ?? stderr, overflow, aborted, signal: signal ?? null });
     };
     child.on('error', (e) => done(null, e.message));
-    child.on('close', (code) => done(code));
+    child.on('close', (code, sig) => done(code, undefined, sig));
   });
 }

@@ -165,7 +165,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.executorFor(req.format).validateOptions?.(req.options.executor);
     this.notifier.checkRequested(req.options.notify);
     // At request time: a Git source is fetched here (asynchronously, bounded by the fetcher's timeout).
-    const code = await resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox() });
+    const code = await resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox(), ...(caller?.id ? { callerId: caller.id } : {}), log: this.host.logger });
     const bundle = makeBundle(code.files);
     const { options, secrets } = splitSecretVariables(req.options);
     // The secrets join the run's own masking scope when it loads them, never this process-wide registry.

@@ -1,4 +1,4 @@
-import type { CodeSource, GitCodeFetcher } from '../types/code-source.js';
+import type { CodeSource, GitCodeFetcher, GitFetchContext } from '../types/code-source.js';
 import type { DeploymentSource } from '../types/deploy-source.js';
 import type { Sandbox } from '../types/sandbox.js';
 import { ValidationError } from '../errors.js';
@@ -19,14 +19,14 @@ export interface ResolvedCode {
  */
 export async function resolveCode(
   req: z.output<typeof DeployInputSchema>,
-  deps: { codeSource: CodeSource; git: GitCodeFetcher | null; sandbox: () => Promise<Sandbox> },
+  deps: { codeSource: CodeSource; git: GitCodeFetcher | null; sandbox: () => Promise<Sandbox>; callerId?: string; log?: GitFetchContext['log'] },
 ): Promise<ResolvedCode> {
   if (req.files) return { files: req.files, source: null, notes: [] };
   if (req.source) {
     if (!deps.git) throw new ValidationError('source.git: this orchestrator has no Git code source configured', 'source.git');
     const g = req.source.git;
-    const fetched = await deps.git.fetch(g, { sandbox: await deps.sandbox() });
-    return { files: fetched.files, source: { git: { url: g.url, ref: g.ref, path: fetched.path, commit: fetched.commit } }, notes: fetched.notes };
+    const fetched = await deps.git.fetch(g, { sandbox: await deps.sandbox(), ...(deps.callerId ? { callerId: deps.callerId } : {}), ...(deps.log ? { log: deps.log } : {}) });
+    return { files: fetched.files, source: { git: { url: fetched.url ?? g.url, ref: g.ref, path: fetched.path, commit: fetched.commit } }, notes: fetched.notes };
   }
   const files = await deps.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format });
   return { files, source: null, notes: [] };

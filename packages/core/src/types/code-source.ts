@@ -28,6 +28,21 @@ export interface FetchedGitCode {
   path: string;
   /** What was left out (symlinks, submodules), for the deployment's log. */
   notes: string[];
+  /** The URL as fetched (normalised); the deployment records it. Default: the URL requested. */
+  url?: string;
+}
+
+/** What the orchestrator tells a {@link GitCodeFetcher} about one fetch. */
+export interface GitFetchContext {
+  /** The orchestrator's sandbox: git runs in it. */
+  sandbox: import('./sandbox.js').Sandbox;
+  /** Aborting stops the fetch. */
+  signal?: AbortSignal;
+  /** Who asked (a token's id): fetches are limited per caller too. */
+  callerId?: string;
+  /** The orchestrator's logger (masking configured secrets): what git said when a fetch failed goes here,
+   * not to the caller. */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 /**
@@ -36,7 +51,7 @@ export interface FetchedGitCode {
  * fetched), a `CodeSourceError` when the repository or ref cannot be had.
  */
 export interface GitCodeFetcher {
-  fetch(source: import('./deploy-source.js').GitSource, ctx: { sandbox: import('./sandbox.js').Sandbox; signal?: AbortSignal }): Promise<FetchedGitCode>;
+  fetch(source: import('./deploy-source.js').GitSource, ctx: GitFetchContext): Promise<FetchedGitCode>;
   /** Credential values to mask everywhere (registered with the orchestrator's redactor). */
   secretValues?(): string[];
 }

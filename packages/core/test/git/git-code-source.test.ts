@@ -63,7 +63,7 @@ describe.skipIf(!ok)('GitCodeSource with the real git CLI', () => {
 
   it('never shows a configured token, even when git fails with it', async () => {
     const token = 'ghp_SuperSecretToken1234567890';
-    const https = new GitCodeSource({ protocols: ['https'], credentials: [{ match: '127.0.0.1:9', token }], timeoutMs: 20_000 });
+    const https = new GitCodeSource({ protocols: ['https'], allowedHosts: ['127.0.0.1'], credentials: [{ match: '127.0.0.1:9', token }], timeoutMs: 20_000 });
     const err = await https.fetch({ url: 'https://127.0.0.1:9/org/repo.git', ref: 'main' }, { sandbox }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodeSourceError);
     expect(JSON.stringify({ m: (err as Error).message, d: (err as CodeSourceError).details })).not.toContain(token);
@@ -84,7 +84,7 @@ describe.skipIf(!ok)('GitCodeSource bounds', () => {
       const silent = createServer(() => undefined);
       await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
       const port = (silent.address() as { port: number }).port;
-      const slow = new GitCodeSource({ protocols: ['http'], timeoutMs: 1500, tmpDir });
+      const slow = new GitCodeSource({ protocols: ['http'], allowedHosts: ['127.0.0.1'], timeoutMs: 1500, tmpDir });
       await expect(slow.fetch({ url: `http://127.0.0.1:${port}/r.git`, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toMatchObject({ code: 'CODE_SOURCE', details: { reason: 'timeout' } });
       silent.closeAllConnections();
       silent.close();

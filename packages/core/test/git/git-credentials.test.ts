@@ -38,7 +38,7 @@ describe.skipIf(!ok)('Git credentials from configuration', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('sends the token as an Authorization header to matching URLs only, never on argv, never in the error', async () => {
-    const git = new GitCodeSource({ protocols: ['http'], credentials: [{ match: `${base}/team/`, token: TOKEN, username: 'oauth2' }] });
+    const git = new GitCodeSource({ protocols: ['http'], allowedHosts: ['127.0.0.1'], credentials: [{ match: `${base}/team/`, token: TOKEN, username: 'oauth2' }] });
     const err = await git.fetch({ url: `${base}/team/infra.git`, ref: 'main' }, { sandbox: new NoSandbox() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodeSourceError);
     const first = seen.at(-1)!;

@@ -8,7 +8,7 @@ const ALL = ['https', 'ssh', 'file', 'http'] as const;
 
 describe('Git source checks (pure, no git needed)', () => {
   it('accepts https, ssh (with a plain user) and file URLs', () => {
-    expect(checkGitUrl('https://github.com/acme/infra.git', ALL)).toEqual({ url: 'https://github.com/acme/infra.git', protocol: 'https' });
+    expect(checkGitUrl('https://github.com/acme/infra.git', ALL)).toEqual({ url: 'https://github.com/acme/infra.git', protocol: 'https', host: 'github.com', port: 443 });
     expect(checkGitUrl('ssh://git@github.com:22/acme/infra.git', ALL)).toMatchObject({ protocol: 'ssh' });
     expect(checkGitUrl('file:///srv/git/infra.git', ALL)).toEqual({ url: 'file:///srv/git/infra.git', protocol: 'file', filePath: '/srv/git/infra.git' });
   });
@@ -17,7 +17,9 @@ describe('Git source checks (pure, no git needed)', () => {
     const bad = [
       'ext::sh -c id', 'fd::7', 'git.example.com:acme/infra.git', 'git@github.com:acme/infra.git', '/srv/git/infra.git', '-uupload-pack=id',
       'https://user:secret@github.com/a.git', 'https://token@github.com/a.git', 'ssh://git:secret@github.com/a.git', 'ssh://-oProxyCommand=id/a.git',
-      'file:///srv/../etc', 'file:///srv/%2e%2e/etc', 'file://otherhost/srv/a.git', 'git://github.com/a.git', 'https://github.com/a b.git', 'https://github.com/a.git#frag',
+      'file:///srv/../etc', 'file:///srv/%2e%2e/etc', 'https://trusted\\@evil.example/r.git', 'https://git.example.com%2f@evil/r.git', 'https://git%2eexample.com/r.git',
+      'https://git.example.com/team/..%2fother/r.git', 'https://git.example.com/team/..%2Fother/r.git', 'https://git.example.com/team/%2e%2e/other/r.git', 'https://git.example.com/team/.%2E/x.git',
+      'https://git.example.com/team%5c..%5cother/r.git', 'https://git.example.com/r.git?x=1', 'file://otherhost/srv/a.git', 'git://github.com/a.git', 'https://github.com/a b.git', 'https://github.com/a.git#frag',
     ];
     for (const url of bad) {
       let err: unknown;
@@ -30,6 +32,9 @@ describe('Git source checks (pure, no git needed)', () => {
       expect((err as ValidationError).field).toBe('source.git.url');
       expect((err as Error).message).not.toContain('secret');
     }
+    // What git is given and what is stored is the parsed, normalised URL: the host checked is the host fetched.
+    expect(checkGitUrl('HTTPS://Git.Example.COM:443/a/./b.git', ALL)).toMatchObject({ url: 'https://git.example.com/a/b.git', host: 'git.example.com', port: 443 });
+    expect(checkGitUrl('http://0x7f.1/r.git', ALL)).toMatchObject({ url: 'http://127.0.0.1/r.git', host: '127.0.0.1', port: 80 });
     expect(() => checkGitUrl('http://example.com/a.git', ['https', 'ssh'])).toThrow('source.git.url: http:// URLs are not allowed by this service (allowed: https, ssh)');
   });
 

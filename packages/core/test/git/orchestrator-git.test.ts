@@ -22,10 +22,13 @@ describe.skipIf(!ok)('Orchestrator.deploy with source.git (real git, scripted ex
     const c1 = await repo.commit('one', scriptedFiles({ resources: [res('a', 'one')] }));
     const c2 = await repo.commit('two', scriptedFiles({ resources: [res('a', 'two')] }));
     let fetches = 0;
+    const contexts: Array<Parameters<GitCodeFetcher['fetch']>[1]> = [];
     const real = new GitCodeSource({ protocols: ['file'] });
-    const gitSource: GitCodeFetcher = { fetch: async (...a) => ((fetches += 1), real.fetch(...a)) };
+    const gitSource: GitCodeFetcher = { fetch: async (src, ctx) => ((fetches += 1), contexts.push(ctx), real.fetch(src, ctx)) };
     h = await harness({ gitSource });
-    const d1 = await waitFor(h.orch, (await h.orch.deploy(input({ url: repo.url, ref: c1 }))).id);
+    const d1 = await waitFor(h.orch, (await h.orch.deploy(input({ url: repo.url, ref: c1 }), { id: 'alice', canApprove: false })).id);
+    // The fetcher learns who asked (per-caller limits) and gets the orchestrator's masking logger.
+    expect(contexts[0]).toMatchObject({ callerId: 'alice', log: expect.any(Function) });
     const d2 = await waitFor(h.orch, (await h.orch.deploy(input({ url: repo.url, ref: 'main' }))).id);
     expect(d1.source).toEqual({ git: { url: repo.url, ref: c1, path: '', commit: c1 } });
     expect(d2.source?.git.commit).toBe(c2);
