@@ -25,6 +25,7 @@ describe.skipIf(!ok)('deploying from ssh:// through REST, the key and host keys 
     // Exactly what an operator writes: the service's config, parsed by loadConfig, builds the Git source.
     const config = loadConfig({
       ORCHESTRATOR_GIT_PROTOCOLS: 'ssh',
+      ORCHESTRATOR_GIT_ALLOWED_HOSTS: `127.0.0.1:${server.port},127.0.0.2:${server.port}`,
       ORCHESTRATOR_GIT_CREDENTIALS: JSON.stringify({ [`127.0.0.1:${server.port}`]: { sshKeyFile: server.client.privateFile, knownHosts: server.knownHostsLine } }),
     });
     await api.start({ orchestrator: { gitSource: new GitCodeSource(config.git) } });

@@ -48,7 +48,7 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
 
   it('deploys from ssh:// through the Orchestrator with the configured key and host key: the commit is recorded', async () => {
     const commit = await repo.commit('one', scriptedFiles({ resources: [res('a', 'over-ssh')] }));
-    const git = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred()], tmpDir: tmp });
+    const git = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred()], tmpDir: tmp });
     h = await harness({ gitSource: git, sandbox });
     const url = server.url(repo.dir);
     const d = await waitFor(h.orch, (await h.orch.deploy(input(url))).id);
@@ -65,7 +65,7 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
   it('refuses a host whose key is not the configured one (no fallback), and never shows the key', async () => {
     const other = keygen(keys, 'other_host');
     const wrong = `[127.0.0.1]:${server.port} ${other.publicLine.split(' ').slice(0, 2).join(' ')}`;
-    const git = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred({ knownHosts: wrong })], tmpDir: tmp });
+    const git = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred({ knownHosts: wrong })], tmpDir: tmp });
     const before = (server.output().match(/Accepted publickey/g) ?? []).length;
     const err = await git.fetch({ url: server.url(repo.dir), ref: 'main' }, { sandbox }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodeSourceError);
@@ -79,15 +79,15 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
 
   it('refuses ssh:// without a key configured for that host or port, and without an isolating sandbox', async () => {
     const url = server.url(repo.dir);
-    const none = new GitCodeSource({ protocols: ['ssh'], tmpDir: tmp });
+    const none = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], tmpDir: tmp });
     await expect(none.fetch({ url, ref: 'main' }, { sandbox })).rejects.toThrow(ValidationError);
     await expect(none.fetch({ url, ref: 'main' }, { sandbox })).rejects.toThrow(`no ssh key configured for 127.0.0.1:${server.port}`);
-    const otherPort = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred({ match: '127.0.0.1' })], tmpDir: tmp });
+    const otherPort = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred({ match: '127.0.0.1' })], tmpDir: tmp });
     await expect(otherPort.fetch({ url, ref: 'main' }, { sandbox })).rejects.toThrow(/no ssh key configured/);
-    const unsandboxed = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred()], tmpDir: tmp });
-    await expect(unsandboxed.fetch({ url, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toThrow(/needs a sandbox that isolates git/);
+    const unsandboxed = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred()], tmpDir: tmp });
+    await expect(unsandboxed.fetch({ url, ref: 'main' }, { sandbox: new NoSandbox() })).rejects.toThrow(/needs an isolating sandbox/);
     for (const keyFile of [keys, '/dev/zero', join(keys, 'missing')]) {
-      const bad = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred({ keyFile })], tmpDir: tmp });
+      const bad = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred({ keyFile })], tmpDir: tmp });
       await expect(bad.fetch({ url, ref: 'main' }, { sandbox }), keyFile).rejects.toMatchObject({ code: 'CODE_SOURCE', details: { reason: 'credentials' }, message: expect.stringMatching(/ssh key file configured for .* cannot be used/) });
     }
     expect(await readdir(tmp)).toEqual([]);
@@ -95,7 +95,7 @@ describe.skipIf(!ok)('Git sources over ssh:// with a configured key (real sshd, 
 
   it('fails cleanly when the key is not the authorized one, naming no key content', async () => {
     const stranger = keygen(keys, 'stranger');
-    const git = new GitCodeSource({ protocols: ['ssh'], sshCredentials: [cred({ keyFile: stranger.privateFile })], tmpDir: tmp });
+    const git = new GitCodeSource({ protocols: ['ssh'], allowedHosts: [`127.0.0.1:${server.port}`], sshCredentials: [cred({ keyFile: stranger.privateFile })], tmpDir: tmp });
     const err = await git.fetch({ url: server.url(repo.dir), ref: 'main' }, { sandbox }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodeSourceError);
     expect(err).toMatchObject({ details: { reason: 'auth' } });
