@@ -250,8 +250,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const creation = {
       host: this.host,
       validateExecutorOptions: (format: string, options: Record<string, unknown>) => this.executorFor(format).validateOptions?.(options),
-      resolveFiles: (req: { blueprintId: string; generationJobId?: string | null; format: string; files?: Record<string, string> }) =>
-        req.files ? Promise.resolve(req.files) : this.codeSource.resolve({ blueprintId: req.blueprintId, generationJobId: req.generationJobId ?? null, format: req.format }),
+      resolveCode: (req: Parameters<typeof resolveCode>[0], by?: Caller) =>
+        resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox(), ...(by?.id ? { callerId: by.id } : {}), log: this.host.logger }),
     };
     const { groupId, members } = await createGroup(creation, input, caller);
     return groupView(groupId, members);

@@ -52,3 +52,27 @@ describe.skipIf(!ok)('Orchestrator.deploy with source.git (real git, scripted ex
     expect((await h.orch.list()).items).toEqual([]);
   });
 });
+
+describe.skipIf(!ok)('Orchestrator.deployGroup with source.git (real git, scripted executor)', () => {
+  const groupInput = (over: Record<string, unknown>) => ({ ...input({}, over), order: 'parallel' as const, targets: [{ name: 'eu', region: 'eu-west-1' }, { name: 'us', region: 'us-east-1' }] });
+
+  it('fetches the code once for the group and records the commit on every target', async () => {
+    repo = await BareRepo.create();
+    const c1 = await repo.commit('one', scriptedFiles({ resources: [res('a', 'one')] }));
+    let fetches = 0;
+    const real = new GitCodeSource({ protocols: ['file'] });
+    h = await harness({ gitSource: { fetch: async (src, ctx) => ((fetches += 1), real.fetch(src, ctx)) } });
+    const group = await h.orch.deployGroup(groupInput({ source: { git: { url: repo.url, ref: 'main' } } }));
+    const done = await Promise.all(group.targets.map((t) => waitFor(h!.orch, t.deploymentId)));
+    expect(done.map((d) => [d.status, d.source?.git.commit])).toEqual([['completed', c1], ['completed', c1]]);
+    expect(fetches).toBe(1);
+  });
+
+  it('wants exactly one code field for a group too, and stores nothing otherwise', async () => {
+    h = await harness({ gitSource: null });
+    const files = scriptedFiles({ resources: [] });
+    await expect(h.orch.deployGroup(groupInput({ source: { git: { url: 'https://git.example.com/r.git', ref: 'main' } }, files }))).rejects.toMatchObject({ message: 'Give only one of generationJobId, files or source (got files and source)', field: 'source' });
+    await expect(h.orch.deployGroup(groupInput({ source: { git: { url: 'https://git.example.com/r.git', ref: 'main' } } }))).rejects.toThrow(/no Git code source configured/);
+    expect((await h.orch.list()).items).toEqual([]);
+  });
+});

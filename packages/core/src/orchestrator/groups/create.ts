@@ -4,7 +4,9 @@ import { DeploymentOptionsSchema } from '../../types/domain.js';
 import { ValidationError } from '../../errors.js';
 import { makeBundle } from '../../stack.js';
 import type { RunHost } from '../host.js';
-import { CODE_REQUIRED_MESSAGE, REQUIRED_IDS_MESSAGE, type Caller } from '../inputs.js';
+import type { Caller } from '../inputs.js';
+import { checkCodeFields } from '../code-fields.js';
+import type { ResolvedCode, resolveCode } from '../resolve-code.js';
 import { firstJob } from '../admission.js';
 import { newDeployment } from '../records.js';
 import { saveSecretVariables, splitSecretVariables } from '../secret-variables.js';
@@ -19,8 +21,8 @@ export interface GroupCreation {
   host: RunHost;
   /** Checks the format's executor options (throws a ValidationError). */
   validateExecutorOptions(format: string, options: Record<string, unknown>): void;
-  /** The files of the request's code (inline, or resolved from the generator), as for a deployment. */
-  resolveFiles(req: { blueprintId: string; generationJobId?: string | null; format: string; files?: Record<string, string> }): Promise<Record<string, string>>;
+  /** The request's code (inline, from the generator, or fetched from Git), as for a deployment. */
+  resolveCode(req: Parameters<typeof resolveCode>[0], caller?: Caller): Promise<ResolvedCode>;
 }
 
 /**
@@ -31,10 +33,7 @@ export interface GroupCreation {
  */
 export async function createGroup(c: GroupCreation, input: DeploymentGroupInput, caller?: Caller): Promise<{ groupId: string; members: Deployment[] }> {
   const { host } = c;
-  const raw = (input ?? {}) as Record<string, unknown>;
-  if (!raw.blueprintId || (!raw.generationJobId && !raw.files)) {
-    throw raw.blueprintId ? new ValidationError(CODE_REQUIRED_MESSAGE, 'generationJobId') : new ValidationError(REQUIRED_IDS_MESSAGE, 'blueprintId');
-  }
+  checkCodeFields(input);
   const req = parseInput(DeploymentGroupInputSchema, input, 'deployment group request');
   c.validateExecutorOptions(req.format, req.options.executor);
   host.checkNotify?.(req.options.notify);
@@ -46,7 +45,8 @@ export async function createGroup(c: GroupCreation, input: DeploymentGroupInput,
       throw e instanceof ValidationError ? new ValidationError(`targets.${i}: ${e.message}`, `targets.${i}.variables`) : e;
     }
   });
-  const bundle = makeBundle(await c.resolveFiles(req));
+  const code = await c.resolveCode(req, caller);
+  const bundle = makeBundle(code.files);
 
   const groupId = randomUUID();
   const policy = req.options.dryRun ? 'manual' : host.options.approvalPolicy({ environment: req.environment, autoApprove: req.options.autoApprove, caller: caller ?? null, operation: 'apply' });
@@ -55,7 +55,7 @@ export async function createGroup(c: GroupCreation, input: DeploymentGroupInput,
     const { options, secrets } = splitSecretVariables(perTarget[index]!);
     const group: DeploymentGroupRef = { id: groupId, order: req.order, index, size: req.targets.length };
     const stack = { blueprintId: req.blueprintId, environment: req.environment, targetCloud: req.targetCloud, format: req.format, target: t.name, region: t.region };
-    const d = newDeployment({ id: groupMemberId(groupId, index), stack, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, requestedBy: caller?.id ?? null, group });
+    const d = newDeployment({ id: groupMemberId(groupId, index), stack, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, source: code.source, requestedBy: caller?.id ?? null, group });
     if (policy === 'auto' && !req.options.dryRun) d.approval = { decision: 'approved', by: caller?.id ?? null, at, comment: 'auto-approved' };
     d.owner = host.options.instanceId;
     return { d, secrets };
