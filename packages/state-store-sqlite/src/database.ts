@@ -84,17 +84,40 @@ export function openDatabase(dataDir: string, busyTimeoutMs: number): Db {
   closeSync(openSync(file, 'a', 0o600));
   const db = new Database(file, { timeout: busyTimeoutMs });
   try {
-    db.pragma('journal_mode = WAL');
+    // Two processes opening a new database at once both switch it to WAL; SQLite may answer SQLITE_BUSY
+    // there without calling the busy handler, so the switch is retried within the same budget.
+    whileBusy(() => db.pragma('journal_mode = WAL'), busyTimeoutMs);
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
     migrate(db);
-    // Cheap on open; keeps the planner's statistics fresh enough to pick the most selective index.
-    db.pragma('optimize = 0x10002');
+    // Cheap on open; keeps the planner's statistics fresh enough to pick the most selective index. It reads
+    // then writes, so another process's write in between makes SQLite answer SQLITE_BUSY at once (no busy
+    // handler for an upgrade): retried, and never a reason to refuse the store (the statistics wait).
+    try {
+      whileBusy(() => db.pragma('optimize = 0x10002'), Math.min(busyTimeoutMs, 1000));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    }
   } catch (e) {
     db.close();
     throw e;
   }
   return db;
+}
+
+/** Runs `step`, again after a short pause while SQLite answers SQLITE_BUSY, for at most `budgetMs`. */
+function whileBusy(step: () => unknown, budgetMs: number): void {
+  const deadline = Date.now() + budgetMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      step();
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + wait > deadline) throw e;
+      Atomics.wait(pause, 0, 0, wait); // opening is synchronous: a short blocking pause, as the busy handler does
+    }
+  }
 }
 
 function migrate(db: Db): void {
