@@ -1,3 +1,5 @@
+import { ForbiddenError } from '../errors.js';
+import type { Caller } from './inputs.js';
 import type { ApprovalPolicy } from './types.js';
 
 /** Environments protected when the operator names none (ORCHESTRATOR_PROTECTED_ENVIRONMENTS). */
@@ -30,3 +32,8 @@ export const defaultApprovalPolicy: ApprovalPolicy = approvalPolicyFor();
 
 /** @deprecated Use {@link isProtectedEnvironment}: whether an environment is protected by the default list. */
 export const isProductionEnvironment = (environment: string): boolean => isProtectedEnvironment(environment);
+
+/** Refuses a decision on a protected environment's plan by a caller known not to be an approver. */
+export function assertMayDecide(caller: Caller | undefined, environment: string, protectedEnvironments: readonly string[]): void {
+  if (caller && caller.canApprove === false && isProtectedEnvironment(environment, protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
+}

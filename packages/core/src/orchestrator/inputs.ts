@@ -118,3 +118,6 @@ export interface CallerChannel {
   /** Identities in that channel, e.g. the chat user's id and name and the workspace id. */
   details?: Record<string, string>;
 }
+
+/** The audit details a {@link CallerChannel} adds to a decision: its identities, then `via` (its name). */
+export const channelDetail = (via: CallerChannel | undefined): Record<string, string> => ({ ...via?.details, ...(via ? { via: via.channel } : {}) });

@@ -1,20 +1,19 @@
 import { EventEmitter } from 'eventemitter3';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuditEntry, Deployment, DeploymentStatus, Format, StackState, StateVersion } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import type { CodeSource, GitCodeFetcher } from '../types/code-source.js';
 import type { Executor } from '../types/executor.js';
 import type { Sandbox, SandboxSetting } from '../types/sandbox.js';
-import { autoSandbox, resolveSandbox } from '../sandbox/detect.js';
+import { sandboxOnce } from '../sandbox/detect.js';
 import type { LogPage, Page, StateStore } from '../types/state-store.js';
-import { ForbiddenError, InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
+import { InvalidStateError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import { Redactor } from '../redaction.js';
 import { makeBundle, stateIdOf } from '../stack.js';
 import { InlineCodeSource } from '../code-sources.js';
 import { GitCodeSource } from '../git/git-code-source.js';
 import { checkCodeFields } from './code-fields.js';
 import { resolveCode } from './resolve-code.js';
+import { readinessOf } from './readiness.js';
 import { withSources } from './history-sources.js';
 import {
   ApprovalInputSchema,
@@ -32,11 +31,14 @@ import {
   type ListQuery,
   type LogsQuery,
   type RollbackInput,
+  channelDetail,
 } from './inputs.js';
 import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, ReadinessReport, RollbackResult } from './types.js';
-import { approvalPolicyFor, DEFAULT_PROTECTED_ENVIRONMENTS, isProtectedEnvironment } from './approval.js';
+import { assertMayDecide } from './approval.js';
+import { resolveOptions } from './resolved-options.js';
 import type { ResolvedOptions, RunHost } from './host.js';
-import { newDeployment, newInstanceId, stackRefOf } from './records.js';
+import { newDeployment } from './records.js';
+import { destroyOf, driftCheckOf, rollbackOf } from './derived-deployments.js';
 import { StateLocks } from './state-locks.js';
 import { recoverDeployments } from './recovery.js';
 import type { JobRun } from './job-run.js';
@@ -46,7 +48,7 @@ import { cancelDeployment, decide } from './decisions.js';
 import type { JobQueue } from '../types/job-queue.js';
 import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
-import { loadSealedSecrets, loadSecretVariables, saveSecretVariables, splitSecretVariables, withNotifyUrlsOf } from './secret-variables.js';
+import { saveSecretVariables, splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 import { createGroup } from './groups/create.js';
 import { decideGroup } from './groups/decisions.js';
@@ -92,6 +94,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   /** The constructor's options with every default filled in. */
   readonly options: ResolvedOptions;
   private readonly sandboxSetting: SandboxSetting | undefined;
+  private readonly sandboxResolved: () => Promise<Sandbox>;
   private readonly notifier: Notifier;
 
   /** Registers the executors and, unless `runner: false`, starts taking jobs from the queue. Call {@link recover} next. */
@@ -102,24 +105,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.redactor = options.redactor ?? new Redactor();
     const credentials = options.credentials ?? {};
     this.sandboxSetting = options.sandbox;
+    this.sandboxResolved = sandboxOnce(options.sandbox, (s) => {
+      if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
+    });
     this.redactor.addEnv(credentials);
     this.gitSource = options.gitSource === null ? null : (options.gitSource ?? new GitCodeSource());
     for (const secret of this.gitSource?.secretValues?.() ?? []) this.redactor.add(secret);
-    this.options = {
-      concurrency: options.concurrency ?? 4,
-      maxDeploymentTimeoutMs: options.maxDeploymentTimeoutMs ?? 1_800_000,
-      stateRetention: options.stateRetention ?? 10,
-      lockTtlMs: options.lockTtlMs ?? 30_000,
-      lockWaitMs: options.lockWaitMs ?? 600_000,
-      approvalTimeoutMs: options.approvalTimeoutMs ?? 24 * 3600_000,
-      approvalPolicy: options.approvalPolicy ?? approvalPolicyFor(options.protectedEnvironments),
-      protectedEnvironments: options.protectedEnvironments ?? DEFAULT_PROTECTED_ENVIRONMENTS,
-      maxLogBytes: options.maxLogBytes ?? 10 * 1024 * 1024,
-      workDir: options.workDir ?? join(tmpdir(), 'iac-orchestrator'),
-      keepWorkDirs: options.keepWorkDirs ?? false,
-      instanceId: options.instanceId ?? newInstanceId(),
-      credentials,
-    };
+    this.options = resolveOptions(options, credentials);
     if (!Number.isInteger(this.options.stateRetention) || this.options.stateRetention < 1) throw new ValidationError('stateRetention must be a positive integer', 'stateRetention');
     for (const e of options.executors ?? []) this.registerExecutor(e);
     const logger = options.logger ?? (() => undefined);
@@ -165,7 +157,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.executorFor(req.format).validateOptions?.(req.options.executor);
     this.notifier.checkRequested(req.options.notify);
     // At request time: a Git source is fetched here (asynchronously, bounded by the fetcher's timeout).
-    const code = await resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox(), ...(caller?.id ? { callerId: caller.id } : {}), log: this.host.logger });
+    const code = await this.resolveCode(req, caller);
     const bundle = makeBundle(code.files);
     const { options, secrets } = splitSecretVariables(req.options);
     // The secrets join the run's own masking scope when it loads them, never this process-wide registry.
@@ -232,8 +224,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = await this.get(id);
     if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
     if (d.group) throw new InvalidStateError(`Deployment belongs to deployment group ${d.group.id}: approve or reject the group`);
-    if (caller && caller.canApprove === false && isProtectedEnvironment(d.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
-    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...caller?.via?.details, ...(caller?.via ? { via: caller.via.channel } : {}), comment: comment ?? null } });
+    assertMayDecide(caller, d.environment, this.options.protectedEnvironments);
+    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...channelDetail(caller?.via), comment: comment ?? null } });
     return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
   }
 
@@ -250,8 +242,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const creation = {
       host: this.host,
       validateExecutorOptions: (format: string, options: Record<string, unknown>) => this.executorFor(format).validateOptions?.(options),
-      resolveCode: (req: Parameters<typeof resolveCode>[0], by?: Caller) =>
-        resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox(), ...(by?.id ? { callerId: by.id } : {}), log: this.host.logger }),
+      resolveCode: (req: Parameters<typeof resolveCode>[0], by?: Caller) => this.resolveCode(req, by),
     };
     const { groupId, members } = await createGroup(creation, input, caller);
     return groupView(groupId, members);
@@ -277,7 +268,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   private async decideGroup(id: string, decision: 'approved' | 'rejected', input: ApprovalInput, caller?: Caller): Promise<DeploymentGroup> {
     const { comment } = parseInput(ApprovalInputSchema, input);
     const [first] = await loadGroup(this.host, id);
-    if (caller && caller.canApprove === false && isProtectedEnvironment(first!.environment, this.options.protectedEnvironments)) throw new ForbiddenError('Approving production deployments needs the approver role');
+    assertMayDecide(caller, first!.environment, this.options.protectedEnvironments);
     return groupView(id, await decideGroup(this.host, id, decision, caller?.id ?? null, comment ?? null, caller?.via));
   }
 
@@ -287,12 +278,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const req = parseInput(RollbackInputSchema, input, 'rollback request');
     const d = await this.get(id);
     const v = await this.locks.retainedVersion(d, req.targetVersion);
-    const source = await this.store.getDeployment(v.deploymentId);
-    const options = { ...d.options, ...(source ? { variables: source.options.variables, sensitiveVariables: source.options.sensitiveVariables } : {}), dryRun: false, autoApprove: req.autoApprove ?? true };
-    const r = newDeployment({ stack: stackRefOf(d), operation: 'rollback', options, bundleDigest: v.bundleDigest, generationJobId: source?.generationJobId ?? null, source: source?.source ?? null, requestedBy: caller?.id ?? null, rollbackOf: d.id, targetVersion: v.version, reason: req.reason ?? null });
-    // The variables of the version it re-applies; the notification URLs of the options it carries.
-    const secrets = withNotifyUrlsOf(await loadSecretVariables(this.store, source?.id ?? d.id), await loadSealedSecrets(this.store, d.id));
-    const started = await this.start(r, caller, { action: 'deployment.rollback', detail: { targetVersion: v.version, reason: req.reason ?? null, rollbackOf: d.id } }, secrets);
+    const r = await rollbackOf(this.host, d, v, req, caller);
+    const started = await this.start(r.record, caller, r.audit, r.secrets);
     return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
   }
 
@@ -301,19 +288,16 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.assertOpen();
     const req = parseInput(DestroyInputSchema, input, 'destroy request');
     const d = await this.get(id);
-    const current = await this.store.getStateVersion(d.stackKey);
-    const r = newDeployment({ stack: stackRefOf(d), operation: 'destroy', options: { ...d.options, dryRun: false, autoApprove: req.autoApprove ?? false }, bundleDigest: current?.bundleDigest ?? d.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null, reason: req.reason ?? null });
-    return this.start(r, caller, { action: 'deployment.destroy' }, await loadSealedSecrets(this.store, d.id));
+    const r = await destroyOf(this.host, d, req, caller);
+    return this.start(r.record, caller, r.audit, r.secrets);
   }
 
   /** Starts a drift check of the deployment's stack against its current state version. */
   async detectDrift(id: string, caller?: Caller): Promise<Deployment> {
     this.assertOpen();
     const d = await this.get(id);
-    const current = await this.store.getStateVersion(d.stackKey);
-    if (!current) throw new InvalidStateError('The stack has no state yet: there is nothing to check for drift');
-    const r = newDeployment({ stack: stackRefOf(d), operation: 'drift', options: { ...d.options, dryRun: false, autoApprove: false }, bundleDigest: current.bundleDigest, generationJobId: d.generationJobId, requestedBy: caller?.id ?? null });
-    return this.start(r, caller, { action: 'deployment.drift' }, await loadSealedSecrets(this.store, d.id));
+    const r = await driftCheckOf(this.host, d, caller);
+    return this.start(r.record, caller, r.audit, r.secrets);
   }
 
   /** The current state of the deployment's stack: version, resources, outputs and lock (its `lockId` only to
@@ -368,41 +352,15 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.recoveryTimer.unref();
   }
 
-  private sandboxPromise?: Promise<Sandbox>;
-
   /** The sandbox of this orchestrator's tool processes, resolved once; `none` is logged as a warning. */
   sandbox(): Promise<Sandbox> {
-    const setting = this.sandboxSetting ?? 'auto';
-    this.sandboxPromise ??= (setting === 'auto' ? autoSandbox() : resolveSandbox(setting)).then(
-      (s) => {
-        if (s.kind === 'none') this.host.logger('warn', `Tool processes run WITHOUT a sandbox: ${s.describe().detail}`);
-        return s;
-      },
-      (e: unknown) => {
-        this.sandboxPromise = undefined;
-        throw e;
-      },
-    );
-    return this.sandboxPromise;
+    return this.sandboxResolved();
   }
 
   /** Whether this process can do its work: the store and queue answer, the executors' tools are installed
    * (only on a runner) and the sandbox works. `ok` is true only if every part is. */
   async readiness(): Promise<ReadinessReport> {
-    const sandbox = await this.sandbox().then(
-      (s) => ({ ok: true, ...s.describe() }),
-      (e) => ({ ok: false, kind: String(this.sandboxSetting ?? 'auto'), isolated: false, detail: errorMessage(e) }),
-    );
-    const store = await (this.store.ping?.() ?? Promise.resolve()).then(
-      () => ({ ok: true }),
-      (e) => ({ ok: false, detail: this.redactor.redact(errorMessage(e)) }),
-    );
-    // An API-only process runs no tool: its readiness does not hang on the tools being installed.
-    const executors = await Promise.all(
-      [...(this.runner ? this.executors.values() : [])].map(async (e) => ({ format: e.format, name: e.name, ...(e.check ? await e.check().catch((err) => ({ ok: false, detail: errorMessage(err) })) : { ok: true }) })),
-    );
-    const queue = await this.queue.health().catch((e) => ({ ok: false, engine: this.queue.engine, detail: this.redactor.redact(errorMessage(e)) }));
-    return { ok: store.ok && queue.ok && executors.every((e) => e.ok) && sandbox.ok, store, queue, executors, sandbox };
+    return readinessOf({ sandbox: this.sandbox(), sandboxSetting: this.sandboxSetting, store: this.store, queue: this.queue, executors: this.runner ? [...this.executors.values()] : [], redactor: this.redactor });
   }
 
   /** Jobs running in this process, with their deployment's status. */
@@ -424,6 +382,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const late = new Promise<false>((r) => setTimeout(() => r(false), Math.min(graceMs + 30_000, 2 ** 31 - 1)).unref());
     if ((await Promise.race([closed, late])) === false) this.host.logger('warn', 'the job queue did not close in time; stopping anyway', { graceMs });
     await this.store.close?.();
+  }
+
+  /** A request's code: inline, from the generator, or fetched from Git (bounded by the fetcher's timeout). */
+  private resolveCode(req: Parameters<typeof resolveCode>[0], caller?: Caller) {
+    return resolveCode(req, { codeSource: this.codeSource, git: this.gitSource, sandbox: () => this.sandbox(), ...(caller?.id ? { callerId: caller.id } : {}), log: this.host.logger });
   }
 
   private executorFor(format: Format): Executor {

@@ -63,3 +63,20 @@ export function autoSandbox(): Promise<Sandbox> {
   autoDetected ??= resolveSandbox('auto');
   return autoDetected;
 }
+
+/** Resolves `setting` on first use and keeps the result; a failure is not kept (the next call tries again,
+ * e.g. once bubblewrap is installed). `onResolved` sees the sandbox once, when it is found. */
+export function sandboxOnce(setting: SandboxSetting | undefined, onResolved: (s: Sandbox) => void = () => undefined): () => Promise<Sandbox> {
+  let resolved: Promise<Sandbox> | undefined;
+  return () => {
+    const wanted = setting ?? 'auto';
+    resolved ??= (wanted === 'auto' ? autoSandbox() : resolveSandbox(wanted)).then(
+      (s) => (onResolved(s), s),
+      (e: unknown) => {
+        resolved = undefined;
+        throw e;
+      },
+    );
+    return resolved;
+  };
+}

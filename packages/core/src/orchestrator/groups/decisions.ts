@@ -1,7 +1,7 @@
 import type { Deployment } from '../../types/domain.js';
 import { isTerminal } from '../../types/domain.js';
 import { InvalidStateError } from '../../errors.js';
-import type { CallerChannel } from '../inputs.js';
+import { channelDetail, type CallerChannel } from '../inputs.js';
 import type { RunHost } from '../host.js';
 import { approvalTimeoutJob } from '../admission.js';
 import { cancelDeployment, decide } from '../decisions.js';
@@ -28,7 +28,7 @@ export async function decideGroup(host: RunHost, groupId: string, decision: 'app
     if (notReady) throw new InvalidStateError(`Deployment group is not awaiting approval: target "${notReady.target}" is ${notReady.status}`);
   }
   // The channel's details first: they never override what the orchestrator itself records (as for approve).
-  const channel = { ...via?.details, ...(via ? { via: via.channel } : {}) };
+  const channel = channelDetail(via);
   const detail = { ...channel, groupId, comment, decision, deployments: waiting.map((m) => m.id) };
   await host.audit({ who: by, action: `deployment-group.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: null, deploymentId: members[0]!.id, detail });
   for (const m of waiting) {
