@@ -9,6 +9,12 @@ export const TERRAFORM_DEFAULTS = {
   minVersion: '1.4.0',
   /** Time Terraform gets to stop gracefully after SIGINT before its process group is killed. */
   cancelGraceMs: 30_000,
+  /**
+   * `GOGC` of Terraform and its providers (Go programs): a collection when the heap has grown 400% since
+   * the last one, against Go's 100. Measured on a 20-resource aws plan: about 25% less CPU and 10% less
+   * wall time for a few tens of MB more per process. `TERRAFORM_GOGC` / `goGc` changes it.
+   */
+  goGc: 400,
   /** Terraform's own default for concurrent operations. */
   parallelism: 10,
   /** Name of the saved plan file inside the work dir. */

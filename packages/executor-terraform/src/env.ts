@@ -1,4 +1,5 @@
-import type { KnownTargetCloud, TargetCloud } from '@iac-orchestrator/core';
+import { ValidationError, type KnownTargetCloud, type TargetCloud } from '@iac-orchestrator/core';
+import { TERRAFORM_DEFAULTS } from './defaults.js';
 
 /** Parent variables a Terraform child may see: the basics a CLI needs, locale and proxies. Nothing else:
  * not HOME, whose `~/.aws`, `~/.azure` and gcloud files hold the service's own credentials. */
@@ -65,6 +66,10 @@ export interface ChildEnvSettings {
   credentials: Record<string, string>;
   cliConfigFile?: string;
   pluginCacheDir?: string;
+  /** `GOGC` of the CLI and its providers (default {@link TERRAFORM_DEFAULTS.goGc}). */
+  goGc?: number | 'off';
+  /** `GOMEMLIMIT` of the CLI and each provider (Go's soft heap limit, e.g. `2GiB`); unset by default. */
+  goMemoryLimit?: string;
   /** Source of the allowlisted variables (default `process.env`). */
   parent?: Record<string, string | undefined>;
 }
@@ -88,5 +93,19 @@ export function buildChildEnv(s: ChildEnvSettings): Record<string, string> {
   env.CHECKPOINT_DISABLE = '1';
   if (s.cliConfigFile) env.TF_CLI_CONFIG_FILE = s.cliConfigFile;
   if (s.pluginCacheDir) env.TF_PLUGIN_CACHE_DIR = s.pluginCacheDir;
+  // Terraform passes its environment on to the providers it starts: both collect garbage less often.
+  env.GOGC = String(s.goGc ?? TERRAFORM_DEFAULTS.goGc);
+  if (s.goMemoryLimit) env.GOMEMLIMIT = s.goMemoryLimit;
   return env;
+}
+
+/** Go's GC settings for Terraform's processes, checked once when the executor is made. */
+export function goRuntimeOptions(o: { goGc?: number | 'off'; goMemoryLimit?: string }): Pick<ChildEnvSettings, 'goGc' | 'goMemoryLimit'> {
+  if (o.goGc !== undefined && o.goGc !== 'off' && !(Number.isInteger(o.goGc) && o.goGc >= 1 && o.goGc <= 100_000)) {
+    throw new ValidationError(`goGc must be a whole percentage from 1 to 100000, or 'off' (got ${String(o.goGc)})`, 'goGc');
+  }
+  if (o.goMemoryLimit !== undefined && !/^[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?$/.test(o.goMemoryLimit)) {
+    throw new ValidationError('goMemoryLimit must be a size like 2GiB or 1536MiB', 'goMemoryLimit');
+  }
+  return { ...(o.goGc !== undefined ? { goGc: o.goGc } : {}), ...(o.goMemoryLimit ? { goMemoryLimit: o.goMemoryLimit } : {}) };
 }

@@ -25,10 +25,10 @@ import { buildDestroyPlanArgs } from './commands/destroy.js';
 import { buildPlanArgs } from './commands/plan.js';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
-import { terraformCredentialEnv } from './env.js';
+import { goRuntimeOptions, terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
-import { abortError, stderrSummary, TerraformSession } from './session.js';
+import { abortError, stderrSummary, TerraformSession, type SessionConfig } from './session.js';
 import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
 import { planAndApplyIn, planThenApply, stoppedOutcome } from './plan-and-apply.js';
@@ -67,6 +67,10 @@ export interface TerraformExecutorOptions {
    * due, the saved plan that was shown is applied either way.
    */
   planAndApply?: boolean;
+  /** `GOGC` of Terraform and its providers: a percentage, or `'off'` (default 400, Go's own is 100). */
+  goGc?: number | 'off';
+  /** `GOMEMLIMIT` of Terraform and each provider, e.g. `'2GiB'` (default: none). */
+  goMemoryLimit?: string;
 }
 
 /**
@@ -89,6 +93,7 @@ export class TerraformExecutor implements Executor {
   private readonly readablePaths: string[];
   private probe?: Promise<BinaryInfo>;
   private readonly maxStateBytes: number | undefined;
+  private readonly goRuntime: Pick<SessionConfig, 'goGc' | 'goMemoryLimit'>;
   /** Present unless turned off (`planAndApply: false`): see {@link Executor.planAndApply}. */
   readonly planAndApply?: (ctx: ExecutorContext, progress: PlanAndApplyProgress) => Promise<PlanAndApplyResult>;
 
@@ -102,6 +107,7 @@ export class TerraformExecutor implements Executor {
     this.maxStateBytes = options.maxStateBytes;
     this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
     this.keepWorkDir = options.keepWorkDir ?? false;
+    this.goRuntime = goRuntimeOptions(options);
     this.sandboxSetting = options.sandbox;
     this.readablePaths = [
       ...(this.cliConfigFile ? [this.cliConfigFile, ...cliConfigPaths(this.cliConfigFile)] : []),
@@ -290,6 +296,7 @@ export class TerraformExecutor implements Executor {
         sandbox: await this.sandboxFor(ctx),
         readablePaths: this.readablePaths,
         ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}),
+        ...this.goRuntime,
       },
       ctx,
     );

@@ -33,6 +33,9 @@ export interface SessionConfig {
   readablePaths: string[];
   /** Largest state the served backend accepts. */
   maxStateBytes?: number;
+  /** `GOGC` / `GOMEMLIMIT` of the CLI and its providers. */
+  goGc?: number | 'off';
+  goMemoryLimit?: string;
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -75,6 +78,8 @@ export class TerraformSession {
       credentials: ctx.env,
       ...(cfg.cliConfigFile ? { cliConfigFile: cfg.cliConfigFile } : {}),
       ...(cfg.pluginCacheDir ? { pluginCacheDir: cfg.pluginCacheDir } : {}),
+      ...(cfg.goGc !== undefined ? { goGc: cfg.goGc } : {}),
+      ...(cfg.goMemoryLimit ? { goMemoryLimit: cfg.goMemoryLimit } : {}),
     });
   }
 

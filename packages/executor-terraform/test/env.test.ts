@@ -24,7 +24,19 @@ describe('the child environment', () => {
       CHECKPOINT_DISABLE: '1',
       TF_CLI_CONFIG_FILE: '/etc/tf.rc',
       TF_PLUGIN_CACHE_DIR: '/cache',
+      GOGC: '400',
     });
+  });
+
+  it("sets Go's GC for terraform and its providers: GOGC 400 by default, the configured GOGC and GOMEMLIMIT otherwise", () => {
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent: { ...parent, GOGC: '50', GOMEMLIMIT: '1GiB' } })).toMatchObject({ GOGC: '400' });
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent }).GOMEMLIMIT).toBeUndefined();
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 'off', goMemoryLimit: '2GiB' })).toMatchObject({ GOGC: 'off', GOMEMLIMIT: '2GiB' });
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 100 }).GOGC).toBe('100');
+    expect(() => new TerraformExecutor({ goGc: 0 })).toThrow(/goGc/);
+    expect(() => new TerraformExecutor({ goGc: 1.5 })).toThrow(/goGc/);
+    expect(() => new TerraformExecutor({ goMemoryLimit: '2 GB' })).toThrow(/goMemoryLimit/);
+    expect(() => new TerraformExecutor({ goGc: 'off', goMemoryLimit: '1536MiB' })).not.toThrow();
   });
 
   it('never inherits the parent TF_CLI_CONFIG_FILE when none is configured', () => {

@@ -49,6 +49,10 @@ export const EnvSchema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
     .optional()
     .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
+  /** GOGC of terraform and its providers: a percentage or `off` (default: the executor's, 400). */
+  TERRAFORM_GOGC: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(1).max(100_000)]).optional()),
+  /** GOMEMLIMIT of terraform and each provider, e.g. 2GiB (default: none). */
+  TERRAFORM_GOMEMLIMIT: z.preprocess(emptyAsUndefined, z.string().regex(/^[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?$/, 'a size like 2GiB or 1536MiB').optional()),
   CFN_AWS_BINARY: z.preprocess(emptyAsUndefined, z.string().default('aws')),
   AZ_CLI_BINARY: z.preprocess(emptyAsUndefined, z.string().default('az')),
   MAX_DEPLOYMENT_TIMEOUT_MS: positiveInt(1_800_000),
@@ -133,7 +137,7 @@ export interface ServiceConfig {
   nodeEnv: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   generator: { url: string; timeoutMs: number; retries: number } | null;
-  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean };
+  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean; goGc?: number | 'off'; goMemoryLimit?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
   /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
@@ -243,6 +247,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cliConfigFile: e.TERRAFORM_CLI_CONFIG_FILE ?? e.TF_CLI_CONFIG_FILE,
       pluginCacheDir: e.TERRAFORM_PLUGIN_CACHE_DIR ?? e.TF_PLUGIN_CACHE_DIR,
       planAndApply: e.TERRAFORM_PLAN_AND_APPLY,
+      ...(e.TERRAFORM_GOGC !== undefined ? { goGc: e.TERRAFORM_GOGC } : {}),
+      ...(e.TERRAFORM_GOMEMLIMIT ? { goMemoryLimit: e.TERRAFORM_GOMEMLIMIT } : {}),
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },

@@ -48,4 +48,15 @@ describe('executor packages', () => {
     expect(typeof on!.planAndApply).toBe('function');
     expect(off!.planAndApply).toBeUndefined();
   });
+
+  it('TERRAFORM_GOGC / TERRAFORM_GOMEMLIMIT: Go GC settings of terraform, checked at start', async () => {
+    expect(loadConfig({}).terraform.goGc).toBeUndefined();
+    expect(loadConfig({ TERRAFORM_GOGC: '200', TERRAFORM_GOMEMLIMIT: '2GiB' }).terraform).toMatchObject({ goGc: 200, goMemoryLimit: '2GiB' });
+    expect(loadConfig({ TERRAFORM_GOGC: 'off' }).terraform.goGc).toBe('off');
+    expect(() => loadConfig({ TERRAFORM_GOGC: '0' })).toThrow(/TERRAFORM_GOGC/);
+    expect(() => loadConfig({ TERRAFORM_GOGC: 'fast' })).toThrow(/TERRAFORM_GOGC/);
+    expect(() => loadConfig({ TERRAFORM_GOMEMLIMIT: '2 gigs' })).toThrow(/TERRAFORM_GOMEMLIMIT/);
+    const [tf] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform', TERRAFORM_GOGC: 'off', TERRAFORM_GOMEMLIMIT: '1536MiB' }));
+    expect(tf!.name).toBe('terraform');
+  });
 });
