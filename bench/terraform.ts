@@ -25,11 +25,17 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { startMoto, type Moto } from '../test-support/moto.js';
 import { findCommand } from '../test-support/prerequisites.js';
+import { TERRAFORM_DEFAULTS } from '@iac-orchestrator/executor-terraform';
+
+/** The GOGC the service gives terraform (TERRAFORM_GOGC, else the executor's default). */
+const TERRAFORM_GC = process.env.TERRAFORM_GOGC || TERRAFORM_DEFAULTS.goGc;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_TF_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_TF_WARMUP ?? 1);
 const BUCKETS = 20;
+/** BENCH_TF_PARTS: `deploy` (the side-by-side of whole deployments), `redeploy` (unchanged stack vs plan alone); default both. */
+const PARTS = new Set((process.env.BENCH_TF_PARTS ?? 'deploy,redeploy').split(',').map((p) => p.trim()));
 const report = (fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'terraform/20-buckets', ...fields }));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => +(ms / 1000).toFixed(2);
@@ -81,17 +87,18 @@ async function cli(bed: Bed, commands: string[][]): Promise<number> {
   return ms;
 }
 
-/** `terraform plan` alone on a stack the minimum workflow has just applied (so: no changes): milliseconds. */
-async function planOfApplied(bed: Bed, prefix: string): Promise<number> {
-  const dir = join(bed.dir, 'plan-alone');
+/** A stack the minimum workflow has applied, and `terraform plan` alone on it (so: no changes), timed. */
+async function appliedStack(bed: Bed, prefix: string): Promise<(extraEnv?: Record<string, string>) => Promise<number>> {
+  const dir = join(bed.dir, `plan-alone-${prefix}`);
   await mkdir(dir);
   await writeFile(join(dir, 'main.tf'), MAIN_TF);
-  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ prefix: `${prefix}-cli` }));
-  const run = (args: string[]) => execa('terraform', args, { cwd: dir, env: bed.env, extendEnv: false });
-  for (const args of MIN) await run(args);
-  const t0 = performance.now();
-  await run(['plan', '-input=false', '-no-color']);
-  return performance.now() - t0;
+  await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ prefix }));
+  for (const args of MIN) await execa('terraform', args, { cwd: dir, env: bed.env, extendEnv: false });
+  return async (extraEnv = {}) => {
+    const t0 = performance.now();
+    await execa('terraform', ['plan', '-input=false', '-no-color'], { cwd: dir, env: { ...bed.env, ...extraEnv }, extendEnv: false });
+    return performance.now() - t0;
+  };
 }
 
 const SPEC = [['init', '-input=false', '-no-color'], ['plan', '-input=false', '-no-color'], ['apply', '-auto-approve', '-input=false', '-no-color'], ['show', '-json', '-no-color'], ['output', '-json', '-no-color']];
@@ -183,7 +190,7 @@ if (missing) {
       if (counted) cpu[key] += (await ownCpuMs(svc.pid)) - cpu0;
       return ms;
     };
-    for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+    for (let round = 1 - WARMUP; PARTS.has('deploy') && round <= ROUNDS; round++) {
       const counted = round >= 1;
       const r = {
         spec: await cli(bed, SPEC),
@@ -195,26 +202,48 @@ if (missing) {
       report({ round: counted ? round : 'warm-up', seconds: Object.fromEntries(Object.entries(r).map(([k, v]) => [k, secs(v)])) });
       if (counted) for (const [k, v] of Object.entries(r)) times[k as keyof typeof times].push(v);
     }
-    // An unchanged stack deployed again (no changes), on each service, against `terraform plan` alone on it.
-    const again: Record<'orchOne' | 'orchTwo', number> = { orchOne: 0, orchTwo: 0 };
-    for (const [key, svc] of [['orchOne', one], ['orchTwo', two]] as const) {
-      const prefix = `same-${key.toLowerCase()}-${Date.now().toString(36)}`;
-      await deploy(svc.url, prefix);
-      again[key] = await deploy(svc.url, prefix);
+    // An unchanged stack deployed again (no changes) on each service, against `terraform plan` alone on
+    // an applied stack: at Go's default GC (the bare CLI as a user runs it), and at the GOGC the service
+    // gives terraform (so the figure shows what is the orchestrator's and what is the GC setting's).
+    // In turn each round, medians of the rounds.
+    const again: Record<'orchOne' | 'orchTwo' | 'planAlone' | 'planAloneSameGc', number[]> = { orchOne: [], orchTwo: [], planAlone: [], planAloneSameGc: [] };
+    if (PARTS.has('redeploy')) {
+      const stamp = Date.now().toString(36);
+      for (const [key, svc] of [['orchOne', one], ['orchTwo', two]] as const) await deploy(svc.url, `same-${key.toLowerCase()}-${stamp}`);
+      const plan = await appliedStack(bed, `same-cli-${stamp}`);
+      for (let round = 1 - WARMUP; round <= ROUNDS; round++) {
+        const r = {
+          orchOne: await deploy(one.url, `same-orchone-${stamp}`),
+          planAlone: await plan(),
+          orchTwo: await deploy(two.url, `same-orchtwo-${stamp}`),
+          planAloneSameGc: await plan({ GOGC: String(TERRAFORM_GC) }),
+        };
+        report({ redeployRound: round >= 1 ? round : 'warm-up', seconds: Object.fromEntries(Object.entries(r).map(([k, v]) => [k, secs(v)])) });
+        if (round >= 1) for (const [k, v] of Object.entries(r)) again[k as keyof typeof again].push(v);
+      }
     }
-    const planAlone = await planOfApplied(bed, `same-cli-${Date.now().toString(36)}`);
     await one.stop();
     await two.stop();
 
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
-    report({ rounds: ROUNDS, medianSeconds: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, secs(v)])) });
-    report({ ratio: 'one-process apply / min (CLI only)', value: +(m.one / m.min).toFixed(2) });
-    for (const key of ['orchOne', 'orchTwo'] as const) {
-      const path = key === 'orchOne' ? 'one process' : 'saved plan, two processes';
-      report({ path, ratio: 'orch/spec', value: +(m[key] / m.spec).toFixed(2), goal: 0.6 });
-      report({ path, ratio: 'orch/min', value: +(m[key] / m.min).toFixed(2), goal: 0.95 });
-      report({ path, ratio: 'service own CPU / deployment wall', value: +(cpu[key] / times[key].reduce((a, b) => a + b, 0)).toFixed(3), goal: 0.05 });
-      report({ path, ratio: 'unchanged redeploy / terraform plan alone', value: +(again[key] / planAlone).toFixed(2), goal: 0.9, redeploySeconds: secs(again[key]), planAloneSeconds: secs(planAlone) });
+    if (PARTS.has('deploy')) {
+      const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
+      report({ rounds: ROUNDS, medianSeconds: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, secs(v)])) });
+      report({ ratio: 'one-process apply / min (CLI only)', value: +(m.one / m.min).toFixed(2) });
+      for (const key of ['orchOne', 'orchTwo'] as const) {
+        const path = key === 'orchOne' ? 'one process' : 'saved plan, two processes';
+        report({ path, ratio: 'orch/spec', value: +(m[key] / m.spec).toFixed(2), goal: 0.6 });
+        report({ path, ratio: 'orch/min', value: +(m[key] / m.min).toFixed(2), goal: 0.95 });
+        report({ path, ratio: 'service own CPU / deployment wall', value: +(cpu[key] / times[key].reduce((a, b) => a + b, 0)).toFixed(3), goal: 0.05 });
+      }
+    }
+    if (PARTS.has('redeploy')) {
+      const m = Object.fromEntries(Object.entries(again).map(([k, v]) => [k, median(v)])) as Record<keyof typeof again, number>;
+      report({ redeployRounds: ROUNDS, medianSeconds: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, secs(v)])) });
+      for (const key of ['orchOne', 'orchTwo'] as const) {
+        const path = key === 'orchOne' ? 'one process' : 'saved plan, two processes';
+        report({ path, ratio: 'unchanged redeploy / terraform plan alone', value: +(m[key] / m.planAlone).toFixed(2), goal: 0.9 });
+        report({ path, ratio: `unchanged redeploy / terraform plan alone at GOGC=${TERRAFORM_GC}`, value: +(m[key] / m.planAloneSameGc).toFixed(2) });
+      }
     }
   } finally {
     await moto.stop();

@@ -28,6 +28,7 @@ import { readToolFile, writeRunnerFile } from './tool-files.js';
 import { goRuntimeOptions, terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
+import { ConvergedStacks } from './converged.js';
 import { abortError, stderrSummary, TerraformSession, type SessionConfig } from './session.js';
 import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
@@ -94,6 +95,7 @@ export class TerraformExecutor implements Executor {
   private probe?: Promise<BinaryInfo>;
   private readonly maxStateBytes: number | undefined;
   private readonly goRuntime: Pick<SessionConfig, 'goGc' | 'goMemoryLimit'>;
+  private readonly converged = new ConvergedStacks();
   /** Present unless turned off (`planAndApply: false`): see {@link Executor.planAndApply}. */
   readonly planAndApply?: (ctx: ExecutorContext, progress: PlanAndApplyProgress) => Promise<PlanAndApplyResult>;
 
@@ -215,6 +217,7 @@ export class TerraformExecutor implements Executor {
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
       const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
       const state = await s.readState(stream.statuses, sensitive);
+      this.converged.record(ctx, !r.interrupted && r.exitCode === 0, state?.raw);
       if (r.interrupted) return { ...stoppedOutcome(ctx), state };
       if (r.exitCode !== 0) return { outcome: 'failed', state, error: `Terraform apply failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}` };
       return { outcome: 'succeeded', state };
@@ -239,12 +242,17 @@ export class TerraformExecutor implements Executor {
     } catch (e) {
       return { outcome: 'failed', state: null, plan: null, changesBegan: false, error: e instanceof Error ? e.message : String(e) };
     }
-    if (!statesRecordSchemaSensitivity(info)) return planThenApply(this, ctx, progress);
-    const s = await this.session(ctx);
+    // Where the CLI's states lack the schema's sensitivity only a saved plan tells what to mask; and
+    // where this exact apply last converged, a plan alone (no empty apply walk) is the likely whole run.
+    const twoSteps = !statesRecordSchemaSensitivity(info) || this.converged.expectsNoChanges(ctx);
+    if (twoSteps && statesRecordSchemaSensitivity(info)) ctx.emit({ type: 'log', level: 'info', message: 'The same code and variables last converged onto this state: planning first, applying only if the plan finds changes', resource: null });
+    const s = twoSteps ? null : await this.session(ctx);
     try {
-      return await planAndApplyIn(s, ctx, progress, {});
+      const result = s ? await planAndApplyIn(s, ctx, progress, {}) : await planThenApply(this, ctx, progress);
+      this.converged.record(ctx, result.outcome === 'succeeded', result.state ? result.state.raw : result.changesBegan ? null : ctx.priorState);
+      return result;
     } finally {
-      await s.close();
+      await s?.close();
     }
   }
 

@@ -70,7 +70,31 @@ describe.skipIf(!ok)('an auto-approved deployment planned and applied in one ter
     const again = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'one', db_password: PASSWORD }, sensitiveVariables: ['db_password'] }))).id);
     expect(again).toMatchObject({ status: 'completed', stateVersion: 1, plan: { hasChanges: false } });
     expect(again.outputs).toMatchObject({ app_name: 'app-one' });
+    // The same code and variables onto the state that run left: a plan alone, no empty apply walk.
     expect(await streamedProcesses(orch, again.id)).toBe(1);
+    const againLogs = (await orch.logs(again.id, { limit: 1000 })).entries.map((e) => e.message);
+    expect(againLogs.some((m) => m.startsWith('The same code and variables last converged onto this state'))).toBe(true);
+    expect(againLogs.some((m) => m.startsWith('Planning and applying (apply) in one terraform run'))).toBe(false);
+    expect(againLogs).toContain('Planning (apply)');
+    // A change of a variable is not that apply again: one process, as for any change.
+    const changed = await waitFor(orch, (await orch.deploy(await input('basic', { variables: { name: 'two', db_password: PASSWORD }, sensitiveVariables: ['db_password'] }))).id);
+    expect(changed).toMatchObject({ status: 'completed', stateVersion: 2, outputs: { app_name: 'app-two' } });
+    expect((await orch.logs(changed.id, { limit: 1000 })).entries.filter((e) => e.message.startsWith('Planning and applying (apply) in one terraform run'))).toHaveLength(1);
+  });
+
+  it('planning first where the same apply converged, a plan that still finds changes applies exactly that saved plan', async () => {
+    env = await setup();
+    const { orch } = env;
+    // `timestamp()` differs on every plan: a redeploy of identical code always has a change to apply.
+    const first = await waitFor(orch, (await orch.deploy(await input('stamp', {}))).id);
+    expect(first).toMatchObject({ status: 'completed', stateVersion: 1 });
+    const again = await waitFor(orch, (await orch.deploy(await input('stamp', {}))).id);
+    expect(again).toMatchObject({ status: 'completed', stateVersion: 2, plan: { change: 1, hasChanges: true } });
+    const logs = (await orch.logs(again.id, { limit: 1000 })).entries.map((e) => e.message);
+    expect(logs.some((m) => m.startsWith('The same code and variables last converged onto this state'))).toBe(true);
+    expect(logs.filter((m) => m === 'Applying the saved plan')).toHaveLength(1);
+    expect(logs.some((m) => m.startsWith('Preparing a fresh work dir'))).toBe(false);
+    expect(await streamedProcesses(orch, again.id)).toBe(2);
   });
 
   it('saves the partial state of a failing resource as a version, with the plan recorded', async () => {

@@ -1,0 +1,55 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { ExecutorContext } from '@iac-orchestrator/core';
+
+/** What identifies a Terraform state snapshot: its lineage and serial (any write bumps the serial). */
+function stateIdentity(raw: unknown): string | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const { lineage, serial } = raw as { lineage?: unknown; serial?: unknown };
+  return typeof lineage === 'string' && typeof serial === 'number' ? `${lineage}#${serial}` : null;
+}
+
+/** JSON with object keys sorted, so equal variables give equal text whatever their order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Stacks this process last saw converge: an apply of some code and variables that succeeded, leaving a
+ * state nobody has written since. Deploying exactly that again is most likely a plan with no changes,
+ * and for such a plan `terraform plan` alone is cheaper than `apply -auto-approve` (which, even with
+ * nothing to change, walks the empty apply and starts the providers once more). The executor plans
+ * first for those and applies the saved plan only if the plan found drift to correct.
+ *
+ * Only a fingerprint is kept, in memory: an HMAC under a key this process makes (so not even the
+ * digest of a sensitive variable outlives it or could be tested against guesses), per stack.
+ */
+export class ConvergedStacks {
+  private readonly key = randomBytes(32);
+  private readonly fingerprints = new Map<string, string>();
+
+  private fingerprint(ctx: ExecutorContext, state: unknown): string | null {
+    const id = stateIdentity(state);
+    if (ctx.operation !== 'apply' || id === null) return null;
+    return createHmac('sha256', this.key).update(canonical({ code: ctx.bundle.digest, variables: ctx.variables, state: id })).digest('base64url');
+  }
+
+  /** Whether `ctx` deploys the code and variables of the stack's last converged apply onto the state it left. */
+  expectsNoChanges(ctx: ExecutorContext): boolean {
+    const mine = this.fingerprint(ctx, ctx.priorState);
+    return mine !== null && this.fingerprints.get(ctx.stackKey) === mine;
+  }
+
+  /** Records the outcome of an apply of `ctx`: converged onto `state` when it succeeded, else forgotten. */
+  record(ctx: ExecutorContext, succeeded: boolean, state: unknown): void {
+    const mine = succeeded ? this.fingerprint(ctx, state) : null;
+    if (mine) this.fingerprints.set(ctx.stackKey, mine);
+    else this.fingerprints.delete(ctx.stackKey);
+  }
+}
