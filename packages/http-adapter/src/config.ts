@@ -19,6 +19,8 @@ const flag = z
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** A switch that is on unless set to false/0/no. */
+const onUnlessOff = () => z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional().transform((v) => !(v === 'false' || v === '0' || v === 'no'));
 
 /**
  * The environment variables the service reads. The spec's Configuration section (PORT, NODE_ENV,
@@ -45,10 +47,9 @@ export const EnvSchema = z.object({
   TERRAFORM_PLUGIN_CACHE_DIR: optionalString,
   TF_PLUGIN_CACHE_DIR: optionalString,
   /** Auto-approved deployments plan and apply in one `terraform apply -auto-approve` process; on unless false/0/no. */
-  TERRAFORM_PLAN_AND_APPLY: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-    .optional()
-    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
+  TERRAFORM_PLAN_AND_APPLY: onUnlessOff(),
+  /** A redeploy of unchanged code reuses its stack's initialised data dir instead of `terraform init`; on unless false/0/no. */
+  TERRAFORM_REUSE_INIT: onUnlessOff(),
   CFN_AWS_BINARY: z.preprocess(emptyAsUndefined, z.string().default('aws')),
   AZ_CLI_BINARY: z.preprocess(emptyAsUndefined, z.string().default('az')),
   MAX_DEPLOYMENT_TIMEOUT_MS: positiveInt(1_800_000),
@@ -133,7 +134,7 @@ export interface ServiceConfig {
   nodeEnv: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   generator: { url: string; timeoutMs: number; retries: number } | null;
-  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean };
+  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean; reuseInit: boolean };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
   /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
@@ -243,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cliConfigFile: e.TERRAFORM_CLI_CONFIG_FILE ?? e.TF_CLI_CONFIG_FILE,
       pluginCacheDir: e.TERRAFORM_PLUGIN_CACHE_DIR ?? e.TF_PLUGIN_CACHE_DIR,
       planAndApply: e.TERRAFORM_PLAN_AND_APPLY,
+      reuseInit: e.TERRAFORM_REUSE_INIT,
     },
     cloudformation: { binary: e.CFN_AWS_BINARY, workRoot: resolve(e.CFN_WORK_DIR ?? join(workBase, 'cloudformation')) },
     bicep: { azBinary: e.AZ_CLI_BINARY, workRoot: resolve(e.BICEP_WORK_DIR ?? join(workBase, 'bicep')) },
