@@ -7,7 +7,7 @@ import { readToolFile, writeRunnerFile } from './tool-files.js';
  * Reuse of a stack's initialised Terraform data dir (`TF_DATA_DIR`), so that a redeploy of unchanged code
  * skips `terraform init` (most of whose time is hashing provider binaries against the lock file).
  *
- * Layout: `<workRoot>/.warm/<sha256(stack key)>/` holds the stack's builds `b-<time>-<random>/` (each with
+ * Layout: `<workRoot>/.warm/<sha256(stack key), 128 bits>/` holds the stack's builds `b-<time>-<random>/` (each with
  * `data/` = the data dir, `lock.hcl` = the lock file init left, `complete.json` = written last) and
  * `current.json`, replaced by rename, naming the build in use. A build is never moved after its init (the
  * data dir records absolute module paths), so "rename into place" is the rename of `current.json`. Only
@@ -43,7 +43,8 @@ interface Complete {
 
 const BIG_FILE = 1024 * 1024;
 const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
-const BUILD_NAME = /^b-\d+-[0-9a-f]{12}$/;
+/** `b-<ms since epoch, base 36>-<random>`: short, since TF_DATA_DIR shows up in every child's env. */
+const BUILD_NAME = /^b-[0-9a-z]{1,12}-[0-9a-f]{8}$/;
 /** An unfinished build this old is a crashed builder's: removed when the next build is promoted. */
 const STALE_BUILD_MS = 60 * 60_000;
 /** Where a work dir records the build it was prepared with (read back by the apply of its saved plan). */
@@ -51,7 +52,7 @@ const REF_FILE = 'warm-init.json';
 
 /** The dir holding one stack's builds: never shared between stacks. */
 export function stackWarmDir(warmRoot: string, stackKey: string): string {
-  return join(warmRoot, sha256(`stack:${stackKey}`));
+  return join(warmRoot, sha256(`stack:${stackKey}`).slice(0, 32));
 }
 
 /** Only bundles on the served HTTP backend are warmed: an own backend's init talks to that backend. */
@@ -149,7 +150,7 @@ async function checkBuild(buildDir: string, key: string | undefined): Promise<Wa
 /** A fresh, empty build dir of the stack for `init` to fill (TF_DATA_DIR = its `data/`). */
 export async function newBuild(stackDir: string): Promise<{ buildDir: string; dataDir: string }> {
   await mkdir(stackDir, { recursive: true, mode: 0o700 });
-  const buildDir = join(stackDir, `b-${Date.now()}-${randomBytes(6).toString('hex')}`);
+  const buildDir = join(stackDir, `b-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`);
   await mkdir(join(buildDir, 'data'), { recursive: true, mode: 0o700 });
   return { buildDir, dataDir: join(buildDir, 'data') };
 }
@@ -171,7 +172,7 @@ export async function promoteBuild(stackDir: string, buildDir: string, key: stri
     const p = join(stackDir, name);
     if (p === buildDir || !BUILD_NAME.test(name)) continue;
     const finished = await stat(join(p, 'complete.json')).then(() => true, () => false);
-    const age = Date.now() - Number(name.split('-')[1]);
+    const age = Date.now() - Number.parseInt(name.split('-')[1]!, 36);
     if (finished || age > STALE_BUILD_MS) await rm(p, { recursive: true, force: true }).catch(() => undefined);
   }
 }
