@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   autoSandbox,
   resolveSandbox,
@@ -34,45 +34,9 @@ import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
 import { planAndApplyIn, planThenApply, stoppedOutcome } from './plan-and-apply.js';
 import { layoutOf, restoreState, scrubWorkDir, writeVariables } from './workdir.js';
+import type { TerraformExecutorOptions } from './executor-options.js';
 
-/** Options of {@link TerraformExecutor}. The standalone service fills them from its environment. */
-export interface TerraformExecutorOptions {
-  /** CLI to run: `terraform` on PATH (default) or a path, e.g. an OpenTofu `tofu` binary. */
-  binary?: string;
-  /** `TERRAFORM_WORK_DIR`: root of the per-deployment work dirs the orchestrator creates. */
-  workRoot?: string;
-  /** `TF_CLI_CONFIG_FILE` given to every run (provider mirrors, credentials helpers). Unset: Terraform's default lookup. */
-  cliConfigFile?: string;
-  /** Shared provider plugin cache (`TF_PLUGIN_CACHE_DIR`). Default: `<workRoot>/.plugin-cache`, or one in the OS temp dir. */
-  pluginCacheDir?: string;
-  /** Grace after SIGINT before the process group is killed (default 30 s). */
-  cancelGraceMs?: number;
-  /** Largest state Terraform may write to the backend the runner serves (default 64 MiB); larger gets 413. */
-  maxStateBytes?: number;
-  /** Oldest CLI version accepted (default 1.4.0). */
-  minVersion?: string;
-  /** Keep work dirs after cleanup, for debugging (they hold state and plans in clear). */
-  keepWorkDir?: boolean;
-  /**
-   * Where Terraform runs. Default: the orchestrator's choice (`ctx.sandbox`), else `auto` (bubblewrap
-   * where it works). Set it to override the orchestrator for this executor.
-   */
-  sandbox?: SandboxSetting;
-  /** More paths Terraform may read inside the sandbox (the CLI config file, the provider mirrors it names
-   * and the plugin cache are added on their own). */
-  readablePaths?: string[];
-  /**
-   * Runs a deployment that no person approves (approved in advance by the policy) as one
-   * `terraform apply -auto-approve` process that plans and applies, instead of `plan -out` then `apply`
-   * of the saved plan (default true: one provider start and one refresh fewer). Wherever an approval is
-   * due, the saved plan that was shown is applied either way.
-   */
-  planAndApply?: boolean;
-  /** `GOGC` of Terraform and its providers: a percentage, or `'off'` (default 400, Go's own is 100). */
-  goGc?: number | 'off';
-  /** `GOMEMLIMIT` of Terraform and each provider, e.g. `'2GiB'` (default: none). */
-  goMemoryLimit?: string;
-}
+export type { TerraformExecutorOptions } from './executor-options.js';
 
 /**
  * Runs Terraform (or OpenTofu) for the orchestrator: `init` → `plan -out` → saved plan → `apply` of
@@ -89,6 +53,7 @@ export class TerraformExecutor implements Executor {
   private readonly cancelGraceMs: number;
   private readonly minVersion: string;
   private readonly keepWorkDir: boolean;
+  private readonly reuseInit: boolean;
   private readonly sandboxSetting: SandboxSetting | undefined;
   private ownSandbox?: Promise<Sandbox>;
   private readonly readablePaths: string[];
@@ -110,6 +75,7 @@ export class TerraformExecutor implements Executor {
     this.minVersion = options.minVersion ?? TERRAFORM_DEFAULTS.minVersion;
     this.keepWorkDir = options.keepWorkDir ?? false;
     this.goRuntime = goRuntimeOptions(options);
+    this.reuseInit = options.reuseInit ?? true;
     this.sandboxSetting = options.sandbox;
     this.readablePaths = [
       ...(this.cliConfigFile ? [this.cliConfigFile, ...cliConfigPaths(this.cliConfigFile)] : []),
@@ -205,7 +171,7 @@ export class TerraformExecutor implements Executor {
       const allDone = () => planned.every((id) => ['created', 'updated', 'deleted', 'failed'].includes(stream.statuses.get(id) ?? ''));
       const persist = ctx.persistState;
       await s.open(persist ? async (raw: TfState) => (allDone() ? undefined : persist(normaliseState({ raw, sensitive: marks, statuses: stream.statuses, secret: (v) => ctx.secret(v) }))) : undefined);
-      if (await this.preparedFor(ctx, artifact.planSha256)) {
+      if ((await this.preparedFor(ctx, artifact.planSha256)) && (await s.resume())) {
         // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
         if (!s.backend && ctx.priorState !== null) await restoreState(s.layout, ctx.priorState);
       } else {
@@ -283,7 +249,9 @@ export class TerraformExecutor implements Executor {
   /** Reads the state a dead process's Terraform left in the (deterministic) work dir. Never throws. */
   async recoverState(ctx: ExecutorContext): Promise<StateSnapshot | null> {
     try {
-      return await (await this.session(ctx)).readState();
+      const s = await this.session(ctx);
+      await s.resume();
+      return await s.readState();
     } catch {
       return null;
     }
@@ -305,6 +273,8 @@ export class TerraformExecutor implements Executor {
         readablePaths: this.readablePaths,
         ...(this.cliConfigFile ? { cliConfigFile: this.cliConfigFile } : {}),
         ...this.goRuntime,
+        // Beside the deployments' work dirs (`<workRoot>/<deploymentId>`), never inside one.
+        ...(this.reuseInit ? { warmRoot: join(dirname(ctx.workDir), '.warm'), cliVersion: (await this.available(ctx).catch(() => null))?.version ?? '' } : {}),
       },
       ctx,
     );

@@ -18,6 +18,8 @@ import { buildChildEnv } from './env.js';
 import { withPluginCacheLock } from './plugin-lock.js';
 import { runTerraform, type RunResult } from './run.js';
 import { writeRunnerFile } from './tool-files.js';
+import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
+import { dropBuild, warmable } from './warm-init.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
 import { hasLocalBackend, hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
@@ -36,6 +38,10 @@ export interface SessionConfig {
   /** `GOGC` / `GOMEMLIMIT` of the CLI and its providers. */
   goGc?: number | 'off';
   goMemoryLimit?: string;
+  /** Where stacks' initialised data dirs are kept for reuse (`<workRoot>/.warm`); unset: init every time. */
+  warmRoot?: string;
+  /** The CLI's version, part of the reuse key. */
+  cliVersion?: string;
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -66,9 +72,12 @@ export class TerraformSession {
   /** The HTTP state backend served to this session's Terraform when the bundle declares none. */
   private served: StateBackend | undefined;
   private servedEnv: Record<string, string> = {};
+  /** `TF_DATA_DIR` and its bind when a stack's initialised data dir is reused (see warm-init.ts). */
+  private dataEnv: Record<string, string> = {};
+  private warmPaths: string[] = [];
 
   constructor(
-    private readonly cfg: SessionConfig,
+    readonly cfg: SessionConfig,
     readonly ctx: ExecutorContext,
   ) {
     this.layout = layoutOf(ctx.workDir);
@@ -108,11 +117,11 @@ export class TerraformSession {
       binary: this.cfg.binary,
       args,
       cwd: this.layout.stackDir,
-      env: { ...this.env, ...this.servedEnv },
+      env: { ...this.env, ...this.servedEnv, ...this.dataEnv },
       sandbox: this.cfg.sandbox,
-      // The plugin cache is writable only for init, which runs no provider and no user code.
-      writablePaths: [this.ctx.workDir, ...(opts.writeCache && cache ? [cache] : [])],
-      readablePaths: this.cfg.readablePaths,
+      // The plugin cache and a warm data dir are writable only for init, which runs no provider and no user code.
+      writablePaths: [this.ctx.workDir, ...(opts.writeCache ? [...(cache ? [cache] : []), ...this.warmPaths] : [])],
+      readablePaths: [...this.cfg.readablePaths, ...this.warmPaths],
       graceMs: this.cfg.cancelGraceMs,
       ...(signal ? { signal } : {}),
       ...(opts.onLine ? { onLine: opts.onLine } : {}),
@@ -144,9 +153,35 @@ export class TerraformSession {
     if (!this.backend) await writeServedBackend(this.layout);
     if (opts.lockFile) await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile);
     await this.open();
+    const warm = this.cfg.warmRoot && warmable(this) ? await prepareWarm(this, this.cfg.warmRoot, opts.lockFile ?? null) : null;
+    if (warm?.reused) return;
     this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
+    try {
+      await this.init(opts.lockFile);
+    } catch (e) {
+      if (warm) await dropBuild(warm.build.buildDir);
+      throw e;
+    }
+    if (warm) await promoteWarm(this, warm);
+  }
+
+  /** Points this session's runs at a warm data dir (read-only to them; writable only to `init`). */
+  useDataDir(build: { buildDir: string; dataDir: string } | null): void {
+    this.dataEnv = build ? { TF_DATA_DIR: build.dataDir } : {};
+    this.warmPaths = build ? [build.buildDir] : [];
+  }
+
+  /**
+   * Reattaches to the warm data dir this work dir was prepared with (the apply of the saved plan it made).
+   * False when that build is gone or changed: prepare again.
+   */
+  async resume(): Promise<boolean> {
+    return this.cfg.warmRoot ? resumeWarm(this, this.cfg.warmRoot) : true;
+  }
+
+  private async init(lockFile: string | null | undefined): Promise<void> {
     const init = () =>
-      this.exec(buildInitArgs({ lockfileReadonly: Boolean(opts.lockFile) }), {
+      this.exec(buildInitArgs({ lockfileReadonly: Boolean(lockFile) }), {
         writeCache: true,
         onLine: (line) => {
           if (line.trim()) this.ctx.emit({ type: 'log', level: 'debug', message: line.trim(), resource: null });

@@ -1,5 +1,5 @@
-import { lstat, mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, mkdir, open, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { ValidationError, validateBundlePath, type Bundle } from '@iac-orchestrator/core';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
@@ -135,9 +135,13 @@ function secretFiles(layout: WorkLayout): string[] {
   ];
 }
 
-/** Overwrites a regular file with zeros (never follows a symlink out of the work dir). */
-async function overwrite(path: string): Promise<void> {
+/**
+ * Overwrites a regular file with zeros, never following a symlink out of the work dir: neither the file
+ * nor a dir on its way may be one (a run could link `stack/.terraform` to a stack's warm data dir).
+ */
+async function overwrite(layout: WorkLayout, realRoot: string, path: string): Promise<void> {
   try {
+    if ((await realpath(dirname(path))) !== join(realRoot, relative(layout.root, dirname(path)))) return;
     const st = await lstat(path);
     if (!st.isFile()) return;
     const fh = await open(path, 'r+');
@@ -155,7 +159,8 @@ async function overwrite(path: string): Promise<void> {
 /** Scrubs the secret-bearing files, then removes the work dir unless asked to keep it. Never throws. */
 export async function scrubWorkDir(layout: WorkLayout, keep: boolean): Promise<void> {
   if (keep) return;
-  for (const f of secretFiles(layout)) await overwrite(f);
+  const realRoot = await realpath(layout.root).catch(() => layout.root);
+  for (const f of secretFiles(layout)) await overwrite(layout, realRoot, f);
   // Provider dirs under .terraform are symlinks into the shared plugin cache: rm removes the links only.
   await rm(layout.root, { recursive: true, force: true }).catch(() => undefined);
 }

@@ -1,9 +1,8 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { layoutOf } from '../src/workdir.js';
 import { eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
 
 const mirror = findProviderMirror();
@@ -43,8 +42,11 @@ describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server',
     // lock file makes `init -lockfile=readonly` install exactly the planned provider.
     const planCtx = makeContext({ bundle, workDir: await bed.workDir(), variables, env });
     const plan = await bed.executor.plan(planCtx);
-    // the provider (hundreds of MB) is linked into the work dir from the shared cache, never copied
-    const providerDir = join(layoutOf(planCtx.workDir).stackDir, '.terraform', 'providers', 'registry.terraform.io', 'hashicorp', 'aws');
+    // the provider (hundreds of MB) is linked into the stack's data dir (under the work root's .warm/) from
+    // the shared cache, never copied
+    const warm = join(bed.workRoot, '.warm', (await readdir(join(bed.workRoot, '.warm')))[0]!);
+    const build = (JSON.parse(await readFile(join(warm, 'current.json'), 'utf8')) as { build: string }).build;
+    const providerDir = join(warm, build, 'data', 'providers', 'registry.terraform.io', 'hashicorp', 'aws');
     const [version] = await readdir(providerDir);
     expect((await lstat(join(providerDir, version!, 'linux_amd64'))).isSymbolicLink()).toBe(true);
     await bed.executor.cleanup(planCtx);
@@ -60,8 +62,8 @@ describe.skipIf(!ok)('AWS: the real hashicorp/aws provider against moto_server',
     expect(logs.attributes.tags).toEqual({ purpose: 'logs' });
     expect(created.result.state!.outputs.bucket_arns).toEqual([`arn:aws:s3:::${prefix}-logs`, `arn:aws:s3:::${prefix}-assets`]);
     expect(eventText(created.ctx.events)).not.toContain(moto.env.AWS_SECRET_ACCESS_KEY);
-    // the fresh work dir took the provider from the shared cache, as the lock file pinned it
-    expect(applyCtx.events.some((e) => e.type === 'log' && /Using hashicorp\/aws v5\.100\.0 from the shared cache/.test(e.message))).toBe(true);
+    // the fresh work dir ran no init: the artifact's lock file is the one the stack's data dir was built with
+    expect(applyCtx.events.some((e) => e.type === 'log' && /^Reusing the initialised Terraform working directory/.test(e.message))).toBe(true);
 
     // Someone deletes a bucket behind Terraform's back: a refresh-only plan reports it.
     expect((await fetch(`${moto.endpoint}/${prefix}-assets`, { method: 'DELETE' })).status).toBe(204);

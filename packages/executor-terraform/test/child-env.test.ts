@@ -64,6 +64,9 @@ describe.skipIf(!ok)('the environment Terraform really runs with', () => {
     // HOME is never the service's: the sandbox's private empty one, or none at all.
     expect(seen.HOME === undefined || seen.HOME === '/home/sandbox').toBe(true);
     expected.add('HOME');
+    // The stack's initialised data dir, reused from the work root (read-only inside the sandbox).
+    expect(seen.TF_DATA_DIR).toMatch(new RegExp(`^${bed.workRoot}/\\.warm/[0-9a-f]{32}/b-[0-9a-z]+-[0-9a-f]{8}/data$`));
+    expected.add('TF_DATA_DIR');
     expect(Object.keys(seen).filter((k) => !expected.has(k) && !/^(ARM|AZURE)_/.test(k))).toEqual([]);
   });
 

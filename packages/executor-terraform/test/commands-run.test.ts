@@ -22,10 +22,11 @@ describe.skipIf(!ok)('terraform processes per deployment (real terraform, record
     return lines.map((l) => JSON.parse(l) as string[]);
   };
   let binDir = '';
+  let wrapper = '';
   beforeAll(async () => {
     binDir = await mkdtemp(join(tmpdir(), 'tf-argv-'));
     log = join(binDir, 'argv.log');
-    const wrapper = join(binDir, 'terraform');
+    wrapper = join(binDir, 'terraform');
     await writeFile(
       wrapper,
       `#!${process.execPath}\n` +
@@ -53,7 +54,15 @@ describe.skipIf(!ok)('terraform processes per deployment (real terraform, record
     expect(run[3]).toContain('-parallelism=3');
   });
 
-  it('apply in a fresh work dir (another runner): one init, then apply (no plan, no show)', { timeout: 120_000 }, async () => {
+  it('a redeploy of unchanged code reuses the stack\'s initialised data dir: plan, apply, no init', { timeout: 120_000 }, async () => {
+    const bundle = await loadFixture('basic');
+    await deployOnce(bed, { bundle, variables: { db_password: 'pw-0123456789' }, stack: { blueprintId: 'redeploy' } });
+    await commands();
+    await deployOnce(bed, { bundle, variables: { db_password: 'pw-0123456789' }, stack: { blueprintId: 'redeploy' } });
+    expect((await commands()).map((argv) => argv[0])).toEqual(['plan', 'apply']);
+  });
+
+  it('apply in a fresh work dir (another runner): apply only, from the stack\'s initialised data dir (no init, no plan, no show)', { timeout: 120_000 }, async () => {
     const bundle = await loadFixture('basic');
     const planCtx = makeContext({ bundle, workDir: await bed.workDir(), variables: { db_password: 'pw-0123456789' } });
     const plan = await bed.executor.plan(planCtx);
@@ -62,6 +71,18 @@ describe.skipIf(!ok)('terraform processes per deployment (real terraform, record
     const applyCtx = makeContext({ bundle, workDir: await bed.workDir() });
     expect((await bed.executor.apply(applyCtx, plan)).outcome).toBe('succeeded');
     const run = await commands();
-    expect(run.map((argv) => argv[0])).toEqual(['init', 'apply']);
+    expect(run.map((argv) => argv[0])).toEqual(['apply']);
+    // Without reuse (or another stack): one init, then apply.
+    const cold = await testBed({ binary: wrapper, sandbox: 'none', reuseInit: false });
+    try {
+      const planCold = makeContext({ bundle, workDir: await cold.workDir(), variables: { db_password: 'pw-0123456789' } });
+      const coldPlan = await cold.executor.plan(planCold);
+      await commands();
+      const applyCold = makeContext({ bundle, workDir: await cold.workDir() });
+      expect((await cold.executor.apply(applyCold, coldPlan)).outcome).toBe('succeeded');
+      expect((await commands()).map((argv) => argv[0])).toEqual(['init', 'apply']);
+    } finally {
+      await cold.dispose();
+    }
   });
 });

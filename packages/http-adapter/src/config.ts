@@ -19,6 +19,8 @@ const flag = z
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** A switch that is on unless set to false/0/no. */
+const onUnlessOff = () => z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional().transform((v) => !(v === 'false' || v === '0' || v === 'no'));
 
 /**
  * The environment variables the service reads. The spec's Configuration section (PORT, NODE_ENV,
@@ -45,10 +47,9 @@ export const EnvSchema = z.object({
   TERRAFORM_PLUGIN_CACHE_DIR: optionalString,
   TF_PLUGIN_CACHE_DIR: optionalString,
   /** Auto-approved deployments plan and apply in one `terraform apply -auto-approve` process; on unless false/0/no. */
-  TERRAFORM_PLAN_AND_APPLY: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-    .optional()
-    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
+  TERRAFORM_PLAN_AND_APPLY: onUnlessOff(),
+  /** A redeploy of unchanged code reuses its stack's initialised data dir instead of `terraform init`; on unless false/0/no. */
+  TERRAFORM_REUSE_INIT: onUnlessOff(),
   /** GOGC of terraform and its providers: a percentage or `off` (default: the executor's, 400). */
   TERRAFORM_GOGC: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(1).max(100_000)]).optional()),
   /** GOMEMLIMIT of terraform and each provider, e.g. 2GiB (default: none). */
@@ -137,7 +138,7 @@ export interface ServiceConfig {
   nodeEnv: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   generator: { url: string; timeoutMs: number; retries: number } | null;
-  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean; goGc?: number | 'off'; goMemoryLimit?: string };
+  terraform: { binary: string; workRoot: string; cliConfigFile?: string; pluginCacheDir?: string; planAndApply: boolean; reuseInit: boolean; goGc?: number | 'off'; goMemoryLimit?: string };
   cloudformation: { binary: string; workRoot: string };
   bicep: { azBinary: string; workRoot: string };
   /** ORCHESTRATOR_EXECUTORS: the executors to load (each must be installed); null: every installed one. */
@@ -247,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cliConfigFile: e.TERRAFORM_CLI_CONFIG_FILE ?? e.TF_CLI_CONFIG_FILE,
       pluginCacheDir: e.TERRAFORM_PLUGIN_CACHE_DIR ?? e.TF_PLUGIN_CACHE_DIR,
       planAndApply: e.TERRAFORM_PLAN_AND_APPLY,
+      reuseInit: e.TERRAFORM_REUSE_INIT,
       ...(e.TERRAFORM_GOGC !== undefined ? { goGc: e.TERRAFORM_GOGC } : {}),
       ...(e.TERRAFORM_GOMEMLIMIT ? { goMemoryLimit: e.TERRAFORM_GOMEMLIMIT } : {}),
     },

@@ -22,7 +22,7 @@ type ExecutorClass = new (options: Record<string, unknown>) => Executor;
 const EXPORT_BY_FORMAT: Record<KnownFormat, string> = { terraform: 'TerraformExecutor', cloudformation: 'CloudFormationExecutor', bicep: 'BicepExecutor' };
 
 function optionsFor(format: KnownFormat, config: ServiceConfig): Record<string, unknown> {
-  if (format === 'terraform') return { binary: config.terraform.binary, workRoot: config.terraform.workRoot, cliConfigFile: config.terraform.cliConfigFile, pluginCacheDir: config.terraform.pluginCacheDir, planAndApply: config.terraform.planAndApply, goGc: config.terraform.goGc, goMemoryLimit: config.terraform.goMemoryLimit };
+  if (format === 'terraform') return { binary: config.terraform.binary, workRoot: config.terraform.workRoot, cliConfigFile: config.terraform.cliConfigFile, pluginCacheDir: config.terraform.pluginCacheDir, planAndApply: config.terraform.planAndApply, reuseInit: config.terraform.reuseInit, goGc: config.terraform.goGc, goMemoryLimit: config.terraform.goMemoryLimit };
   if (format === 'cloudformation') return { binary: config.cloudformation.binary, workRoot: config.cloudformation.workRoot };
   return { azBinary: config.bicep.azBinary, workRoot: config.bicep.workRoot };
 }

@@ -59,4 +59,14 @@ describe('executor packages', () => {
     const [tf] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform', TERRAFORM_GOGC: 'off', TERRAFORM_GOMEMLIMIT: '1536MiB' }));
     expect(tf!.name).toBe('terraform');
   });
+
+  it('TERRAFORM_REUSE_INIT: a redeploy reuses its stack\'s initialised data dir unless turned off', async () => {
+    expect(loadConfig({}).terraform.reuseInit).toBe(true);
+    expect(loadConfig({ TERRAFORM_REUSE_INIT: 'no' }).terraform.reuseInit).toBe(false);
+    expect(() => loadConfig({ TERRAFORM_REUSE_INIT: 'sometimes' })).toThrow(/TERRAFORM_REUSE_INIT/);
+    const [on] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform' }));
+    const [off] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform', TERRAFORM_REUSE_INIT: 'false' }));
+    expect((on as unknown as { reuseInit: boolean }).reuseInit).toBe(true);
+    expect((off as unknown as { reuseInit: boolean }).reuseInit).toBe(false);
+  });
 });

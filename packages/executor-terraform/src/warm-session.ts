@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import type { TerraformSession } from './session.js';
+import { writeRunnerFile } from './tool-files.js';
+import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, stackWarmDir, warmKey } from './warm-init.js';
+
+/** The outcome of looking for a warm data dir: reused (no init), or a new build for this init to fill. */
+export type WarmPrep = { reused: true } | { reused: false; build: { buildDir: string; dataDir: string }; stackDir: string; key: string };
+
+const LOCK_FILE = '.terraform.lock.hcl';
+
+/**
+ * Before `init`: reuses the stack's warm data dir when it was built from the same inputs (then the session
+ * runs no init), else points the session at a new build that the coming init fills.
+ */
+export async function prepareWarm(s: TerraformSession, warmRoot: string, lockFile: string | null): Promise<WarmPrep> {
+  const stackDir = stackWarmDir(warmRoot, s.ctx.stackKey);
+  const key = await warmKey({
+    bundleDigest: s.ctx.bundle.digest,
+    binary: s.cfg.binary,
+    backend: s.backend,
+    ...(s.cfg.cliVersion ? { binaryVersion: s.cfg.cliVersion } : {}),
+    ...(s.cfg.cliConfigFile ? { cliConfigFile: s.cfg.cliConfigFile } : {}),
+    ...(s.cfg.pluginCacheDir ? { pluginCacheDir: s.cfg.pluginCacheDir } : {}),
+  });
+  const found = await findWarm(stackDir, key, lockFile);
+  if (found) {
+    s.useDataDir(found);
+    // The caller's lock file is already in place (and is part of the key); else the one init produced.
+    if (!lockFile && found.lockFile) await writeRunnerFile(join(s.layout.stackDir, LOCK_FILE), found.lockFile);
+    await recordBuild(s.ctx.workDir, found);
+    s.ctx.emit({ type: 'log', level: 'info', message: 'Reusing the initialised Terraform working directory of this stack (no init): same code, lock file, CLI and settings', resource: null });
+    return { reused: true };
+  }
+  const build = await newBuild(stackDir);
+  s.useDataDir(build);
+  return { reused: false, build, stackDir, key };
+}
+
+/** After a successful `init` into a new build: seals it as the stack's current one. A failure to seal
+ * only costs the reuse (this run goes on with the build; an unsealed build is never used by another). */
+export async function promoteWarm(s: TerraformSession, w: Extract<WarmPrep, { reused: false }>): Promise<void> {
+  const lockFile = (await s.lockFile()) ?? '';
+  // Recorded either way: an unsealed build is refused on resume, and the saved plan's apply prepares again.
+  await recordBuild(s.ctx.workDir, { ...w.build, lockFile });
+  await promoteBuild(w.stackDir, w.build.buildDir, w.key, lockFile).catch(() => undefined);
+}
+
+/** Reattaches the session to the build its work dir was prepared with; false when it is gone or changed. */
+export async function resumeWarm(s: TerraformSession, warmRoot: string): Promise<boolean> {
+  const build = await recordedBuild(s.ctx.workDir, stackWarmDir(warmRoot, s.ctx.stackKey));
+  if (build === null) return false;
+  if (build) s.useDataDir(build);
+  return true;
+}
