@@ -5,15 +5,15 @@
  * provider mirror is found, the 4 deployments also init the aws provider into an empty cache (the
  * contended first install the lock serialises). Goal: sandboxed no slower than bare (ratio ≈ 1).
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { awsProviderMirror } from '../test-support/terraform-mirror.js';
 import { detectSandbox, makeBundle, stackKeyOf, type ExecutorContext, type StackRef } from '@iac-orchestrator/core';
 import { TerraformExecutor } from '@iac-orchestrator/executor-terraform';
 
 const PARALLEL = Number(process.env.BENCH_SANDBOX_PARALLEL ?? 4);
-const mirror = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins'].find((m) => m && existsSync(join(m, 'registry.terraform.io', 'hashicorp', 'aws')));
+const mirror = awsProviderMirror().mirror;
 
 const code = (i: number) =>
   `${mirror ? 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n' : ''}` +

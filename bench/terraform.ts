@@ -17,7 +17,6 @@
  * BENCH_TF_ROUNDS (default 3) counted rounds after BENCH_TF_WARMUP (default 1) warm-up rounds. Skips with a printed reason when
  * terraform, moto_server or the provider mirror is missing.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { startMoto, type Moto } from '../test-support/moto.js';
 import { findCommand } from '../test-support/prerequisites.js';
+import { awsProviderMirror } from '../test-support/terraform-mirror.js';
 import { TERRAFORM_DEFAULTS } from '@iac-orchestrator/executor-terraform';
 
 /** The GOGC the service gives terraform (TERRAFORM_GOGC, else the executor's default). */
@@ -40,8 +40,9 @@ const report = (fields: Record<string, unknown>) => console.log(JSON.stringify({
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number) => +(ms / 1000).toFixed(2);
 
-const mirror = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins'].find((m) => m && existsSync(join(m, 'registry.terraform.io/hashicorp/aws')));
-const missing = !findCommand('terraform') ? 'terraform' : !findCommand('moto_server') ? 'moto_server' : !mirror ? 'the hashicorp/aws provider mirror (TF_PROVIDER_MIRROR)' : null;
+const provider = awsProviderMirror();
+const mirror = provider.mirror;
+const missing = !findCommand('terraform') ? 'terraform' : !findCommand('moto_server') ? 'moto_server' : !mirror ? `the hashicorp/aws provider (${provider.reason})` : null;
 
 const MAIN_TF = `terraform {
   required_providers {

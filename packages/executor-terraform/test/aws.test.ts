@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasMoto, startMoto, type Moto } from '../../../test-support/moto.js';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { eventText, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed } from './helpers.js';
+import { eventText, findProviderMirror, hasTerraform, providerMirrorReason, loadFixture, makeContext, testBed } from './helpers.js';
 
 const mirror = findProviderMirror();
 const ok =
   prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH') &&
   prerequisite('moto_server', hasMoto(), 'moto_server is not on PATH') &&
-  prerequisite('hashicorp/aws provider mirror', mirror !== null, 'set TF_PROVIDER_MIRROR to the folder holding registry.terraform.io/hashicorp/aws');
+  prerequisite('hashicorp/aws provider mirror', mirror !== null, providerMirrorReason());
 
 /** Bucket names in moto, over its real S3 REST API (ListBuckets). */
 async function listBuckets(moto: Moto): Promise<string[]> {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   type StackRef,
 } from '@iac-orchestrator/core';
 import { findCommand } from '../../../test-support/prerequisites.js';
+import { awsProviderMirror } from '../../../test-support/terraform-mirror.js';
 import { TerraformExecutor, type TerraformExecutorOptions } from '../src/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -29,18 +29,14 @@ export const hasTerraform = (): boolean => findCommand('terraform') !== null;
  */
 export const SHARED_PLUGIN_CACHE = join(tmpdir(), 'iac-orchestrator-test-tf-plugin-cache');
 
-/** The folder holding `registry.terraform.io/hashicorp/aws`: `TF_PROVIDER_MIRROR`, else a few usual places. */
+/** The folder holding `registry.terraform.io/hashicorp/aws` with a usable provider in it (see
+ * test-support/terraform-mirror.ts), else null; {@link providerMirrorReason} says why. */
 export function findProviderMirror(): string | null {
-  const candidates = [
-    process.env.TF_PROVIDER_MIRROR,
-    '/opt/tf-plugins',
-    '/usr/share/terraform/plugins',
-    '/usr/local/share/terraform/plugins',
-    process.env.HOME ? join(process.env.HOME, '.terraform.d', 'plugins') : undefined,
-  ];
-  for (const c of candidates) if (c && existsSync(join(c, 'registry.terraform.io', 'hashicorp', 'aws'))) return c;
-  return null;
+  return awsProviderMirror().mirror;
 }
+
+/** Why there is no usable provider mirror (for a prerequisite's message). */
+export const providerMirrorReason = (): string => awsProviderMirror().reason;
 
 /** A CLI config that installs providers only from the local mirror (this machine has no internet). */
 export async function writeCliConfig(dir: string, mirror: string | null): Promise<string> {

@@ -5,12 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { detectSandbox, MemoryStateStore, Orchestrator, type ExecutorEvent } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../test-support/prerequisites.js';
 import { TerraformExecutor } from '../src/index.js';
-import { deployOnce, FIXTURES, findProviderMirror, hasTerraform, loadFixture, makeContext, testBed, waitForStatus } from './helpers.js';
+import { deployOnce, FIXTURES, findProviderMirror, hasTerraform, loadFixture, providerMirrorReason, makeContext, testBed, waitForStatus } from './helpers.js';
 
 const found = await detectSandbox();
 const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH') && prerequisite('bwrap', found.available, found.available ? '' : found.reason);
 
 const mirror = findProviderMirror();
+/** The pruned-cache test needs a real provider package; asked only when the suite runs at all. */
+const withProvider = ok && prerequisite('hashicorp/aws provider mirror', mirror !== null, providerMirrorReason());
 const INIT = 'Initializing Terraform working directory';
 const REUSED = /^Reusing the initialised Terraform working directory/;
 const messages = (events: ExecutorEvent[]): string[] => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
@@ -158,7 +160,7 @@ describe.skipIf(!ok)('reusing a stack\'s initialised data dir (real terraform, r
     }
   });
 
-  it.skipIf(!mirror)('rebuilds when the plugin cache was pruned, and another runner applies a saved plan with the artifact\'s lock file', async () => {
+  it.skipIf(!withProvider)('rebuilds when the plugin cache was pruned, and another runner applies a saved plan with the artifact\'s lock file', async () => {
     // A private plugin cache (the shared one is not ours to prune): the provider is copied into it from the mirror.
     bed = await testBed({ mirror: findProviderMirror() });
     const cache = join(bed.root, 'plugin-cache');
