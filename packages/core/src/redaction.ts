@@ -68,6 +68,27 @@ export class Redactor {
     return this.currentMatcher()?.replace(text, MASK) ?? text;
   }
 
+  /**
+   * {@link redact}, for text a tool or an executor may have cut to a length (an error summary): a cut
+   * can split a secret, whose first part no longer matches it. So a tail of the text that is the start
+   * of a registered value (at least {@link MIN_SECRET_LENGTH} characters of it) is masked too. Costs a
+   * few comparisons per value; may mask an innocent ending that happens to start a secret.
+   */
+  redactTruncated(text: string): string {
+    const out = this.redact(text);
+    if (!out || this.size === 0) return out;
+    let cut = -1;
+    for (const v of this.allValues()) {
+      for (let k = Math.min(v.length - 1, out.length); k >= MIN_SECRET_LENGTH; k--) {
+        if (out.endsWith(v.slice(0, k))) {
+          cut = Math.max(cut, k);
+          break;
+        }
+      }
+    }
+    return cut > 0 ? out.slice(0, out.length - cut) + MASK : out;
+  }
+
   /** Deep copy of a JSON-like value with every string redacted. */
   redactValue<T>(value: T): T {
     if (this.size === 0) return value;

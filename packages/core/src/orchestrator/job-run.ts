@@ -97,7 +97,8 @@ export class JobRun {
 
   /** Records how the deployment ends; written (with the lock freed) in teardown. */
   end(status: DeploymentStatus, error: string | null): void {
-    this.final = { status, error: error === null ? null : this.host.redactor.redact(error) };
+    // An executor's error may be a summary it cut to a length, possibly inside a secret.
+    this.final = { status, error: error === null ? null : this.host.redactor.redactTruncated(error) };
   }
 
   async fail(e: unknown): Promise<void> {
