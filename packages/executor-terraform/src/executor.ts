@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -29,6 +30,7 @@ import { goRuntimeOptions, terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
 import { ConvergedStacks } from './converged.js';
+import { stackWarmDir } from './warm-init.js';
 import { abortError, stderrSummary, TerraformSession, type SessionConfig } from './session.js';
 import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
@@ -260,6 +262,8 @@ export class TerraformExecutor implements Executor {
   /** Overwrites state, plans and variables in the work dir, then removes it (unless `keepWorkDir`). */
   async cleanup(ctx: ExecutorContext): Promise<void> {
     await scrubWorkDir(layoutOf(ctx.workDir), this.keepWorkDir).catch(() => undefined);
+    // A destroyed stack's initialised data dir (module sources included) is not kept for a next run.
+    if (this.reuseInit && ctx.operation === 'destroy') await rm(stackWarmDir(join(dirname(ctx.workDir), '.warm'), ctx.stackKey), { recursive: true, force: true }).catch(() => undefined);
   }
 
   private async session(ctx: ExecutorContext): Promise<TerraformSession> {

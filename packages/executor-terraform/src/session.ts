@@ -17,7 +17,7 @@ import { buildStatePullArgs } from './commands/state-pull.js';
 import { buildChildEnv } from './env.js';
 import { withPluginCacheLock } from './plugin-lock.js';
 import { runTerraform, type RunResult } from './run.js';
-import { writeRunnerFile } from './tool-files.js';
+import { readToolFile, writeRunnerFile } from './tool-files.js';
 import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
 import { dropBuild, warmable } from './warm-init.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
@@ -45,6 +45,8 @@ export interface SessionConfig {
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
+/** A lock file is a few KB per provider. */
+const MAX_LOCK_BYTES = 1024 * 1024;
 
 /** The error a run stopped by `ctx.signal` surfaces: the orchestrator's reason, or a plain cancellation. */
 export function abortError(signal: AbortSignal): OrchestratorError {
@@ -75,6 +77,8 @@ export class TerraformSession {
   /** `TF_DATA_DIR` and its bind when a stack's initialised data dir is reused (see warm-init.ts). */
   private dataEnv: Record<string, string> = {};
   private warmPaths: string[] = [];
+  /** The lock file as `prepare` left it (before any user code ran in the dir). */
+  private preparedLock: string | null = null;
 
   constructor(
     readonly cfg: SessionConfig,
@@ -153,16 +157,24 @@ export class TerraformSession {
     if (!this.backend) await writeServedBackend(this.layout);
     if (opts.lockFile) await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), opts.lockFile);
     await this.open();
-    const warm = this.cfg.warmRoot && warmable(this) ? await prepareWarm(this, this.cfg.warmRoot, opts.lockFile ?? null) : null;
-    if (warm?.reused) return;
-    this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
-    try {
-      await this.init(opts.lockFile);
-    } catch (e) {
-      if (warm) await dropBuild(warm.build.buildDir);
-      throw e;
+    // A drift check takes no stack lock, so it may run beside a plan or apply of the stack: it uses the
+    // stack's build when it fits, but never builds or promotes one (that would replace the build the
+    // other run is using); it inits in its own work dir instead.
+    const warmRoot = this.cfg.warmRoot && warmable(this) ? this.cfg.warmRoot : null;
+    const warm = warmRoot ? await prepareWarm(this, warmRoot, opts.lockFile ?? null, { build: this.ctx.operation !== 'drift' }) : null;
+    if (!warm?.reused) {
+      this.ctx.emit({ type: 'log', level: 'info', message: 'Initializing Terraform working directory', resource: null });
+      try {
+        await this.init(opts.lockFile);
+      } catch (e) {
+        if (warm?.build) await dropBuild(warm.build.buildDir);
+        throw e;
+      }
     }
-    if (warm) await promoteWarm(this, warm);
+    // Read now, before any user code runs in this dir: later, `.terraform.lock.hcl` could be a link to a
+    // host file or a FIFO the tool planted (the runner reads it outside the sandbox).
+    this.preparedLock = (await readToolFile(join(this.layout.stackDir, LOCK_FILE), MAX_LOCK_BYTES))?.toString('utf8') ?? null;
+    if (warm && !warm.reused && warm.build) await promoteWarm(this, { ...warm, build: warm.build }, this.preparedLock ?? '');
   }
 
   /** Points this session's runs at a warm data dir (read-only to them; writable only to `init`). */
@@ -193,9 +205,10 @@ export class TerraformSession {
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform init failed: ${stderrSummary(r.stderr)}`);
   }
 
-  /** The provider lock file init wrote (or the bundle brought), or null. */
+  /** The provider lock file init wrote or checked (or the bundle brought), as it was right after
+   * {@link prepare}; null when there is none or this session did not prepare. */
   async lockFile(): Promise<string | null> {
-    return readFile(join(this.layout.stackDir, LOCK_FILE), 'utf8').catch(() => null);
+    return this.preparedLock;
   }
 
   /** `show -json [path]` parsed, or null when Terraform cannot show it (e.g. providers not installed). */

@@ -45,8 +45,11 @@ const BIG_FILE = 1024 * 1024;
 const sha256 = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 /** `b-<ms since epoch, base 36>-<random>`: short, since TF_DATA_DIR shows up in every child's env. */
 const BUILD_NAME = /^b-[0-9a-z]{1,12}-[0-9a-f]{8}$/;
-/** An unfinished build this old is a crashed builder's: removed when the next build is promoted. */
+/** An unfinished build this old is a crashed builder's, and a build replaced this long ago is no longer
+ * used by any run: either is removed when the next build is promoted. */
 const STALE_BUILD_MS = 60 * 60_000;
+/** Marker a build gets when another replaces it as the stack's current one (its mtime is when). */
+const SUPERSEDED = 'superseded';
 /** Where a work dir records the build it was prepared with (read back by the apply of its saved plan). */
 const REF_FILE = 'warm-init.json';
 
@@ -133,11 +136,11 @@ export async function findWarm(stackDir: string, key: string, lockFile: string |
   }
 }
 
-/** A build dir checked as `findWarm` does; `key` undefined accepts any key (the plan already chose it). */
-async function checkBuild(buildDir: string, key: string | undefined): Promise<WarmBuild | null> {
+/** A build dir checked as `findWarm` does: complete, made for `key`, untouched since, links resolving. */
+async function checkBuild(buildDir: string, key: string): Promise<WarmBuild | null> {
   try {
     const done = JSON.parse(await readFile(join(buildDir, 'complete.json'), 'utf8')) as Complete;
-    if (key !== undefined && done.key !== key) return null;
+    if (done.key !== key) return null;
     const dataDir = join(buildDir, 'data');
     const lockFile = await readFile(join(buildDir, 'lock.hcl'), 'utf8');
     if (done.digest !== sha256(`${await digestDir(dataDir)}\n${sha256(lockFile)}`)) return null;
@@ -168,12 +171,16 @@ export async function promoteBuild(stackDir: string, buildDir: string, key: stri
   const tmp = join(stackDir, `current.json.${randomBytes(6).toString('hex')}.tmp`);
   await writeFile(tmp, JSON.stringify({ build: buildDir.split(sep).pop() }), { mode: 0o600 });
   await rename(tmp, join(stackDir, 'current.json'));
+  // A replaced build may still be in use by a run that does not hold the stack lock (a drift check):
+  // it is marked superseded now and removed only an hour later. Unfinished builds go after an hour.
   for (const name of await readdir(stackDir)) {
     const p = join(stackDir, name);
     if (p === buildDir || !BUILD_NAME.test(name)) continue;
     const finished = await stat(join(p, 'complete.json')).then(() => true, () => false);
-    const age = Date.now() - Number.parseInt(name.split('-')[1]!, 36);
-    if (finished || age > STALE_BUILD_MS) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+    const since = finished
+      ? await stat(join(p, SUPERSEDED)).then((st) => st.mtimeMs, async () => (await writeFile(join(p, SUPERSEDED), '', { mode: 0o600 }).catch(() => undefined), Date.now()))
+      : Number.parseInt(name.split('-')[1]!, 36);
+    if (Date.now() - since > STALE_BUILD_MS) await rm(p, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -194,13 +201,13 @@ export async function recordBuild(workDir: string, build: WarmBuild | null): Pro
  * `.terraform`), null when it did but that build is gone or changed (prepare again). The recorded path
  * lies in the writable work dir, so it is accepted only as a build of this stack's own warm dir.
  */
-export async function recordedBuild(workDir: string, stackDir: string): Promise<WarmBuild | null | undefined> {
+export async function recordedBuild(workDir: string, stackDir: string, key: string): Promise<WarmBuild | null | undefined> {
   const bytes = await readToolFile(join(workDir, REF_FILE), 4096);
   if (!bytes) return undefined;
   try {
     const { buildDir } = JSON.parse(bytes.toString('utf8')) as { buildDir?: unknown };
     if (typeof buildDir !== 'string' || !isAbsolute(buildDir) || dirname(buildDir) !== stackDir || !BUILD_NAME.test(buildDir.split(sep).pop()!)) return null;
-    return await checkBuild(buildDir, undefined);
+    return await checkBuild(buildDir, key);
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import { lstat, mkdir, open, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { ValidationError, validateBundlePath, type Bundle } from '@iac-orchestrator/core';
+import { ExecutorError, ValidationError, validateBundlePath, type Bundle } from '@iac-orchestrator/core';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
 
@@ -42,21 +42,43 @@ export function validateBundleFiles(bundle: Bundle): void {
   for (const path of Object.keys(bundle.files)) {
     validateBundlePath(path);
     const top = path.split('/')[0]!;
+    if (top === 'terraform.d') {
+      // Terraform's implicit local mirror: its providers would be installed into the plugin cache that
+      // every stack shares (one stack could point another's provider at its own files).
+      throw new ValidationError(`Invalid file name "${path}": provider plugins (terraform.d/) cannot be part of the code; providers come from the configured mirror or registry`, `files.${path}`);
+    }
     if (top === '.terraform' || top === 'terraform.tfstate.d' || path === BACKEND_FILE || (STATE_FILES as readonly string[]).includes(path) || path.endsWith('.tfstate')) {
       throw new ValidationError(`Invalid file name "${path}": Terraform state and .terraform/ files cannot be part of the code`, `files.${path}`);
     }
   }
 }
 
-/** Creates the private dirs (0700) and writes the bundle (0600), after validating every name. */
+/**
+ * Creates the private dirs (0700) and writes the bundle (0600), after validating every name. The stack
+ * dir is made anew: a work dir prepared again after a plan may hold what that plan's user code left in
+ * it (links to host paths that `mkdir -p` and `writeFile` would follow outside the sandbox), and `rm`
+ * removes a link itself, never what it points to.
+ */
 export async function writeBundle(layout: WorkLayout, bundle: Bundle): Promise<void> {
   validateBundleFiles(bundle);
-  await mkdir(layout.stackDir, { recursive: true, mode: 0o700 });
+  await mkdir(layout.root, { recursive: true, mode: 0o700 });
+  await rm(layout.stackDir, { recursive: true, force: true });
+  await mkdir(layout.stackDir, { mode: 0o700 });
   for (const [path, content] of Object.entries(bundle.files)) {
     const target = join(layout.stackDir, path);
     await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    await writeFile(target, content, { mode: 0o600 });
+    await writeFile(target, content, { mode: 0o600, flag: 'wx' });
   }
+}
+
+/**
+ * Throws unless the stack dir is still the directory the runner made, right under the work dir: after a
+ * plan, before the runner writes into it again, since the plan's user code could have put a link there.
+ */
+export async function assertOwnStackDir(layout: WorkLayout): Promise<void> {
+  const st = await lstat(layout.stackDir).catch(() => null);
+  const own = st?.isDirectory() && (await realpath(layout.stackDir).catch(() => '')) === join(await realpath(layout.root), TERRAFORM_DEFAULTS.stackDir);
+  if (!own) throw new ExecutorError('The work dir was changed since the plan (its stack dir is no longer the one the runner made): plan again');
 }
 
 /**
@@ -71,6 +93,7 @@ export async function writeServedBackend(layout: WorkLayout): Promise<void> {
 /** Restores the stack's prior state as the local `terraform.tfstate` (no-op for a new stack). */
 export async function restoreState(layout: WorkLayout, priorState: unknown): Promise<void> {
   if (priorState === null || priorState === undefined) return;
+  await assertOwnStackDir(layout);
   await writeRunnerFile(join(layout.stackDir, 'terraform.tfstate'), JSON.stringify(priorState, null, 2));
 }
 

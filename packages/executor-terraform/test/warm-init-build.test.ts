@@ -4,7 +4,7 @@
  * only inside its own stack's warm dir.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,14 +42,23 @@ describe('warm build checks', () => {
     const crashed = await newBuild(a.stackDir);
     await b.promote();
     expect((await findWarm(a.stackDir, 'k1', null))?.buildDir).toBe(b.buildDir);
-    // The replaced build is removed; a young unfinished one stays (it may be a concurrent builder's) unused.
-    expect(existsSync(a.buildDir)).toBe(false);
+    // The replaced build is marked superseded and kept for an hour (a drift check, which holds no stack
+    // lock, may still be using it); a young unfinished one stays (it may be a concurrent builder's) unused.
+    expect(existsSync(join(a.buildDir, 'superseded'))).toBe(true);
     expect(existsSync(crashed.buildDir)).toBe(true);
+    // An hour later, the next promotion removes it.
+    const hourAgo = new Date(Date.now() - 61 * 60_000);
+    await utimes(join(a.buildDir, 'superseded'), hourAgo, hourAgo);
+    const c = await built('stack-a');
+    await c.promote();
+    expect(existsSync(a.buildDir)).toBe(false);
+    expect(existsSync(b.buildDir)).toBe(true);
+    expect((await findWarm(a.stackDir, 'k1', null))?.buildDir).toBe(c.buildDir);
 
     // Changed after the marker: a file, the lock file, or a link that no longer resolves.
-    await writeFile(join(b.dataDir, 'terraform.tfstate'), '{}');
+    await writeFile(join(c.dataDir, 'terraform.tfstate'), '{}');
     expect(await findWarm(a.stackDir, 'k1', null)).toBeNull();
-    await writeFile(join(b.dataDir, 'terraform.tfstate'), '{"backend":{"type":"http"}}');
+    await writeFile(join(c.dataDir, 'terraform.tfstate'), '{"backend":{"type":"http"}}');
     expect(await findWarm(a.stackDir, 'k1', null)).not.toBeNull();
     await rm(join(root, 'cache', 'provider'));
     expect(await findWarm(a.stackDir, 'k1', null)).toBeNull();
@@ -80,13 +89,15 @@ describe('warm build checks', () => {
     await other.promote();
     const workDir = join(root, 'dep-1');
     await mkdir(workDir);
-    expect(await recordedBuild(workDir, a.stackDir)).toBeUndefined();
+    expect(await recordedBuild(workDir, a.stackDir, 'k1')).toBeUndefined();
     await recordBuild(workDir, { buildDir: a.buildDir, dataDir: a.dataDir, lockFile: 'lock-1' });
-    expect((await recordedBuild(workDir, a.stackDir))?.buildDir).toBe(a.buildDir);
+    expect((await recordedBuild(workDir, a.stackDir, 'k1'))?.buildDir).toBe(a.buildDir);
+    // A build of this stack made from other inputs (older code) is not the one this run may attach to.
+    expect(await recordedBuild(workDir, a.stackDir, 'k2')).toBeNull();
     // Hostile code rewrote the record: another stack's build, or any other path.
     for (const buildDir of [other.buildDir, '/etc', join(a.stackDir, '..', 'x')]) {
       await writeFile(join(workDir, 'warm-init.json'), JSON.stringify({ buildDir }));
-      expect(await recordedBuild(workDir, a.stackDir)).toBeNull();
+      expect(await recordedBuild(workDir, a.stackDir, 'k1')).toBeNull();
     }
   });
 });

@@ -112,17 +112,18 @@ describe.skipIf(!ok)('reusing a stack\'s initialised data dir (real terraform, r
     await bed.executor.cleanup(rec);
     const state3 = recovered?.raw;
 
-    // Destroy, planned and applied from the warm dir.
+    // Still one stack, one build: every run used the first init's build and none wrote into it.
+    const after = await warmBuilds(bed.workRoot);
+    expect(after.map((w) => w.build)).toEqual([warm!.build]);
+    expect(await readFile(join(warm!.build, 'data', 'terraform.tfstate'), 'utf8')).toBe(backendState);
+
+    // Destroy, planned and applied from the warm dir; the destroyed stack's warm dir goes with it.
     const destroy = await deployOnce(bed, { bundle, operation: 'destroy', variables: { ...basicVars, name: 'three' }, priorState: state3 });
     expect(destroy.result.outcome).toBe('succeeded');
     expect(destroy.plan.summary).toMatchObject({ destroy: 2 });
     expect(destroy.result.state?.resources ?? []).toHaveLength(0);
     expect([inits(destroy.ctx.events), reuses(destroy.ctx.events)]).toEqual([0, 1]);
-
-    // Still one stack, one build: every run used the first init's build and none wrote into it.
-    const after = await warmBuilds(bed.workRoot);
-    expect(after.map((w) => w.build)).toEqual([warm!.build]);
-    expect(await readFile(join(warm!.build, 'data', 'terraform.tfstate'), 'utf8')).toBe(backendState);
+    expect(await warmBuilds(bed.workRoot)).toEqual([]);
   });
 
   it('inits again for changed code, never shares a build between stacks, and inits every time with reuseInit off', async () => {
@@ -134,9 +135,13 @@ describe.skipIf(!ok)('reusing a stack\'s initialised data dir (real terraform, r
     const a2 = await deployOnce(bed, { bundle: changed, variables: basicVars, priorState: a1.result.state?.raw });
     expect(a2.result.outcome).toBe('succeeded');
     expect([inits(a2.ctx.events), reuses(a2.ctx.events)]).toEqual([1, 0]);
-    // One build per stack: the changed code's build replaced the first.
+    // The changed code's build replaced the first as the stack's current one (the first is kept an hour
+    // for a drift check that may use it, marked superseded).
     const [onlyA] = await warmBuilds(bed.workRoot);
-    expect(onlyA!.builds).toHaveLength(1);
+    expect(onlyA!.builds).toHaveLength(2);
+    const superseded = onlyA!.builds.map((b) => join(bed!.workRoot, '.warm', onlyA!.stack, b)).filter((p) => existsSync(join(p, 'superseded')));
+    expect(superseded).toHaveLength(1);
+    expect(superseded).not.toContain(onlyA!.build);
 
     // Another stack with the very same code: its own init, its own warm dir.
     const b1 = await deployOnce(bed, { bundle: changed, variables: basicVars, stack: { blueprintId: 'other-tenant' } });
