@@ -71,7 +71,7 @@ export class Redactor {
   /**
    * {@link redact}, for text a tool or an executor may have cut to a length (an error summary): a cut
    * can split a secret, whose first part no longer matches it. So a tail of the text that is the start
-   * of a registered value (at least {@link MIN_SECRET_LENGTH} characters of it) is masked too. Costs a
+   * of a registered value (at least 4 characters of it, as for any registered value) is masked too. Costs a
    * few comparisons per value; may mask an innocent ending that happens to start a secret.
    */
   redactTruncated(text: string): string {

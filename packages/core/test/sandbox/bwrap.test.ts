@@ -175,7 +175,16 @@ describe.skipIf(!ok)('BwrapSandbox (real bubblewrap)', () => {
   it('kill after the grace period takes everything in the sandbox down', async () => {
     const ac = new AbortController();
     const run = start(sandbox.wrap(sh(`trap '' INT; (while :; do sleep 0.1; done) & while :; do sleep 0.1; done`, { env: { PATH: '/usr/bin:/bin', MARK: CANARY } })), ac.signal, 500);
-    await waitFor(() => processesWithEnv(`MARK=${CANARY}`).length >= 2);
+    // A `sleep` runs only once the trap is set (bwrap carries the env too, so a count of processes could
+    // be reached before the shell ignored SIGINT, which it then would not survive: seen under load).
+    const sleeping = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep\0');
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => processesWithEnv(`MARK=${CANARY}`).some(sleeping));
     ac.abort();
     await run.done;
     expect(run.stop.killed).toBe(true);
