@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { ValidationError, type KnownTargetCloud, type TargetCloud } from '@iac-orchestrator/core';
 import { TERRAFORM_DEFAULTS } from './defaults.js';
 
@@ -68,7 +69,8 @@ export interface ChildEnvSettings {
   pluginCacheDir?: string;
   /** `GOGC` of the CLI and its providers (default {@link TERRAFORM_DEFAULTS.goGc}). */
   goGc?: number | 'off';
-  /** `GOMEMLIMIT` of the CLI and each provider (Go's soft heap limit, e.g. `2GiB`); unset by default. */
+  /** `GOMEMLIMIT` of the CLI and each provider (Go's soft heap limit, e.g. `2GiB`, or `off`); default a
+   * quarter of this machine's memory (see {@link defaultGoMemoryLimit}). */
   goMemoryLimit?: string;
   /** Source of the allowlisted variables (default `process.env`). */
   parent?: Record<string, string | undefined>;
@@ -95,7 +97,7 @@ export function buildChildEnv(s: ChildEnvSettings): Record<string, string> {
   if (s.pluginCacheDir) env.TF_PLUGIN_CACHE_DIR = s.pluginCacheDir;
   // Terraform passes its environment on to the providers it starts: both collect garbage less often.
   env.GOGC = String(s.goGc ?? TERRAFORM_DEFAULTS.goGc);
-  if (s.goMemoryLimit) env.GOMEMLIMIT = s.goMemoryLimit;
+  env.GOMEMLIMIT = s.goMemoryLimit ?? defaultGoMemoryLimit();
   return env;
 }
 
@@ -104,8 +106,20 @@ export function goRuntimeOptions(o: { goGc?: number | 'off'; goMemoryLimit?: str
   if (o.goGc !== undefined && o.goGc !== 'off' && !(Number.isInteger(o.goGc) && o.goGc >= 1 && o.goGc <= 100_000)) {
     throw new ValidationError(`goGc must be a whole percentage from 1 to 100000, or 'off' (got ${String(o.goGc)})`, 'goGc');
   }
-  if (o.goMemoryLimit !== undefined && !/^[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?$/.test(o.goMemoryLimit)) {
-    throw new ValidationError('goMemoryLimit must be a size like 2GiB or 1536MiB', 'goMemoryLimit');
+  if (o.goMemoryLimit !== undefined && !GO_MEMORY_LIMIT.test(o.goMemoryLimit)) {
+    throw new ValidationError("goMemoryLimit must be a size like 2GiB or 1536MiB, or 'off'", 'goMemoryLimit');
   }
   return { ...(o.goGc !== undefined ? { goGc: o.goGc } : {}), ...(o.goMemoryLimit ? { goMemoryLimit: o.goMemoryLimit } : {}) };
+}
+
+/** A `GOMEMLIMIT` value: a size, or `off` (Go's own default: no soft limit). */
+export const GO_MEMORY_LIMIT = /^(off|[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?)$/;
+
+/**
+ * A quarter of this machine's memory: with `GOGC=400` a process may let its heap grow to five times what
+ * it uses, so a very large state could otherwise take several times the memory it did at Go's default;
+ * near this soft limit Go collects as often as needed instead.
+ */
+export function defaultGoMemoryLimit(): string {
+  return `${Math.max(512, Math.floor(totalmem() / 4 / 2 ** 20))}MiB`;
 }

@@ -42,6 +42,6 @@ export interface TerraformExecutorOptions {
   reuseInit?: boolean;
   /** `GOGC` of Terraform and its providers: a percentage, or `'off'` (default 400, Go's own is 100). */
   goGc?: number | 'off';
-  /** `GOMEMLIMIT` of Terraform and each provider, e.g. `'2GiB'` (default: none). */
+  /** `GOMEMLIMIT` of Terraform and each provider, e.g. `'2GiB'`, or `'off'` (default: a quarter of the machine's memory). */
   goMemoryLimit?: string;
 }

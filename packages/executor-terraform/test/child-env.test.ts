@@ -58,7 +58,7 @@ describe.skipIf(!ok)('the environment Terraform really runs with', () => {
     });
     for (const absent of ['TF_LOG', 'SOME_APP_SECRET', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID']) expect(seen[absent]).toBeUndefined();
     // nothing beyond the allowlist, Terraform's settings and this cloud's credentials
-    const expected = new Set<string>([...PARENT_ENV_ALLOWLIST, 'TF_IN_AUTOMATION', 'TF_INPUT', 'CHECKPOINT_DISABLE', 'TF_CLI_CONFIG_FILE', 'TF_PLUGIN_CACHE_DIR', 'GOGC', 'PROBE', 'PWD', 'SHLVL', '_']);
+    const expected = new Set<string>([...PARENT_ENV_ALLOWLIST, 'TF_IN_AUTOMATION', 'TF_INPUT', 'CHECKPOINT_DISABLE', 'TF_CLI_CONFIG_FILE', 'TF_PLUGIN_CACHE_DIR', 'GOGC', 'GOMEMLIMIT', 'PROBE', 'PWD', 'SHLVL', '_']);
     // The served state backend: its address and one-run secret (registered for masking), nothing else.
     for (const k of ['TF_HTTP_ADDRESS', 'TF_HTTP_USERNAME', 'TF_HTTP_PASSWORD', 'TF_HTTP_RETRY_MAX', 'TF_HTTP_RETRY_WAIT_MIN']) expected.add(k);
     // HOME is never the service's: the sandbox's private empty one, or none at all.

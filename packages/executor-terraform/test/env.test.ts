@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildChildEnv, terraformCredentialEnv } from '../src/env.js';
+import { totalmem } from 'node:os';
+import { buildChildEnv, defaultGoMemoryLimit, terraformCredentialEnv } from '../src/env.js';
 import { TerraformExecutor } from '../src/index.js';
 
 const parent = {
@@ -25,12 +26,16 @@ describe('the child environment', () => {
       TF_CLI_CONFIG_FILE: '/etc/tf.rc',
       TF_PLUGIN_CACHE_DIR: '/cache',
       GOGC: '400',
+      GOMEMLIMIT: defaultGoMemoryLimit(),
     });
   });
 
   it("sets Go's GC for terraform and its providers: GOGC 400 by default, the configured GOGC and GOMEMLIMIT otherwise", () => {
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent: { ...parent, GOGC: '50', GOMEMLIMIT: '1GiB' } })).toMatchObject({ GOGC: '400' });
-    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent }).GOMEMLIMIT).toBeUndefined();
+    // A quarter of this machine's memory, never the parent's.
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent: { ...parent, GOMEMLIMIT: '1GiB' } }).GOMEMLIMIT).toBe(`${Math.max(512, Math.floor(totalmem() / 4 / 2 ** 20))}MiB`);
+    expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goMemoryLimit: 'off' }).GOMEMLIMIT).toBe('off');
+    expect(() => new TerraformExecutor({ goMemoryLimit: 'none' })).toThrow(/goMemoryLimit/);
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 'off', goMemoryLimit: '2GiB' })).toMatchObject({ GOGC: 'off', GOMEMLIMIT: '2GiB' });
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 100 }).GOGC).toBe('100');
     expect(() => new TerraformExecutor({ goGc: 0 })).toThrow(/goGc/);

@@ -52,8 +52,8 @@ export const EnvSchema = z.object({
   TERRAFORM_REUSE_INIT: onUnlessOff(),
   /** GOGC of terraform and its providers: a percentage or `off` (default: the executor's, 400). */
   TERRAFORM_GOGC: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(1).max(100_000)]).optional()),
-  /** GOMEMLIMIT of terraform and each provider, e.g. 2GiB (default: none). */
-  TERRAFORM_GOMEMLIMIT: z.preprocess(emptyAsUndefined, z.string().regex(/^[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?$/, 'a size like 2GiB or 1536MiB').optional()),
+  /** GOMEMLIMIT of terraform and each provider, e.g. 2GiB, or off (default: a quarter of the machine's memory). */
+  TERRAFORM_GOMEMLIMIT: z.preprocess(emptyAsUndefined, z.string().regex(/^(off|[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?)$/, "a size like 2GiB or 1536MiB, or 'off'").optional()),
   CFN_AWS_BINARY: z.preprocess(emptyAsUndefined, z.string().default('aws')),
   AZ_CLI_BINARY: z.preprocess(emptyAsUndefined, z.string().default('az')),
   MAX_DEPLOYMENT_TIMEOUT_MS: positiveInt(1_800_000),
