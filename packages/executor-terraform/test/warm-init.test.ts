@@ -11,8 +11,13 @@ const found = await detectSandbox();
 const ok = prerequisite('terraform', hasTerraform(), 'the terraform CLI is not on PATH') && prerequisite('bwrap', found.available, found.available ? '' : found.reason);
 
 const mirror = findProviderMirror();
-/** The pruned-cache test needs a real provider package; asked only when the suite runs at all. */
-const withProvider = ok && prerequisite('hashicorp/aws provider mirror', mirror !== null, providerMirrorReason());
+/**
+ * The pruned-cache test needs a real provider package. Locally it skips (saying why); under CI=true it
+ * runs and fails on the prerequisite itself, and only it: the other tests here need no provider.
+ */
+const inCi = process.env.CI === 'true';
+const withProvider = ok && (mirror !== null || inCi);
+if (ok && !mirror && !inCi) console.warn(`[skipped] hashicorp/aws provider mirror is not available here: ${providerMirrorReason()}`);
 const INIT = 'Initializing Terraform working directory';
 const REUSED = /^Reusing the initialised Terraform working directory/;
 const messages = (events: ExecutorEvent[]): string[] => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
@@ -166,6 +171,7 @@ describe.skipIf(!ok)('reusing a stack\'s initialised data dir (real terraform, r
   });
 
   it.skipIf(!withProvider)('rebuilds when the plugin cache was pruned, and another runner applies a saved plan with the artifact\'s lock file', async () => {
+    prerequisite('hashicorp/aws provider mirror', mirror !== null, providerMirrorReason());
     // A private plugin cache (the shared one is not ours to prune): the provider is copied into it from the mirror.
     bed = await testBed({ mirror: findProviderMirror() });
     const cache = join(bed.root, 'plugin-cache');
