@@ -22,7 +22,7 @@ import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
 import { dropBuild, warmable } from './warm-init.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
-import { hasLocalBackend, hasOwnBackend, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
+import { hasLocalBackend, hasOwnBackend, isOwnStackDir, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
 
 /** The executor's resolved settings that one session needs. */
 export interface SessionConfig {
@@ -234,12 +234,14 @@ export class TerraformSession {
       const local = join(this.layout.stackDir, 'terraform.tfstate');
       let raw: TfState | null = null;
       let path: string | undefined;
-      // Each read refuses a symlink or special file the tool planted (see tool-files.ts) and goes on.
-      if ((raw = await readJson<TfState>(errored))) path = errored;
+      // Each read refuses a symlink or special file the tool planted (see tool-files.ts) and goes on; the
+      // stack dir's files only while the stack dir itself is still the runner's (not a link to a host dir).
+      const own = await isOwnStackDir(this.layout);
+      if (own && (raw = await readJson<TfState>(errored))) path = errored;
       else if (this.served?.state) raw = this.served.state;
       else if ((raw = await readJson<TfState>(this.layout.receivedState))) path = this.layout.receivedState;
       else if (this.backend) raw = await this.pullState();
-      else if ((raw = await readJson<TfState>(local))) path = local;
+      else if (own && (raw = await readJson<TfState>(local))) path = local;
       if (!raw) return null;
       if (!path && !sensitive) {
         path = this.layout.receivedState;

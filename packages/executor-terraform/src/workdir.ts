@@ -76,9 +76,15 @@ export async function writeBundle(layout: WorkLayout, bundle: Bundle): Promise<v
  * plan, before the runner writes into it again, since the plan's user code could have put a link there.
  */
 export async function assertOwnStackDir(layout: WorkLayout): Promise<void> {
+  if (!(await isOwnStackDir(layout))) throw new ExecutorError('The work dir was changed since the plan (its stack dir is no longer the one the runner made): plan again');
+}
+
+/** Whether the stack dir is a real directory right under the work dir (see {@link assertOwnStackDir}). */
+export async function isOwnStackDir(layout: WorkLayout): Promise<boolean> {
   const st = await lstat(layout.stackDir).catch(() => null);
-  const own = st?.isDirectory() && (await realpath(layout.stackDir).catch(() => '')) === join(await realpath(layout.root), TERRAFORM_DEFAULTS.stackDir);
-  if (!own) throw new ExecutorError('The work dir was changed since the plan (its stack dir is no longer the one the runner made): plan again');
+  if (!st?.isDirectory()) return false;
+  const root = await realpath(layout.root).catch(() => null);
+  return root !== null && (await realpath(layout.stackDir).catch(() => '')) === join(root, TERRAFORM_DEFAULTS.stackDir);
 }
 
 /**

@@ -69,6 +69,34 @@ describe.skipIf(!ok)('reuse init under hostile plan-time code (review findings)'
     if (keepRecord) expect(result).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/changed since the plan/) });
   });
 
+  it('the stack dir swapped for a link to a host dir during the apply: the state is not read from there', async () => {
+    bed = await testBed();
+    const canary = `VICTIM_STATE_${Math.random().toString(36).slice(2, 10)}`;
+    const victim = join(bed.root, 'victim-project');
+    await mkdir(victim);
+    const planted = JSON.stringify({ version: 4, terraform_version: '1.11.4', serial: 9, lineage: 'victim', outputs: { db: { value: canary, type: 'string' } }, resources: [] });
+    await writeFile(join(victim, 'errored.tfstate'), planted);
+    await writeFile(join(victim, 'terraform.tfstate'), planted);
+    const workDir = await bed.workDir();
+    let swapped = false;
+    const ctx = makeContext({
+      bundle: makeBundle({ 'main.tf': 'resource "terraform_data" "x" {}\noutput "o" {\n  value = "mine"\n}\n' }),
+      workDir,
+      onEvent: (e) => {
+        if (!swapped && e.type === 'resource' && e.status === 'created') {
+          swapped = true;
+          renameSync(join(workDir, 'stack'), join(workDir, 'stack.orig'));
+          symlinkSync(victim, join(workDir, 'stack'));
+        }
+      },
+    });
+    const plan = await bed.executor.plan(ctx);
+    const result = await bed.executor.apply(ctx, plan);
+    expect(swapped).toBe(true);
+    expect(JSON.stringify(result.state)).not.toContain(canary);
+    expect(result.state?.outputs).toMatchObject({ o: 'mine' });
+  });
+
   it('a bundle file replaced by a link to a host file during the plan: the runner never writes through it', async () => {
     bed = await testBed();
     const victimFile = join(bed.root, 'victim-bashrc');
