@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ExecutorUnavailableError, type Sandbox } from '@iac-orchestrator/core';
 import { buildVersionArgs } from './commands/version.js';
-import { buildChildEnv } from './env.js';
+import { buildChildEnv, type ChildEnvSettings } from './env.js';
 import { runTerraform } from './run.js';
 
 /** The CLI found on this machine. */
@@ -37,9 +37,10 @@ export function statesRecordSchemaSensitivity(info: BinaryInfo): boolean {
  * Runs `<binary> version -json` once and checks the minimum version. Throws ExecutorUnavailableError
  * naming the binary and the minimum version when the CLI is missing, unreadable or too old.
  */
-export async function probeBinary(binary: string, minVersion: string, sandbox: Sandbox, readablePaths: string[], cliConfigFile?: string): Promise<BinaryInfo> {
+export async function probeBinary(binary: string, minVersion: string, sandbox: Sandbox, readablePaths: string[], cliConfigFile?: string, goRuntime: Pick<ChildEnvSettings, 'goGc' | 'goMemoryLimit'> = {}): Promise<BinaryInfo> {
   const name = basename(binary);
-  const env = buildChildEnv({ cloud: 'aws', credentials: {}, ...(cliConfigFile ? { cliConfigFile } : {}) });
+  // With the deployments' GOGC / GOMEMLIMIT, so that `check()` fails on settings Go would refuse.
+  const env = buildChildEnv({ cloud: 'aws', credentials: {}, ...(cliConfigFile ? { cliConfigFile } : {}), ...goRuntime });
   const r = await runTerraform({ binary, args: buildVersionArgs(), cwd: tmpdir(), env, sandbox, writablePaths: [], readablePaths, graceMs: 1000, collectStdout: true });
   if (r.spawnError) throw new ExecutorUnavailableError(`${name} CLI not found or not executable ("${binary}"); version ${minVersion} or newer is required`);
   let version: string | undefined;

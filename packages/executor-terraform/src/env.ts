@@ -106,14 +106,26 @@ export function goRuntimeOptions(o: { goGc?: number | 'off'; goMemoryLimit?: str
   if (o.goGc !== undefined && o.goGc !== 'off' && !(Number.isInteger(o.goGc) && o.goGc >= 1 && o.goGc <= 100_000)) {
     throw new ValidationError(`goGc must be a whole percentage from 1 to 100000, or 'off' (got ${String(o.goGc)})`, 'goGc');
   }
-  if (o.goMemoryLimit !== undefined && !GO_MEMORY_LIMIT.test(o.goMemoryLimit)) {
-    throw new ValidationError("goMemoryLimit must be a size like 2GiB or 1536MiB, or 'off'", 'goMemoryLimit');
+  if (o.goMemoryLimit !== undefined && !isGoMemoryLimit(o.goMemoryLimit)) {
+    throw new ValidationError("goMemoryLimit must be a size from 64MiB to 1024TiB like 2GiB or 1536MiB, or 'off'", 'goMemoryLimit');
   }
   return { ...(o.goGc !== undefined ? { goGc: o.goGc } : {}), ...(o.goMemoryLimit ? { goMemoryLimit: o.goMemoryLimit } : {}) };
 }
 
-/** A `GOMEMLIMIT` value: a size, or `off` (Go's own default: no soft limit). */
-export const GO_MEMORY_LIMIT = /^(off|[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?)$/;
+const UNIT: Record<string, number> = { '': 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
+/**
+ * Whether `v` is a `GOMEMLIMIT` Go accepts and that makes sense here: `off` (Go's default, no soft
+ * limit), or a size from 64 MiB (below that Go would collect all the time) to 1024 TiB (Go refuses
+ * sizes past 2^63 with a fatal error at the start of every process).
+ */
+export function isGoMemoryLimit(v: string): boolean {
+  if (v === 'off') return true;
+  const m = /^([1-9][0-9]{0,15})(B|KiB|MiB|GiB|TiB)?$/.exec(v);
+  if (!m) return false;
+  const bytes = Number(m[1]) * UNIT[m[2] ?? '']!;
+  return bytes >= 64 * 2 ** 20 && bytes <= 2 ** 50;
+}
 
 /**
  * A quarter of this machine's memory: with `GOGC=400` a process may let its heap grow to five times what

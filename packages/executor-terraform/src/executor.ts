@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -30,7 +29,10 @@ import { goRuntimeOptions, terraformCredentialEnv } from './env.js';
 import { planSecrets, sensitiveMarks, summarisePlan, summariseStreamedPlan, type ShownPlan } from './plan-summary.js';
 import { cliConfigPaths } from './cli-config.js';
 import { ConvergedStacks } from './converged.js';
-import { stackWarmDir } from './warm-init.js';
+import { retireStack, stackWarmDir, sweepWarm } from './warm-init.js';
+
+/** How often a cleanup looks for destroyed stacks' warm dirs to remove. */
+const WARM_SWEEP_MS = 10 * 60_000;
 import { abortError, stderrSummary, TerraformSession, type SessionConfig } from './session.js';
 import { normaliseState, type TfState } from './state.js';
 import { StreamInterpreter } from './stream.js';
@@ -63,6 +65,7 @@ export class TerraformExecutor implements Executor {
   private readonly maxStateBytes: number | undefined;
   private readonly goRuntime: Pick<SessionConfig, 'goGc' | 'goMemoryLimit'>;
   private readonly converged = new ConvergedStacks();
+  private lastWarmSweep = 0;
   /** Present unless turned off (`planAndApply: false`): see {@link Executor.planAndApply}. */
   readonly planAndApply?: (ctx: ExecutorContext, progress: PlanAndApplyProgress) => Promise<PlanAndApplyResult>;
 
@@ -262,8 +265,15 @@ export class TerraformExecutor implements Executor {
   /** Overwrites state, plans and variables in the work dir, then removes it (unless `keepWorkDir`). */
   async cleanup(ctx: ExecutorContext): Promise<void> {
     await scrubWorkDir(layoutOf(ctx.workDir), this.keepWorkDir).catch(() => undefined);
-    // A destroyed stack's initialised data dir (module sources included) is not kept for a next run.
-    if (this.reuseInit && ctx.operation === 'destroy') await rm(stackWarmDir(join(dirname(ctx.workDir), '.warm'), ctx.stackKey), { recursive: true, force: true }).catch(() => undefined);
+    if (!this.reuseInit) return;
+    const warmRoot = join(dirname(ctx.workDir), '.warm');
+    // A destroyed stack's initialised data dir (module sources included) is not kept: retired now (a drift
+    // check, which holds no lock, may still be using it) and removed an hour later by the sweep.
+    if (ctx.operation === 'destroy') await retireStack(stackWarmDir(warmRoot, ctx.stackKey)).catch(() => undefined);
+    if (Date.now() - this.lastWarmSweep > WARM_SWEEP_MS) {
+      this.lastWarmSweep = Date.now();
+      await sweepWarm(warmRoot).catch(() => undefined);
+    }
   }
 
   private async session(ctx: ExecutorContext): Promise<TerraformSession> {
@@ -300,7 +310,7 @@ export class TerraformExecutor implements Executor {
    * time (the binary may be installed later). */
   private available(ctx?: ExecutorContext): Promise<BinaryInfo> {
     this.probe ??= this.sandboxFor(ctx)
-      .then((sandbox) => probeBinary(this.binary, this.minVersion, sandbox, this.readablePaths, this.cliConfigFile))
+      .then((sandbox) => probeBinary(this.binary, this.minVersion, sandbox, this.readablePaths, this.cliConfigFile, this.goRuntime))
       .catch((e: unknown) => {
         this.probe = undefined;
         throw e;

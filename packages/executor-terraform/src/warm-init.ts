@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
 
@@ -171,16 +171,43 @@ export async function promoteBuild(stackDir: string, buildDir: string, key: stri
   const tmp = join(stackDir, `current.json.${randomBytes(6).toString('hex')}.tmp`);
   await writeFile(tmp, JSON.stringify({ build: buildDir.split(sep).pop() }), { mode: 0o600 });
   await rename(tmp, join(stackDir, 'current.json'));
-  // A replaced build may still be in use by a run that does not hold the stack lock (a drift check):
-  // it is marked superseded now and removed only an hour later. Unfinished builds go after an hour.
-  for (const name of await readdir(stackDir)) {
+  await removeStale(stackDir, buildDir);
+}
+
+/**
+ * A replaced build may still be in use by a run that does not hold the stack lock (a drift check): it is
+ * marked superseded when first seen replaced and removed only an hour later. Unfinished builds (a crashed
+ * builder's) go after an hour too. `keep` is the stack's current build.
+ */
+async function removeStale(stackDir: string, keep: string | null): Promise<void> {
+  for (const name of await readdir(stackDir).catch(() => [] as string[])) {
     const p = join(stackDir, name);
-    if (p === buildDir || !BUILD_NAME.test(name)) continue;
+    if (p === keep || !BUILD_NAME.test(name)) continue;
     const finished = await stat(join(p, 'complete.json')).then(() => true, () => false);
     const since = finished
       ? await stat(join(p, SUPERSEDED)).then((st) => st.mtimeMs, async () => (await writeFile(join(p, SUPERSEDED), '', { mode: 0o600 }).catch(() => undefined), Date.now()))
       : Number.parseInt(name.split('-')[1]!, 36);
     if (Date.now() - since > STALE_BUILD_MS) await rm(p, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** A destroyed stack: it has no current build any more, and its builds go an hour later ({@link sweepWarm}). */
+export async function retireStack(stackDir: string): Promise<void> {
+  await rm(join(stackDir, 'current.json'), { force: true });
+  await removeStale(stackDir, null);
+}
+
+/**
+ * Removes, in every stack without a current build (destroyed ones), the builds retired over an hour ago,
+ * then the stack's dir once it is empty. Stacks with a current build are tidied when they promote one.
+ */
+export async function sweepWarm(warmRoot: string): Promise<void> {
+  for (const name of await readdir(warmRoot).catch(() => [] as string[])) {
+    const stackDir = join(warmRoot, name);
+    if (!/^[0-9a-f]{32}$/.test(name) || (await stat(join(stackDir, 'current.json')).then(() => true, () => false))) continue;
+    await removeStale(stackDir, null);
+    // rmdir, not rm -r: a build a new deployment of the stack started meanwhile keeps the dir.
+    await rmdir(stackDir).catch(() => undefined);
   }
 }
 

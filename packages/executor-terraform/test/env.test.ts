@@ -36,6 +36,9 @@ describe('the child environment', () => {
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent: { ...parent, GOMEMLIMIT: '1GiB' } }).GOMEMLIMIT).toBe(`${Math.max(512, Math.floor(totalmem() / 4 / 2 ** 20))}MiB`);
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goMemoryLimit: 'off' }).GOMEMLIMIT).toBe('off');
     expect(() => new TerraformExecutor({ goMemoryLimit: 'none' })).toThrow(/goMemoryLimit/);
+    // Sizes Go would refuse (past 2^63: a fatal error at every start) or that make it collect all the time.
+    for (const bad of ['99999999999999999999TiB', '2048TiB', '1B', '63MiB']) expect(() => new TerraformExecutor({ goMemoryLimit: bad })).toThrow(/goMemoryLimit/);
+    for (const good of ['64MiB', '1024TiB', '3GiB', String(2 ** 30)]) expect(() => new TerraformExecutor({ goMemoryLimit: good })).not.toThrow();
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 'off', goMemoryLimit: '2GiB' })).toMatchObject({ GOGC: 'off', GOMEMLIMIT: '2GiB' });
     expect(buildChildEnv({ cloud: 'aws', credentials: {}, parent, goGc: 100 }).GOGC).toBe('100');
     expect(() => new TerraformExecutor({ goGc: 0 })).toThrow(/goGc/);

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, stackWarmDir, warmKey } from '../src/warm-init.js';
+import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, retireStack, stackWarmDir, sweepWarm, warmKey } from '../src/warm-init.js';
 
 let root = '';
 afterEach(async () => {
@@ -62,6 +62,28 @@ describe('warm build checks', () => {
     expect(await findWarm(a.stackDir, 'k1', null)).not.toBeNull();
     await rm(join(root, 'cache', 'provider'));
     expect(await findWarm(a.stackDir, 'k1', null)).toBeNull();
+  });
+
+  it('retires a destroyed stack\'s builds, and the sweep removes them an hour later, then the stack dir', async () => {
+    root = await mkdtemp(join(tmpdir(), 'warm-build-'));
+    await mkdir(join(root, 'cache'));
+    await writeFile(join(root, 'cache', 'provider'), 'binary');
+    const a = await built('stack-a');
+    await a.promote();
+    const live = await built('stack-b');
+    await live.promote();
+    await retireStack(a.stackDir);
+    expect(await findWarm(a.stackDir, 'k1', null)).toBeNull();
+    expect(existsSync(join(a.buildDir, 'superseded'))).toBe(true);
+    const warmRoot = dirname(a.stackDir);
+    await sweepWarm(warmRoot);
+    expect(existsSync(a.buildDir)).toBe(true); // a drift check may still be using it
+    const hourAgo = new Date(Date.now() - 61 * 60_000);
+    await utimes(join(a.buildDir, 'superseded'), hourAgo, hourAgo);
+    await sweepWarm(warmRoot);
+    expect(existsSync(a.stackDir)).toBe(false);
+    // A stack with a current build is left to its own promotions.
+    expect((await findWarm(live.stackDir, 'k1', null))?.buildDir).toBe(live.buildDir);
   });
 
   it('keys on what init depends on, and keeps stacks apart', async () => {

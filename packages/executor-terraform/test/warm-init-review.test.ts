@@ -171,6 +171,29 @@ describe.skipIf(!ok)('reuse init under hostile plan-time code (review findings)'
     expect(result.outcome).toBe('succeeded');
   });
 
+  it('a destroy\'s cleanup does not take the build from under a drift check running on it (second review)', async () => {
+    bed = await testBed();
+    const bundle = makeBundle({ 'main.tf': 'resource "terraform_data" "a" {\n  input = "v1"\n}\n' });
+    const first = await deployOnce(bed, { bundle });
+    expect(first.result.outcome).toBe('succeeded');
+    const destroyCtx = makeContext({ bundle, workDir: await bed.workDir(), operation: 'destroy', priorState: first.result.state?.raw });
+    let cleaning: Promise<void> | undefined;
+    const executor = bed.executor;
+    const d = makeContext({
+      bundle,
+      workDir: await bed.workDir(),
+      operation: 'drift',
+      priorState: first.result.state?.raw,
+      onEvent: (e) => {
+        if (!cleaning && e.type === 'log' && /^Reusing the initialised/.test(e.message)) cleaning = executor.cleanup(destroyCtx);
+      },
+    });
+    const report = await executor.detectDrift(d).then((r) => JSON.stringify(r), (e: Error) => `DRIFT FAILED: ${e.message}`);
+    await cleaning;
+    expect(cleaning).toBeDefined();
+    expect(report).not.toMatch(/DRIFT FAILED/);
+  });
+
   it('refuses provider plugins in the code (terraform.d/, the implicit mirror that fills the shared cache)', async () => {
     bed = await testBed();
     const r = await deployOnce(bed, { bundle: makeBundle({ 'main.tf': 'resource "terraform_data" "x" {}\n', 'terraform.d/plugins/example.com/acme/y/1.0.0/linux_amd64/terraform-provider-y': '#!/bin/sh\n' }) }).catch((e: Error) => e);

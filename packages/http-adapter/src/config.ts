@@ -17,6 +17,15 @@ const flag = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+/** A GOMEMLIMIT Go accepts and that makes sense for terraform: `off`, or 64 MiB to 1024 TiB. */
+function isGoMemoryLimit(v: string): boolean {
+  if (v === 'off') return true;
+  const m = /^([1-9][0-9]{0,15})(B|KiB|MiB|GiB|TiB)?$/.exec(v);
+  const unit = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 }[m?.[2] ?? 'B'] ?? 1;
+  const bytes = m ? Number(m[1]) * unit : 0;
+  return bytes >= 64 * 2 ** 20 && bytes <= 2 ** 50;
+}
+
 const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 /** A switch that is on unless set to false/0/no. */
@@ -53,7 +62,7 @@ export const EnvSchema = z.object({
   /** GOGC of terraform and its providers: a percentage or `off` (default: the executor's, 400). */
   TERRAFORM_GOGC: z.preprocess(emptyAsUndefined, z.union([z.literal('off'), z.coerce.number().int().min(1).max(100_000)]).optional()),
   /** GOMEMLIMIT of terraform and each provider, e.g. 2GiB, or off (default: a quarter of the machine's memory). */
-  TERRAFORM_GOMEMLIMIT: z.preprocess(emptyAsUndefined, z.string().regex(/^(off|[1-9][0-9]*(B|KiB|MiB|GiB|TiB)?)$/, "a size like 2GiB or 1536MiB, or 'off'").optional()),
+  TERRAFORM_GOMEMLIMIT: z.preprocess(emptyAsUndefined, z.string().refine(isGoMemoryLimit, "a size from 64MiB to 1024TiB like 2GiB or 1536MiB, or 'off'").optional()),
   CFN_AWS_BINARY: z.preprocess(emptyAsUndefined, z.string().default('aws')),
   AZ_CLI_BINARY: z.preprocess(emptyAsUndefined, z.string().default('az')),
   MAX_DEPLOYMENT_TIMEOUT_MS: positiveInt(1_800_000),

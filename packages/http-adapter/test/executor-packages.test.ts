@@ -56,6 +56,9 @@ describe('executor packages', () => {
     expect(() => loadConfig({ TERRAFORM_GOGC: '0' })).toThrow(/TERRAFORM_GOGC/);
     expect(() => loadConfig({ TERRAFORM_GOGC: 'fast' })).toThrow(/TERRAFORM_GOGC/);
     expect(() => loadConfig({ TERRAFORM_GOMEMLIMIT: '2 gigs' })).toThrow(/TERRAFORM_GOMEMLIMIT/);
+    expect(() => loadConfig({ TERRAFORM_GOMEMLIMIT: '99999999999999999999TiB' })).toThrow(/TERRAFORM_GOMEMLIMIT/);
+    expect(() => loadConfig({ TERRAFORM_GOMEMLIMIT: '1B' })).toThrow(/TERRAFORM_GOMEMLIMIT/);
+    expect(loadConfig({ TERRAFORM_GOMEMLIMIT: 'off' }).terraform.goMemoryLimit).toBe('off');
     const [tf] = await createExecutors(loadConfig({ ORCHESTRATOR_EXECUTORS: 'terraform', TERRAFORM_GOGC: 'off', TERRAFORM_GOMEMLIMIT: '1536MiB' }));
     expect(tf!.name).toBe('terraform');
   });
