@@ -70,7 +70,7 @@ export interface ChildEnvSettings {
   /** `GOGC` of the CLI and its providers (default {@link TERRAFORM_DEFAULTS.goGc}). */
   goGc?: number | 'off';
   /** `GOMEMLIMIT` of the CLI and each provider (Go's soft heap limit, e.g. `2GiB`, or `off`); default a
-   * quarter of this machine's memory (see {@link defaultGoMemoryLimit}). */
+   * quarter of this machine's memory. */
   goMemoryLimit?: string;
   /** Source of the allowlisted variables (default `process.env`). */
   parent?: Record<string, string | undefined>;
