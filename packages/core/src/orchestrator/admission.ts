@@ -1,8 +1,11 @@
 import type { Deployment, DeploymentStatus } from '../types/domain.js';
 import type { PhaseJob } from '../types/job-queue.js';
 import type { RunHost } from './host.js';
+import type { Caller } from './inputs.js';
 import { removeWorkDir, workDirOf } from './run-context.js';
 import { groupMemberEnded } from './groups/progress.js';
+import { saveSecretVariables } from './secret-variables.js';
+import { nowIso } from './util.js';
 
 /**
  * Per-stack order. Every deployment of a stack is a line of jobs in the stack's queue group; a deployment
@@ -91,4 +94,23 @@ export async function endedWhileWaiting(host: RunHost, before: Deployment, ended
   host.events.emit('status', { deploymentId: ended.id, status: ended.status, previous: before.status, deployment: host.redactor.redactValue(ended) });
   await admitNext(host, before.stackKey);
   await groupMemberEnded(host, ended);
+}
+
+/**
+ * Stores a new deployment and enqueues its first job: the approval policy is decided now, while the
+ * caller is known (a runner later applies without asking, or parks the plan); the run's secret variables
+ * go to the store apart from the record; the request is audited and its first status emitted.
+ */
+export async function admit(host: RunHost, d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }, secrets: Record<string, unknown> = {}): Promise<Deployment> {
+  if (d.operation !== 'drift' && !d.options.dryRun) {
+    const policy = host.options.approvalPolicy({ environment: d.environment, autoApprove: d.options.autoApprove, caller: caller ?? null, operation: d.operation });
+    if (policy === 'auto') d.approval = { decision: 'approved', by: caller?.id ?? null, at: nowIso(), comment: 'auto-approved' };
+  }
+  d.owner = host.options.instanceId;
+  await saveSecretVariables(host.store, d.id, secrets);
+  await host.store.putDeployment(d);
+  await host.audit({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
+  host.events.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
+  await host.queue.enqueue(firstJob(d));
+  return d;
 }

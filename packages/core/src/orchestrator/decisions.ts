@@ -2,6 +2,8 @@ import type { Deployment } from '../types/domain.js';
 import { isTerminal } from '../types/domain.js';
 import { InvalidStateError } from '../errors.js';
 import type { RunHost } from './host.js';
+import { assertMayDecide } from './approval.js';
+import { channelDetail, type Caller } from './inputs.js';
 import { applyJob, approvalTimeoutJob, endedWhileWaiting, jobIdOf } from './admission.js';
 import { updateDeployment } from './deployment-writes.js';
 import { nowIso } from './util.js';
@@ -11,6 +13,18 @@ import { nowIso } from './util.js';
  * returns the record after the change.
  * @module
  */
+
+/**
+ * A person's decision on one deployment: it must await approval, not belong to a group (decided as a
+ * whole), and the caller must be allowed to decide for its environment. Audited, then {@link decide}d.
+ */
+export async function decideDeployment(host: RunHost, d: Deployment, decision: 'approved' | 'rejected', comment: string | null, caller: Caller | undefined): Promise<Deployment> {
+  if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
+  if (d.group) throw new InvalidStateError(`Deployment belongs to deployment group ${d.group.id}: approve or reject the group`);
+  assertMayDecide(caller, d.environment, host.options.protectedEnvironments);
+  await host.audit({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...channelDetail(caller?.via), comment } });
+  return decide(host, d.id, decision, caller?.id ?? null, comment);
+}
 
 /** Approves (enqueues the apply job of the stored plan, which any runner may take) or rejects (ends it
  * `cancelled`, frees the stack). */

@@ -31,7 +31,6 @@ import {
   type ListQuery,
   type LogsQuery,
   type RollbackInput,
-  channelDetail,
 } from './inputs.js';
 import type { OrchestratorApi, OrchestratorEvents, OrchestratorOptions, ReadinessReport, RollbackResult } from './types.js';
 import { assertMayDecide } from './approval.js';
@@ -42,13 +41,13 @@ import { destroyOf, driftCheckOf, rollbackOf } from './derived-deployments.js';
 import { StateLocks } from './state-locks.js';
 import { recoverDeployments } from './recovery.js';
 import type { JobRun } from './job-run.js';
-import { runJob, onStalledJob } from './runner.js';
-import { firstJob, queuePosition } from './admission.js';
-import { cancelDeployment, decide } from './decisions.js';
+import { closeQueue, runJob, onStalledJob } from './runner.js';
+import { admit, queuePosition } from './admission.js';
+import { cancelDeployment, decideDeployment } from './decisions.js';
 import type { JobQueue } from '../types/job-queue.js';
 import { InProcessJobQueue } from '../queue/in-process-queue.js';
 import { parseId, parseInput } from './validation.js';
-import { saveSecretVariables, splitSecretVariables } from './secret-variables.js';
+import { splitSecretVariables } from './secret-variables.js';
 import { errorMessage, nowIso } from './util.js';
 import { createGroup } from './groups/create.js';
 import { decideGroup } from './groups/decisions.js';
@@ -164,7 +163,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = newDeployment({ stack: req, operation: 'apply', options, bundleDigest: bundle.digest, generationJobId: req.generationJobId ?? null, source: code.source, requestedBy: caller?.id ?? null });
     await this.store.putBundle(bundle);
     const git = code.source?.git;
-    return this.start(d, caller, { action: 'deployment.create', ...(git ? { detail: { source: { git }, notes: code.notes } } : {}) }, secrets);
+    return admit(this.host, d, caller, { action: 'deployment.create', ...(git ? { detail: { source: { git }, notes: code.notes } } : {}) }, secrets);
   }
 
   /** The events of one deployment (status, resource, log, state version) with a sequence number, first its
@@ -221,12 +220,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
 
   private async decide(id: string, decision: 'approved' | 'rejected', input: ApprovalInput, caller?: Caller): Promise<Deployment> {
     const { comment } = parseInput(ApprovalInputSchema, input);
-    const d = await this.get(id);
-    if (d.status !== 'awaiting_approval') throw new InvalidStateError(`Deployment is not awaiting approval (status: ${d.status})`);
-    if (d.group) throw new InvalidStateError(`Deployment belongs to deployment group ${d.group.id}: approve or reject the group`);
-    assertMayDecide(caller, d.environment, this.options.protectedEnvironments);
-    await this.audit_({ who: caller?.id ?? null, action: `deployment.${decision === 'approved' ? 'approve' : 'reject'}`, stackKey: d.stackKey, deploymentId: d.id, detail: { ...channelDetail(caller?.via), comment: comment ?? null } });
-    return decide(this.host, d.id, decision, caller?.id ?? null, comment ?? null);
+    return decideDeployment(this.host, await this.get(id), decision, comment ?? null, caller);
   }
 
   /**
@@ -279,7 +273,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const d = await this.get(id);
     const v = await this.locks.retainedVersion(d, req.targetVersion);
     const r = await rollbackOf(this.host, d, v, req, caller);
-    const started = await this.start(r.record, caller, r.audit, r.secrets);
+    const started = await admit(this.host, r.record, caller, r.audit, r.secrets);
     return { deploymentId: d.id, rollbackDeploymentId: started.id, status: started.status };
   }
 
@@ -289,7 +283,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const req = parseInput(DestroyInputSchema, input, 'destroy request');
     const d = await this.get(id);
     const r = await destroyOf(this.host, d, req, caller);
-    return this.start(r.record, caller, r.audit, r.secrets);
+    return admit(this.host, r.record, caller, r.audit, r.secrets);
   }
 
   /** Starts a drift check of the deployment's stack against its current state version. */
@@ -297,7 +291,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     this.assertOpen();
     const d = await this.get(id);
     const r = await driftCheckOf(this.host, d, caller);
-    return this.start(r.record, caller, r.audit, r.secrets);
+    return admit(this.host, r.record, caller, r.audit, r.secrets);
   }
 
   /** The current state of the deployment's stack: version, resources, outputs and lock (its `lockId` only to
@@ -373,14 +367,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
   async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
-    // Bounded: jobs cancelled after the grace get 30 s to save what their tool left; a queue whose backend
-    // is gone must not keep the process from stopping.
-    const closed = this.queue.close({ graceMs }).then(
-      () => true,
-      (e) => void this.host.logger('warn', 'the job queue did not close cleanly', { error: errorMessage(e) }),
-    );
-    const late = new Promise<false>((r) => setTimeout(() => r(false), Math.min(graceMs + 30_000, 2 ** 31 - 1)).unref());
-    if ((await Promise.race([closed, late])) === false) this.host.logger('warn', 'the job queue did not close in time; stopping anyway', { graceMs });
+    await closeQueue(this.host, graceMs);
     await this.store.close?.();
   }
 
@@ -393,21 +380,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> implements Or
     const e = this.executors.get(format);
     if (!e) throw new ValidationError(`No executor is registered for format "${format}" (available: ${[...this.executors.keys()].join(', ') || 'none'})`, 'format');
     return e;
-  }
-
-  private async start(d: Deployment, caller: Caller | undefined, audit: { action: string; detail?: Record<string, unknown> }, secrets: Record<string, unknown> = {}): Promise<Deployment> {
-    // Decided now, while the caller is known: a runner later applies without asking, or parks the plan.
-    if (d.operation !== 'drift' && !d.options.dryRun) {
-      const policy = this.options.approvalPolicy({ environment: d.environment, autoApprove: d.options.autoApprove, caller: caller ?? null, operation: d.operation });
-      if (policy === 'auto') d.approval = { decision: 'approved', by: caller?.id ?? null, at: nowIso(), comment: 'auto-approved' };
-    }
-    d.owner = this.options.instanceId;
-    await saveSecretVariables(this.store, d.id, secrets);
-    await this.store.putDeployment(d);
-    await this.audit_({ who: caller?.id ?? null, action: audit.action, stackKey: d.stackKey, deploymentId: d.id, detail: { operation: d.operation, ...audit.detail } });
-    this.emit('status', { deploymentId: d.id, status: d.status, previous: null, deployment: d });
-    await this.queue.enqueue(firstJob(d));
-    return d;
   }
 
   private assertOpen(): void {

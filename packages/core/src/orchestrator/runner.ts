@@ -85,3 +85,17 @@ export async function onStalledJob(host: RunHost, { job, attempt }: StalledJob):
   if (d.status === 'pending' || d.status === 'awaiting_approval') return; // nothing of it was running
   await recoverOne(host, d).catch((e) => host.logger('error', 'could not end an interrupted deployment', { deploymentId: d.id, error: errorMessage(e) }));
 }
+
+/**
+ * Closes the job queue: running jobs may finish within `graceMs`, then they are cancelled and get 30 s to
+ * save what their tool left. Bounded either way: a queue whose backend is gone must not keep the process
+ * from stopping.
+ */
+export async function closeQueue(host: RunHost, graceMs: number): Promise<void> {
+  const closed = host.queue.close({ graceMs }).then(
+    () => true,
+    (e) => void host.logger('warn', 'the job queue did not close cleanly', { error: errorMessage(e) }),
+  );
+  const late = new Promise<false>((r) => setTimeout(() => r(false), Math.min(graceMs + 30_000, 2 ** 31 - 1)).unref());
+  if ((await Promise.race([closed, late])) === false) host.logger('warn', 'the job queue did not close in time; stopping anyway', { graceMs });
+}
