@@ -32,3 +32,4 @@ export { FileStateStore, type FileStateStoreOptions } from './stores/file-store.
 export { Encryption, EncryptionError, type SealedEnvelope } from './encryption.js';
 export * as storeKit from './store-kit.js';
 export * from './notifications/index.js';
+export { canonicalJson } from './canonical-json.js';

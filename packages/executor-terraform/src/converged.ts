@@ -1,23 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { ExecutorContext } from '@iac-orchestrator/core';
+import { canonicalJson, type ExecutorContext } from '@iac-orchestrator/core';
 
 /** What identifies a Terraform state snapshot: its lineage and serial (any write bumps the serial). */
 function stateIdentity(raw: unknown): string | null {
   if (!raw || typeof raw !== 'object') return null;
   const { lineage, serial } = raw as { lineage?: unknown; serial?: unknown };
   return typeof lineage === 'string' && typeof serial === 'number' ? `${lineage}#${serial}` : null;
-}
-
-/** JSON with object keys sorted, so equal variables give equal text whatever their order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 /**
@@ -37,7 +25,7 @@ export class ConvergedStacks {
   private fingerprint(ctx: ExecutorContext, state: unknown): string | null {
     const id = stateIdentity(state);
     if (ctx.operation !== 'apply' || id === null) return null;
-    return createHmac('sha256', this.key).update(canonical({ code: ctx.bundle.digest, variables: ctx.variables, state: id })).digest('base64url');
+    return createHmac('sha256', this.key).update(canonicalJson({ code: ctx.bundle.digest, variables: ctx.variables, state: id })).digest('base64url');
   }
 
   /** Whether `ctx` deploys the code and variables of the stack's last converged apply onto the state it left. */

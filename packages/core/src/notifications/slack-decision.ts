@@ -1,5 +1,6 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Deployment } from '../types/domain.js';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * The value of a Slack approval button, made and checked by the service itself (invariant 3: what is
@@ -24,15 +25,6 @@ export interface SlackDecisionValue {
 
 const KEY_INFO = 'iac-orchestrator/slack-decision-button/v1';
 const B64URL_256 = /^[A-Za-z0-9_-]{43}$/;
-
-/** JSON with object keys sorted (and `undefined` members left out), so equal records digest equally
- * whatever store or process serialised them. */
-function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
-  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-}
 
 /**
  * The digest of what an approval of `d` would apply: its id, stack, operation, code (bundle digest), the
