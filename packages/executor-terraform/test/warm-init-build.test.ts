@@ -15,6 +15,13 @@ afterEach(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/** A fresh root with a plugin cache holding one "provider" the builds link to. */
+async function withCache(): Promise<void> {
+  root = await mkdtemp(join(tmpdir(), 'warm-build-'));
+  await mkdir(join(root, 'cache'));
+  await writeFile(join(root, 'cache', 'provider'), 'binary');
+}
+
 async function built(stack: string, key = 'k1', lock = 'lock-1') {
   const stackDir = stackWarmDir(join(root, '.warm'), stack);
   const b = await newBuild(stackDir);
@@ -26,9 +33,7 @@ async function built(stack: string, key = 'k1', lock = 'lock-1') {
 
 describe('warm build checks', () => {
   it('uses a promoted build only for its key and lock file, never an unfinished, changed or dangling one', async () => {
-    root = await mkdtemp(join(tmpdir(), 'warm-build-'));
-    await mkdir(join(root, 'cache'));
-    await writeFile(join(root, 'cache', 'provider'), 'binary');
+    await withCache();
     const a = await built('stack-a');
     expect(await findWarm(a.stackDir, 'k1', null)).toBeNull(); // not promoted: no current.json, no marker
     await a.promote();
@@ -65,9 +70,7 @@ describe('warm build checks', () => {
   });
 
   it('retires a destroyed stack\'s builds, and the sweep removes them an hour later, then the stack dir', async () => {
-    root = await mkdtemp(join(tmpdir(), 'warm-build-'));
-    await mkdir(join(root, 'cache'));
-    await writeFile(join(root, 'cache', 'provider'), 'binary');
+    await withCache();
     const a = await built('stack-a');
     await a.promote();
     const live = await built('stack-b');
@@ -102,9 +105,7 @@ describe('warm build checks', () => {
   });
 
   it('accepts a work dir\'s record only for a complete build of its own stack', async () => {
-    root = await mkdtemp(join(tmpdir(), 'warm-build-'));
-    await mkdir(join(root, 'cache'));
-    await writeFile(join(root, 'cache', 'provider'), 'binary');
+    await withCache();
     const a = await built('stack-a');
     await a.promote();
     const other = await built('stack-b');
