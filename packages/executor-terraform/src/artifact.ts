@@ -15,6 +15,9 @@ export interface TerraformPlanArtifact {
   planSha256: string;
   /** `.terraform.lock.hcl` written by init at plan time, or null (builtin providers only). */
   lockFile: string | null;
+  /** The plan was made with `lockFile` minus its hashes (its provider packages verified by the runner,
+   * see provider-trust.ts): its apply must use that form too. Absent in older artifacts: false. */
+  lockWithoutHashes?: boolean;
   /** Whether the bundle has its own backend (state from `state pull`, not the local file). */
   backend: boolean;
   /** Sensitive attributes by resource address, from the plan (see `sensitiveMarks`). */

@@ -151,7 +151,7 @@ export class TerraformExecutor implements Executor {
     const plan = await readToolFile(s.layout.planFile, Number.MAX_SAFE_INTEGER);
     if (!plan) throw new ExecutorError('Terraform left no readable plan file');
     const artifact = encodeArtifact(
-      { lockFile: await s.lockFile(), backend: s.backend, sensitive, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
+      { lockFile: await s.lockFile(), ...(s.providersVerified ? { lockWithoutHashes: true } : {}), backend: s.backend, sensitive, operation: ctx.operation, bundleDigest: ctx.bundle.digest, terraformVersion: info.version },
       plan,
     );
     await writeRunnerFile(s.layout.marker, JSON.stringify({ bundleDigest: ctx.bundle.digest, planSha256: artifact.planSha256 }));
@@ -183,6 +183,7 @@ export class TerraformExecutor implements Executor {
         ctx.emit({ type: 'log', level: 'info', message: 'Preparing a fresh work dir for the saved plan', resource: null });
         await s.prepare({ lockFile: artifact.lockFile });
       }
+      await s.placeLock(artifact.lockFile, artifact.lockWithoutHashes === true);
       await writeRunnerFile(s.layout.planFile, bytes);
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });

@@ -16,6 +16,7 @@ import { buildShowArgs } from './commands/show.js';
 import { buildStatePullArgs } from './commands/state-pull.js';
 import { buildChildEnv } from './env.js';
 import { withPluginCacheLock } from './plugin-lock.js';
+import { stillTrusted, verifyPackages, withoutHashes, type TrustRecord } from './provider-trust.js';
 import { runTerraform, type RunResult } from './run.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
 import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
@@ -79,6 +80,10 @@ export class TerraformSession {
   private warmPaths: string[] = [];
   /** The lock file as `prepare` left it (before any user code ran in the dir). */
   private preparedLock: string | null = null;
+  /** The warm build's record of its verified provider packages (see provider-trust.ts). */
+  private trust: TrustRecord | null = null;
+  /** Whether the CLI's commands read the lock file without hashes (its providers verified by the runner). */
+  private hashless = false;
 
   constructor(
     readonly cfg: SessionConfig,
@@ -174,13 +179,47 @@ export class TerraformSession {
     // Read now, before any user code runs in this dir: later, `.terraform.lock.hcl` could be a link to a
     // host file or a FIFO the tool planted (the runner reads it outside the sandbox).
     this.preparedLock = (await readToolFile(join(this.layout.stackDir, LOCK_FILE), MAX_LOCK_BYTES))?.toString('utf8') ?? null;
-    if (warm && !warm.reused && warm.build) await promoteWarm(this, { ...warm, build: warm.build }, this.preparedLock ?? '');
+    if (warm && !warm.reused && warm.build) this.trust = await promoteWarm(this, { ...warm, build: warm.build }, this.preparedLock ?? '');
+    // A plan, drift check or one-process apply of a warm build whose providers are still those it
+    // verified: the lock without hashes, so no command hashes them again. A saved plan's apply places
+    // the lock its plan used instead (`placeLock`).
+    const dataDir = this.dataEnv.TF_DATA_DIR;
+    if (!opts.lockFile && dataDir && this.preparedLock && this.trust && (await stillTrusted(dataDir, this.preparedLock, this.trust))) {
+      await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), withoutHashes(this.preparedLock));
+      this.hashless = true;
+    }
   }
 
   /** Points this session's runs at a warm data dir (read-only to them; writable only to `init`). */
-  useDataDir(build: { buildDir: string; dataDir: string } | null): void {
+  useDataDir(build: { buildDir: string; dataDir: string; trust?: TrustRecord | null } | null): void {
     this.dataEnv = build ? { TF_DATA_DIR: build.dataDir } : {};
     this.warmPaths = build ? [build.buildDir] : [];
+    this.trust = build?.trust ?? null;
+  }
+
+  /** Whether this session's commands read the lock file without its hashes (recorded in a saved plan's
+   * artifact: Terraform applies a plan only with the very lock file it was made with). */
+  get providersVerified(): boolean {
+    return this.hashless;
+  }
+
+  /**
+   * Places the lock file a saved plan was made with before its apply: `full` as is, or, when the plan
+   * was made without hashes, `full` minus them once this dir's provider packages are verified against
+   * them (the warm build's record, else hashed here now). Written by the runner either way: the copy
+   * in the work dir is the plan's user code's to change.
+   */
+  async placeLock(full: string | null, withoutHashesUsed: boolean): Promise<void> {
+    if (full === null) return;
+    let text = full;
+    if (withoutHashesUsed) {
+      const dataDir = this.dataEnv.TF_DATA_DIR ?? join(this.layout.stackDir, '.terraform');
+      const verified = (this.trust && (await stillTrusted(dataDir, full, this.trust))) || (await verifyPackages(dataDir, full)) !== null;
+      if (!verified) throw new ExecutorError('The provider packages here do not match the lock file the saved plan was made with: plan again');
+      text = withoutHashes(full);
+    }
+    await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), text);
+    this.hashless = withoutHashesUsed;
   }
 
   /**

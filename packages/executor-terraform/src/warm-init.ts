@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { verifyPackages, type TrustRecord } from './provider-trust.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
 
 /**
@@ -29,11 +30,13 @@ export interface WarmInputs {
   backend: boolean;
 }
 
-/** A usable build: its data dir, the dir to bind read-only, and the lock file init produced. */
+/** A usable build: its data dir, the dir to bind read-only, the lock file init produced, and what it
+ * recorded of its provider packages when it hashed them (null: they were not all verified). */
 export interface WarmBuild {
   buildDir: string;
   dataDir: string;
   lockFile: string;
+  trust: TrustRecord | null;
 }
 
 interface Complete {
@@ -52,6 +55,8 @@ const STALE_BUILD_MS = 60 * 60_000;
 const SUPERSEDED = 'superseded';
 /** Where a work dir records the build it was prepared with (read back by the apply of its saved plan). */
 const REF_FILE = 'warm-init.json';
+/** A build's record of its verified provider packages (absent when they were not all verified). */
+const TRUST_FILE = 'providers.json';
 
 /** The dir holding one stack's builds: never shared between stacks. */
 export function stackWarmDir(warmRoot: string, stackKey: string): string {
@@ -143,8 +148,9 @@ async function checkBuild(buildDir: string, key: string): Promise<WarmBuild | nu
     if (done.key !== key) return null;
     const dataDir = join(buildDir, 'data');
     const lockFile = await readFile(join(buildDir, 'lock.hcl'), 'utf8');
-    if (done.digest !== sha256(`${await digestDir(dataDir)}\n${sha256(lockFile)}`)) return null;
-    return { buildDir, dataDir, lockFile };
+    const trust = await readFile(join(buildDir, TRUST_FILE), 'utf8').catch(() => '');
+    if (done.digest !== buildDigest(await digestDir(dataDir), lockFile, trust)) return null;
+    return { buildDir, dataDir, lockFile, trust: trust ? (JSON.parse(trust) as TrustRecord) : null };
   } catch {
     return null;
   }
@@ -158,20 +164,30 @@ export async function newBuild(stackDir: string): Promise<{ buildDir: string; da
   return { buildDir, dataDir: join(buildDir, 'data') };
 }
 
+/** What a build's completeness marker seals: its data dir, lock file and provider record. */
+function buildDigest(dataDigest: string | null, lockFile: string, trust: string): string {
+  return sha256(`${dataDigest}\n${sha256(lockFile)}${trust ? `\n${sha256(trust)}` : ''}`);
+}
+
 /**
- * Seals a build after its init succeeded: lock file, then the completeness marker, then `current.json`
- * by rename. Older builds of the stack (finished ones, and unfinished ones older than an hour) go.
+ * Seals a build after its init succeeded: lock file, the record of its provider packages (hashed once
+ * here, see provider-trust.ts), then the completeness marker, then `current.json` by rename. Older builds
+ * of the stack (finished ones, and unfinished ones older than an hour) go. Returns that record.
  */
-export async function promoteBuild(stackDir: string, buildDir: string, key: string, lockFile: string): Promise<void> {
+export async function promoteBuild(stackDir: string, buildDir: string, key: string, lockFile: string): Promise<TrustRecord | null> {
   await writeFile(join(buildDir, 'lock.hcl'), lockFile, { mode: 0o600 });
   const digest = await digestDir(join(buildDir, 'data'));
   if (!digest) throw new Error('the data dir init left has a link that does not resolve');
-  const done: Complete = { key, digest: sha256(`${digest}\n${sha256(lockFile)}`) };
+  const record = lockFile ? await verifyPackages(join(buildDir, 'data'), lockFile) : null;
+  const trust = record ? JSON.stringify(record) : '';
+  if (trust) await writeFile(join(buildDir, TRUST_FILE), trust, { mode: 0o600 });
+  const done: Complete = { key, digest: buildDigest(digest, lockFile, trust) };
   await writeFile(join(buildDir, 'complete.json'), JSON.stringify(done), { mode: 0o600 });
   const tmp = join(stackDir, `current.json.${randomBytes(6).toString('hex')}.tmp`);
   await writeFile(tmp, JSON.stringify({ build: buildDir.split(sep).pop() }), { mode: 0o600 });
   await rename(tmp, join(stackDir, 'current.json'));
   await removeStale(stackDir, buildDir);
+  return record;
 }
 
 /**
@@ -217,7 +233,7 @@ export async function dropBuild(buildDir: string): Promise<void> {
 }
 
 /** Records in the work dir which build it was prepared with (the saved plan's apply reattaches to it). */
-export async function recordBuild(workDir: string, build: WarmBuild | null): Promise<void> {
+export async function recordBuild(workDir: string, build: Pick<WarmBuild, 'buildDir'> | null): Promise<void> {
   const ref = join(workDir, REF_FILE);
   if (build) await writeRunnerFile(ref, JSON.stringify({ buildDir: build.buildDir }));
   else await rm(ref, { force: true }).catch(() => undefined);

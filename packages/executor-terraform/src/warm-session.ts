@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { TrustRecord } from './provider-trust.js';
 import type { TerraformSession } from './session.js';
 import { writeRunnerFile } from './tool-files.js';
 import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, stackWarmDir, warmKey } from './warm-init.js';
@@ -47,12 +48,12 @@ export async function prepareWarm(s: TerraformSession, warmRoot: string, lockFil
 }
 
 /** After a successful `init` into a new build: seals it as the stack's current one, with the lock file
- * read right after that init. A failure to seal only costs the reuse (this run goes on with the build;
- * an unsealed build is never used by another). */
-export async function promoteWarm(s: TerraformSession, w: { build: { buildDir: string; dataDir: string }; stackDir: string; key: string }, lockFile: string): Promise<void> {
+ * read right after that init, and returns the record of its verified provider packages. A failure to
+ * seal only costs the reuse (this run goes on with the build; an unsealed build is never used by another). */
+export async function promoteWarm(s: TerraformSession, w: { build: { buildDir: string; dataDir: string }; stackDir: string; key: string }, lockFile: string): Promise<TrustRecord | null> {
   // Recorded either way: an unsealed build is refused on resume, and the saved plan's apply prepares again.
-  await recordBuild(s.ctx.workDir, { ...w.build, lockFile });
-  await promoteBuild(w.stackDir, w.build.buildDir, w.key, lockFile).catch(() => undefined);
+  await recordBuild(s.ctx.workDir, w.build);
+  return promoteBuild(w.stackDir, w.build.buildDir, w.key, lockFile).catch(() => null);
 }
 
 /**

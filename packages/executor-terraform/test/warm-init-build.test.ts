@@ -113,7 +113,7 @@ describe('warm build checks', () => {
     const workDir = join(root, 'dep-1');
     await mkdir(workDir);
     expect(await recordedBuild(workDir, a.stackDir, 'k1')).toBeUndefined();
-    await recordBuild(workDir, { buildDir: a.buildDir, dataDir: a.dataDir, lockFile: 'lock-1' });
+    await recordBuild(workDir, { buildDir: a.buildDir });
     expect((await recordedBuild(workDir, a.stackDir, 'k1'))?.buildDir).toBe(a.buildDir);
     // A build of this stack made from other inputs (older code) is not the one this run may attach to.
     expect(await recordedBuild(workDir, a.stackDir, 'k2')).toBeNull();
