@@ -176,7 +176,8 @@ export class TerraformExecutor implements Executor {
       const allDone = () => planned.every((id) => ['created', 'updated', 'deleted', 'failed'].includes(stream.statuses.get(id) ?? ''));
       const persist = ctx.persistState;
       await s.open(persist ? async (raw: TfState) => (allDone() ? undefined : persist(normaliseState({ raw, sensitive: marks, statuses: stream.statuses, secret: (v) => ctx.secret(v) }))) : undefined);
-      if ((await this.preparedFor(ctx, artifact.planSha256)) && (await s.resume())) {
+      // A plan made hash-less resumes only in the verified build it used (else its dir is prepared again).
+      if ((await this.preparedFor(ctx, artifact.planSha256)) && (await s.resume()) && (!artifact.lockWithoutHashes || s.inVerifiedBuild)) {
         // Same work dir as the plan: re-assert the planned-from state so Terraform itself refuses a stale plan.
         if (!s.backend && ctx.priorState !== null) await restoreState(s.layout, ctx.priorState);
       } else {

@@ -40,7 +40,8 @@ export interface TrustRecord {
 
 /** A package larger than this is not hashed by the runner (Terraform still checks it itself). */
 const MAX_PACKAGE_BYTES = 4 * 1024 ** 3;
-const MAX_PACKAGE_FILES = 1000;
+/** Files and dirs of one package: a provider package is a handful. */
+const MAX_PACKAGE_ENTRIES = 1000;
 
 /**
  * The providers of a lock file in Terraform's own layout, or null when it has anything else (a hand-made
@@ -61,7 +62,8 @@ export function parseLock(text: string): LockedProvider[] | null {
       else if (line === '  ]') inHashes = false;
       else return null;
     } else if ((m = /^ {2}version {1,}= "([0-9A-Za-z.+-]+)"$/.exec(line))) cur.version = m[1]!;
-    else if (/^ {2}constraints {1,}= "[^"\\\n]*"$/.test(line)) continue;
+    // Version constraints only: no `${`, `%{` or comment that HCL would read differently from this parser.
+    else if (/^ {2}constraints {1,}= "[0-9A-Za-z.,<>=~!^+ -]*"$/.test(line)) continue;
     else if (line === '  hashes = [') inHashes = true;
     else if (line === '}') {
       if (!cur.version) return null;
@@ -90,7 +92,8 @@ function packageLink(dataDir: string, p: LockedProvider): string {
 
 const identityOf = (rel: string, st: BigIntStats): Identity => [rel, `${st.dev}`, `${st.ino}`, `${st.mode}`, `${st.size}`, `${st.mtimeNs}`, `${st.ctimeNs}`];
 
-/** Every entry of a package dir (itself first), by relative path; null when it holds links, special files or too much. */
+/** Every entry of a package dir (itself first), by relative path; null when it holds links, special
+ * files, or more entries or bytes than a provider package has. */
 async function walkPackage(dir: string): Promise<{ entries: Identity[]; files: string[] } | null> {
   const entries: Identity[] = [];
   const files: string[] = [];
@@ -98,10 +101,11 @@ async function walkPackage(dir: string): Promise<{ entries: Identity[]; files: s
   const walk = async (rel: string): Promise<boolean> => {
     const st = await lstat(rel ? join(dir, rel) : dir, { bigint: true });
     entries.push(identityOf(rel || '.', st));
+    if (entries.length > MAX_PACKAGE_ENTRIES) return false;
     if (st.isFile()) {
       files.push(rel);
       bytes += st.size;
-      return bytes <= MAX_PACKAGE_BYTES && files.length <= MAX_PACKAGE_FILES;
+      return bytes <= MAX_PACKAGE_BYTES;
     }
     if (!st.isDirectory()) return false;
     for (const name of (await readdir(rel ? join(dir, rel) : dir)).sort()) {

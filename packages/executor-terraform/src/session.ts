@@ -23,7 +23,7 @@ import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
 import { dropBuild, warmable } from './warm-init.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
-import { hasLocalBackend, hasOwnBackend, isOwnStackDir, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
+import { assertOwnStackDir, hasLocalBackend, hasOwnBackend, isOwnStackDir, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
 
 /** The executor's resolved settings that one session needs. */
 export interface SessionConfig {
@@ -84,6 +84,8 @@ export class TerraformSession {
   private trust: TrustRecord | null = null;
   /** Whether the CLI's commands read the lock file without hashes (its providers verified by the runner). */
   private hashless = false;
+  /** This session made the stack dir and ran (or reused) init itself: no user code has run in it since. */
+  private preparedHere = false;
 
   constructor(
     readonly cfg: SessionConfig,
@@ -156,6 +158,8 @@ export class TerraformSession {
       throw new ValidationError('A backend "local" block cannot be used inside the sandbox (its state file would be lost with the run\'s dir): remove the backend block, the orchestrator keeps the state', 'files');
     }
     await mkdir(this.layout.root, { recursive: true, mode: 0o700 });
+    // Whatever a resume attached to is dropped: this prepare finds or builds its own data dir.
+    this.useDataDir(null);
     // Terraform ignores a cache dir that does not exist; create the shared one on first use.
     if (this.cfg.pluginCacheDir) await mkdir(this.cfg.pluginCacheDir, { recursive: true, mode: 0o700 }).catch(() => undefined);
     await writeBundle(this.layout, this.ctx.bundle);
@@ -188,6 +192,7 @@ export class TerraformSession {
       await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), withoutHashes(this.preparedLock));
       this.hashless = true;
     }
+    this.preparedHere = true;
   }
 
   /** Points this session's runs at a warm data dir (read-only to them; writable only to `init`). */
@@ -203,18 +208,26 @@ export class TerraformSession {
     return this.hashless;
   }
 
+  /** Whether this session runs in a warm build that recorded its verified provider packages. */
+  get inVerifiedBuild(): boolean {
+    return this.trust !== null && this.dataEnv.TF_DATA_DIR !== undefined;
+  }
+
   /**
    * Places the lock file a saved plan was made with before its apply: `full` as is, or, when the plan
    * was made without hashes, `full` minus them once this dir's provider packages are verified against
-   * them (the warm build's record, else hashed here now). Written by the runner either way: the copy
-   * in the work dir is the plan's user code's to change.
+   * them: by the warm build's record, or, in a dir this session just prepared (no user code has run in
+   * it), by hashing them now. Written by the runner either way, into the stack dir only while it is still
+   * the one the runner made: the work dir is the plan's user code's to change.
    */
   async placeLock(full: string | null, withoutHashesUsed: boolean): Promise<void> {
     if (full === null) return;
+    await assertOwnStackDir(this.layout);
     let text = full;
     if (withoutHashesUsed) {
       const dataDir = this.dataEnv.TF_DATA_DIR ?? join(this.layout.stackDir, '.terraform');
-      const verified = (this.trust && (await stillTrusted(dataDir, full, this.trust))) || (await verifyPackages(dataDir, full)) !== null;
+      const verified =
+        (this.inVerifiedBuild && (await stillTrusted(dataDir, full, this.trust!))) || (this.preparedHere && (await verifyPackages(dataDir, full)) !== null);
       if (!verified) throw new ExecutorError('The provider packages here do not match the lock file the saved plan was made with: plan again');
       text = withoutHashes(full);
     }
