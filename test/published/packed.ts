@@ -93,11 +93,16 @@ function buildDigest(dir: string): string {
   return h.digest('hex');
 }
 
-/** Builds a package unless its dist was built from these very sources (a README edit needs no build). */
+/**
+ * Builds a package unless its dist was built from these very sources (a README edit needs no build) and
+ * is the full build: `npm start` (scripts/prepare.mjs) rebuilds a dist as ESM JavaScript only, with no
+ * CJS or .d.ts, and says so in `dist/.build-stamp` (which a full tsup build cleans away).
+ */
 async function buildIfChanged(dir: string): Promise<void> {
   const stamp = join(ROOT, 'node_modules', '.cache', 'iac-orchestrator-build', `${relative(ROOT, dir).replace(/\W+/g, '-')}.digest`);
   const digest = buildDigest(dir);
-  if (existsSync(join(dir, 'dist')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  const runtimeOnly = existsSync(join(dir, 'dist', '.build-stamp')) && readFileSync(join(dir, 'dist', '.build-stamp'), 'utf8').startsWith('runtime ');
+  if (!runtimeOnly && existsSync(join(dir, 'dist')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
   await execa(repoBin('tsup'), ['--silent'], { cwd: dir });
   await mkdir(dirname(stamp), { recursive: true });
   await writeFile(stamp, digest);
