@@ -9,7 +9,8 @@ function stateIdentity(raw: unknown): string | null {
 }
 
 /**
- * Stacks this process last saw converge: an apply of some code and variables that succeeded, leaving a
+ * Stacks known to have converged (the orchestrator's `ctx.sameAsLastApply`, from its store), else those
+ * this process last saw converge (an executor used on its own): an apply of some code and variables that succeeded, leaving a
  * state nobody has written since. Deploying exactly that again is most likely a plan with no changes,
  * and for such a plan `terraform plan` alone is cheaper than `apply -auto-approve` (which, even with
  * nothing to change, walks the empty apply and starts the providers once more). The executor plans
@@ -28,8 +29,10 @@ export class ConvergedStacks {
     return createHmac('sha256', this.key).update(canonicalJson({ code: ctx.bundle.digest, variables: ctx.variables, state: id })).digest('base64url');
   }
 
-  /** Whether `ctx` deploys the code and variables of the stack's last converged apply onto the state it left. */
+  /** Whether `ctx` deploys the code and variables of the stack's last converged apply onto the state it
+   * left: as the orchestrator tells from its store (any runner of a fleet), or as this process saw it. */
   expectsNoChanges(ctx: ExecutorContext): boolean {
+    if (ctx.operation === 'apply' && ctx.sameAsLastApply === true) return true;
     const mine = this.fingerprint(ctx, ctx.priorState);
     return mine !== null && this.fingerprints.get(ctx.stackKey) === mine;
   }

@@ -22,6 +22,13 @@ describe('the stacks this process saw converge', () => {
     expect(c.expectsNoChanges(ctx({ priorState: state(4), operation: 'destroy' }))).toBe(false);
   });
 
+  it('takes the orchestrator\'s word (from its store, any runner of a fleet) for an apply, never for another operation', () => {
+    const c = new ConvergedStacks();
+    expect(c.expectsNoChanges(ctx({ sameAsLastApply: true }))).toBe(true);
+    expect(c.expectsNoChanges(ctx({ sameAsLastApply: false }))).toBe(false);
+    expect(c.expectsNoChanges(ctx({ sameAsLastApply: true, operation: 'destroy' }))).toBe(false);
+  });
+
   it('forgets a stack whose apply failed, and never remembers a destroy or a state without lineage', () => {
     const c = new ConvergedStacks();
     c.record(ctx(), true, state(4));

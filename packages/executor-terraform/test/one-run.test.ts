@@ -97,6 +97,31 @@ describe.skipIf(!ok)('an auto-approved deployment planned and applied in one ter
     expect(await streamedProcesses(orch, again.id)).toBe(2);
   });
 
+  it('plans first on another runner of a fleet too: it learns from the shared store that the same apply converged', async () => {
+    env = await setup();
+    const { orch, store } = env;
+    const opts = { variables: { name: 'fleet', db_password: PASSWORD }, sensitiveVariables: ['db_password'] };
+    const first = await waitFor(orch, (await orch.deploy(await input('basic', opts))).id);
+    expect(first).toMatchObject({ status: 'completed', stateVersion: 1 });
+    // Another process: its own executor (no memory of that apply) and work root, the same store.
+    const other = await testBed();
+    const second = new Orchestrator({ store, executors: [other.executor], workDir: other.workRoot, lockTtlMs: 5000, lockWaitMs: 20_000 });
+    try {
+      const again = await waitFor(second, (await second.deploy(await input('basic', opts))).id);
+      expect(again).toMatchObject({ status: 'completed', stateVersion: 1, plan: { hasChanges: false } });
+      const logs = (await second.logs(again.id, { limit: 1000 })).entries.map((e) => e.message);
+      expect(logs.some((m) => m.startsWith('The same code and variables last converged onto this state'))).toBe(true);
+      expect(logs.some((m) => m.startsWith('Planning and applying (apply) in one terraform run'))).toBe(false);
+      // Another secret value is not the same apply: one process there too.
+      const changed = await waitFor(second, (await second.deploy(await input('basic', { ...opts, variables: { name: 'fleet', db_password: `${PASSWORD}-2` } }))).id);
+      expect(changed.status).toBe('completed');
+      expect((await second.logs(changed.id, { limit: 1000 })).entries.some((e) => e.message.startsWith('Planning and applying (apply) in one terraform run'))).toBe(true);
+    } finally {
+      await second.close(5000);
+      await other.dispose();
+    }
+  });
+
   it('saves the partial state of a failing resource as a version, with the plan recorded', async () => {
     env = await setup();
     const { orch } = env;

@@ -44,6 +44,15 @@ export interface ExecutorContext {
   bundle: Bundle;
   /** Native state of the stack's current version, or null for a stack never deployed. */
   priorState: unknown | null;
+  /**
+   * True when the stack's last deployment that ran to its end (drift checks and dry runs aside) was a
+   * completed apply of this same code, variables (secret ones included) and executor options, and
+   * `priorState` is the state it left: a redeploy of an unchanged stack, whose plan most likely finds
+   * nothing to change. Known to every runner of a fleet
+   * (it comes from the store). Only a hint for choosing the cheaper way to run: never a reason to skip
+   * the plan. Absent when the orchestrator did not work it out.
+   */
+  sameAsLastApply?: boolean;
   /** Input variables / template parameters (already validated as JSON values). */
   variables: Record<string, unknown>;
   /** Credentials for the deployment's target cloud only (e.g. AWS_* for aws); nothing else of the
