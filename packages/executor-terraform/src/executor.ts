@@ -130,7 +130,7 @@ export class TerraformExecutor implements Executor {
       ctx.operation === 'destroy' ? buildDestroyPlanArgs(base) : buildPlanArgs({ ...base, refreshOnly: ctx.operation === 'drift' });
     ctx.emit({ type: 'log', level: 'info', message: `Planning (${ctx.operation})`, resource: null });
     const stream = new StreamInterpreter((e) => ctx.emit(e));
-    const r = await s.exec(args, { onLine: stream.line });
+    const r = await s.exec(args, { onLine: stream.line, verifiesProviders: true });
     if (r.interrupted) throw abortError(ctx.signal);
     if (r.exitCode !== 0) throw new ExecutorError(`Terraform plan failed: ${stream.errorSummary() ?? stderrSummary(r.stderr)}`);
 
@@ -188,7 +188,7 @@ export class TerraformExecutor implements Executor {
       await writeRunnerFile(s.layout.planFile, bytes);
       if (ctx.signal.aborted) throw abortError(ctx.signal);
       ctx.emit({ type: 'log', level: 'info', message: 'Applying the saved plan', resource: null });
-      const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line });
+      const r = await s.exec(buildApplyArgs({ planFile: s.layout.planFile, parallelism: ctx.parallelism }), { onLine: stream.line, verifiesProviders: true });
       const state = await s.readState(stream.statuses, sensitive);
       this.converged.record(ctx, !r.interrupted && r.exitCode === 0, state?.raw);
       if (r.interrupted) return { ...stoppedOutcome(ctx), state };

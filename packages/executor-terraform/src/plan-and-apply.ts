@@ -49,7 +49,7 @@ export async function planAndApplyIn(s: TerraformSession, ctx: ExecutorContext, 
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     ctx.emit({ type: 'log', level: 'info', message: `Planning and applying (${ctx.operation}) in one terraform run`, resource: null });
     const args = buildAutoApplyArgs({ destroy: ctx.operation === 'destroy', parallelism: ctx.parallelism, ...(varFile ? { varFiles: [varFile] } : {}) });
-    const r = await s.exec(args, { onLine: stream.line });
+    const r = await s.exec(args, { onLine: stream.line, verifiesProviders: true });
     // A plan with nothing to change (or only outputs) reaches its end without a first change.
     reportPlan();
     const state = changed() || r.exitCode === 0 ? await s.readState(stream.statuses, marks) : null;

@@ -16,11 +16,11 @@ import { buildShowArgs } from './commands/show.js';
 import { buildStatePullArgs } from './commands/state-pull.js';
 import { buildChildEnv } from './env.js';
 import { withPluginCacheLock } from './plugin-lock.js';
-import { stillTrusted, verifyPackages, withoutHashes, type TrustRecord } from './provider-trust.js';
+import { sameRecord, snapshotPackages, stillTrusted, verifyPackages, withoutHashes, type TrustRecord } from './provider-trust.js';
 import { runTerraform, type RunResult } from './run.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
-import { prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
-import { dropBuild, warmable } from './warm-init.js';
+import { pinTrust, prepareWarm, promoteWarm, resumeWarm } from './warm-session.js';
+import { dropBuild, warmable, type WarmBuild } from './warm-init.js';
 import { StateBackend, type SnapshotHandler } from './state-backend.js';
 import { normaliseState, type TfState } from './state.js';
 import { assertOwnStackDir, hasLocalBackend, hasOwnBackend, isOwnStackDir, layoutOf, readJson, writeBundle, writeServedBackend, type WorkLayout } from './workdir.js';
@@ -86,6 +86,10 @@ export class TerraformSession {
   private hashless = false;
   /** This session made the stack dir and ran (or reused) init itself: no user code has run in it since. */
   private preparedHere = false;
+  /** The warm build in use, when it is a sealed one. */
+  private build: WarmBuild | null = null;
+  /** The full lock file the runner (or init) just put in the stack dir, no command having run since. */
+  private freshFullLock: string | null = null;
 
   constructor(
     readonly cfg: SessionConfig,
@@ -120,9 +124,16 @@ export class TerraformSession {
     await this.served?.close();
   }
 
-  /** Runs one CLI command in the stack dir. `signal: null` runs it unstoppable (reading state after a cancel). */
-  async exec(args: string[], opts: { onLine?: (l: string) => void; collect?: boolean; signal?: AbortSignal | null; writeCache?: boolean } = {}): Promise<RunResult> {
+  /**
+   * Runs one CLI command in the stack dir. `signal: null` runs it unstoppable (reading state after a
+   * cancel). `verifiesProviders`: a plan or apply, which Terraform runs only once every locked provider
+   * package matched the lock file's hashes (see `pinVerified`).
+   */
+  async exec(args: string[], opts: { onLine?: (l: string) => void; collect?: boolean; signal?: AbortSignal | null; writeCache?: boolean; verifiesProviders?: boolean } = {}): Promise<RunResult> {
     const signal = opts.signal === null ? undefined : (opts.signal ?? this.ctx.signal);
+    const pin = opts.verifiesProviders ? await this.beforeVerifyingRun() : null;
+    // Whatever this command runs (user code) may change the lock file in the dir from now on.
+    this.freshFullLock = null;
     const cache = this.cfg.pluginCacheDir;
     const r = await runTerraform({
       binary: this.cfg.binary,
@@ -139,7 +150,31 @@ export class TerraformSession {
       ...(opts.collect ? { collectStdout: true } : {}),
     });
     if (r.spawnError) throw new ExecutorUnavailableError(`Could not start ${this.cfg.binary}: ${r.spawnError}`);
+    if (pin && r.exitCode === 0 && !r.interrupted) await this.pinVerified(pin);
     return r;
+  }
+
+  /**
+   * Before a plan or apply in a sealed warm build with no record of its packages, run with the full lock
+   * file the runner just placed (the build's own): the packages' identities as they are now.
+   */
+  private async beforeVerifyingRun(): Promise<{ build: WarmBuild; lock: string; before: TrustRecord } | null> {
+    const build = this.build;
+    const lock = this.freshFullLock;
+    if (!build || this.trust || this.hashless || lock === null || lock !== build.lockFile) return null;
+    const before = await snapshotPackages(build.dataDir, lock);
+    return before ? { build, lock, before } : null;
+  }
+
+  /**
+   * After that command succeeded, Terraform had checked every package against the lock's hashes; if no
+   * package file changed from before the command to now (any write, replacement, link or mode change
+   * would have changed its ctime), the bytes it checked are those of these identities: the build keeps
+   * them, and later runs need no hash (see provider-trust.ts).
+   */
+  private async pinVerified(pin: { build: WarmBuild; lock: string; before: TrustRecord }): Promise<void> {
+    const after = await snapshotPackages(pin.build.dataDir, pin.lock);
+    if (after && sameRecord(pin.before, after) && (await pinTrust(this, pin.build, pin.before))) this.trust = pin.before;
   }
 
   /**
@@ -183,7 +218,7 @@ export class TerraformSession {
     // Read now, before any user code runs in this dir: later, `.terraform.lock.hcl` could be a link to a
     // host file or a FIFO the tool planted (the runner reads it outside the sandbox).
     this.preparedLock = (await readToolFile(join(this.layout.stackDir, LOCK_FILE), MAX_LOCK_BYTES))?.toString('utf8') ?? null;
-    if (warm && !warm.reused && warm.build) this.trust = await promoteWarm(this, { ...warm, build: warm.build }, this.preparedLock ?? '');
+    if (warm && !warm.reused && warm.build) this.build = await promoteWarm(this, { ...warm, build: warm.build }, this.preparedLock ?? '');
     // A plan, drift check or one-process apply of a warm build whose providers are still those it
     // verified: the lock without hashes, so no command hashes them again. A saved plan's apply places
     // the lock its plan used instead (`placeLock`).
@@ -191,15 +226,16 @@ export class TerraformSession {
     if (!opts.lockFile && dataDir && this.preparedLock && this.trust && (await stillTrusted(dataDir, this.preparedLock, this.trust))) {
       await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), withoutHashes(this.preparedLock));
       this.hashless = true;
-    }
+    } else if (!opts.lockFile) this.freshFullLock = this.preparedLock;
     this.preparedHere = true;
   }
 
   /** Points this session's runs at a warm data dir (read-only to them; writable only to `init`). */
-  useDataDir(build: { buildDir: string; dataDir: string; trust?: TrustRecord | null } | null): void {
+  useDataDir(build: WarmBuild | { buildDir: string; dataDir: string } | null): void {
     this.dataEnv = build ? { TF_DATA_DIR: build.dataDir } : {};
     this.warmPaths = build ? [build.buildDir] : [];
-    this.trust = build?.trust ?? null;
+    this.build = build && 'lockFile' in build ? build : null;
+    this.trust = this.build?.trust ?? null;
   }
 
   /** Whether this session's commands read the lock file without its hashes (recorded in a saved plan's
@@ -233,6 +269,7 @@ export class TerraformSession {
     }
     await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), text);
     this.hashless = withoutHashesUsed;
+    this.freshFullLock = withoutHashesUsed ? null : full;
   }
 
   /**

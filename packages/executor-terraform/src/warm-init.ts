@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { verifyPackages, type TrustRecord } from './provider-trust.js';
+import type { TrustRecord } from './provider-trust.js';
 import { readToolFile, writeRunnerFile } from './tool-files.js';
 
 /**
@@ -170,24 +170,35 @@ function buildDigest(dataDigest: string | null, lockFile: string, trust: string)
 }
 
 /**
- * Seals a build after its init succeeded: lock file, the record of its provider packages (hashed once
- * here, see provider-trust.ts), then the completeness marker, then `current.json` by rename. Older builds
- * of the stack (finished ones, and unfinished ones older than an hour) go. Returns that record.
+ * Seals a build after its init succeeded: lock file, then the completeness marker, then `current.json`
+ * by rename. Older builds of the stack (finished ones, and unfinished ones older than an hour) go.
  */
-export async function promoteBuild(stackDir: string, buildDir: string, key: string, lockFile: string): Promise<TrustRecord | null> {
+export async function promoteBuild(stackDir: string, buildDir: string, key: string, lockFile: string): Promise<void> {
   await writeFile(join(buildDir, 'lock.hcl'), lockFile, { mode: 0o600 });
   const digest = await digestDir(join(buildDir, 'data'));
   if (!digest) throw new Error('the data dir init left has a link that does not resolve');
-  const record = lockFile ? await verifyPackages(join(buildDir, 'data'), lockFile) : null;
-  const trust = record ? JSON.stringify(record) : '';
-  if (trust) await writeFile(join(buildDir, TRUST_FILE), trust, { mode: 0o600 });
-  const done: Complete = { key, digest: buildDigest(digest, lockFile, trust) };
+  const done: Complete = { key, digest: buildDigest(digest, lockFile, '') };
   await writeFile(join(buildDir, 'complete.json'), JSON.stringify(done), { mode: 0o600 });
   const tmp = join(stackDir, `current.json.${randomBytes(6).toString('hex')}.tmp`);
   await writeFile(tmp, JSON.stringify({ build: buildDir.split(sep).pop() }), { mode: 0o600 });
   await rename(tmp, join(stackDir, 'current.json'));
   await removeStale(stackDir, buildDir);
-  return record;
+}
+
+/**
+ * Adds to a sealed build the record of its provider packages as Terraform verified them (see
+ * provider-trust.ts), sealed again with it: the record first, then the marker by rename. A build that
+ * changed since it was checked is left as it is.
+ */
+export async function recordTrust(build: WarmBuild, key: string, record: TrustRecord): Promise<boolean> {
+  const digest = await digestDir(build.dataDir);
+  if (!digest || !(await checkBuild(build.buildDir, key))) return false;
+  const trust = JSON.stringify(record);
+  await writeFile(join(build.buildDir, TRUST_FILE), trust, { mode: 0o600 });
+  const tmp = join(build.buildDir, `complete.json.${randomBytes(6).toString('hex')}.tmp`);
+  await writeFile(tmp, JSON.stringify({ key, digest: buildDigest(digest, build.lockFile, trust) } satisfies Complete), { mode: 0o600 });
+  await rename(tmp, join(build.buildDir, 'complete.json'));
+  return true;
 }
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { TrustRecord } from './provider-trust.js';
 import type { TerraformSession } from './session.js';
 import { writeRunnerFile } from './tool-files.js';
-import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, stackWarmDir, warmKey } from './warm-init.js';
+import { findWarm, newBuild, promoteBuild, recordBuild, recordedBuild, recordTrust, stackWarmDir, warmKey, type WarmBuild } from './warm-init.js';
 
 /** The outcome of looking for a warm data dir: reused (no init), or a new build for this init to fill
  * (none when the caller may not build one: then init runs in the work dir's own data dir). */
@@ -48,12 +48,20 @@ export async function prepareWarm(s: TerraformSession, warmRoot: string, lockFil
 }
 
 /** After a successful `init` into a new build: seals it as the stack's current one, with the lock file
- * read right after that init, and returns the record of its verified provider packages. A failure to
- * seal only costs the reuse (this run goes on with the build; an unsealed build is never used by another). */
-export async function promoteWarm(s: TerraformSession, w: { build: { buildDir: string; dataDir: string }; stackDir: string; key: string }, lockFile: string): Promise<TrustRecord | null> {
+ * read right after that init, and returns it as a usable build (null when sealing failed: that only costs
+ * the reuse; this run goes on with the build, and an unsealed build is never used by another). */
+export async function promoteWarm(s: TerraformSession, w: { build: { buildDir: string; dataDir: string }; stackDir: string; key: string }, lockFile: string): Promise<WarmBuild | null> {
   // Recorded either way: an unsealed build is refused on resume, and the saved plan's apply prepares again.
   await recordBuild(s.ctx.workDir, w.build);
-  return promoteBuild(w.stackDir, w.build.buildDir, w.key, lockFile).catch(() => null);
+  return promoteBuild(w.stackDir, w.build.buildDir, w.key, lockFile).then(
+    () => ({ ...w.build, lockFile, trust: null }),
+    () => null,
+  );
+}
+
+/** Pins, in the session's build, the provider packages Terraform just verified (see provider-trust.ts). */
+export async function pinTrust(s: TerraformSession, build: WarmBuild, record: TrustRecord): Promise<boolean> {
+  return recordTrust(build, await keyOf(s), record).catch(() => false);
 }
 
 /**

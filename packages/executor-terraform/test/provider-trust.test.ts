@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectSandbox } from '@iac-orchestrator/core';
 import { prerequisite } from '../../../test-support/prerequisites.js';
-import { parseLock, stillTrusted, verifyPackages, withoutHashes } from '../src/provider-trust.js';
+import { parseLock, sameRecord, snapshotPackages, stillTrusted, verifyPackages, withoutHashes } from '../src/provider-trust.js';
 import { TerraformExecutor } from '../src/index.js';
 import { findProviderMirror, hasTerraform, loadFixture, makeContext, providerMirrorReason, testBed } from './helpers.js';
 
@@ -140,6 +140,17 @@ describe('verifying provider packages and noticing any change to them', () => {
     });
   }
 
+  it('pins nothing when a package changed during the command Terraform verified it in', async () => {
+    const before = (await snapshotPackages(dataDir, lock))!;
+    expect(sameRecord(before, (await snapshotPackages(dataDir, lock))!)).toBe(true);
+    const f = join(pkg, 'LICENSE.txt');
+    const st = await stat(f);
+    await writeFile(f, 'GPL');
+    await utimes(f, st.atime, st.mtime);
+    expect(sameRecord(before, (await snapshotPackages(dataDir, lock))!)).toBe(false);
+    expect(await snapshotPackages(dataDir, lock.replace('1.0.0', '2.0.0'))).toBeNull();
+  });
+
   it('trusts only the lock file it verified: another version or another provider set is refused', async () => {
     const record = (await verifyPackages(dataDir, lock))!;
     expect(await stillTrusted(dataDir, lock.replace('version = "1.0.0"', 'version = "1.0.1"'), record)).toBe(false);
@@ -164,7 +175,7 @@ describe.skipIf(!ok || (!mirror && !inCi))('runs without Terraform\'s provider r
     bed = undefined;
   });
 
-  it('hashes the package once per build as Terraform does, runs hash-less while it is unchanged, and fails like Terraform once it changed', async () => {
+  it('pins the packages Terraform verified in a build\'s first plan, runs hash-less while they are unchanged, and fails like Terraform once they changed', async () => {
     prerequisite('hashicorp/aws provider mirror', mirror !== null, providerMirrorReason());
     bed = await testBed({ mirror: null });
     const own = join(bed.root, 'mirror');
@@ -173,25 +184,39 @@ describe.skipIf(!ok || (!mirror && !inCi))('runs without Terraform\'s provider r
     const rc = join(bed.root, 'terraformrc-own');
     await writeFile(rc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(own)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
     const executor = new TerraformExecutor({ workRoot: bed.workRoot, cliConfigFile: rc, pluginCacheDir: join(bed.root, 'plugin-cache'), cancelGraceMs: 10_000 });
-    const bundle = await loadFixture('basic', { '# Plain terraform_data': 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n# Plain terraform_data' });
+    const withAws = { '# Plain terraform_data': 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n# Plain terraform_data' };
+    const bundle = await loadFixture('basic', withAws);
     const vars = { name: 'one', db_password: 'pw-trust-1' };
-    const planIn = async (prior?: unknown) => {
-      const ctx = makeContext({ bundle, workDir: await bed!.workDir(), variables: vars, ...(prior ? { priorState: prior } : {}) });
+    const planIn = async (prior?: unknown, code = bundle) => {
+      const ctx = makeContext({ bundle: code, workDir: await bed!.workDir(), variables: vars, ...(prior ? { priorState: prior } : {}) });
       return { ctx, plan: await executor.plan(ctx) };
     };
+    const records = async () => {
+      const out: string[] = [];
+      for (const stack of await readdir(join(bed!.workRoot, '.warm'))) {
+        const current = JSON.parse(await readFile(join(bed!.workRoot, '.warm', stack, 'current.json'), 'utf8')) as { build: string };
+        out.push(await readFile(join(bed!.workRoot, '.warm', stack, current.build, 'providers.json'), 'utf8').catch(() => 'none'));
+      }
+      return out;
+    };
 
-    // The first deployment inits, and the build's record holds the very hash Terraform put in the lock.
+    // A plan that fails pins nothing (Terraform may not have got to the providers).
+    const broken = await loadFixture('basic', { ...withAws, 'value = "app-${var.name}"': 'value = var.undeclared' });
+    await expect(planIn(undefined, broken)).rejects.toThrow(/undeclared/);
+    expect(await records()).toEqual(['none']);
+    await rm(join(bed.workRoot, '.warm'), { recursive: true });
+
+    // The first deployment inits and plans with the full lock file (Terraform checks the package); that
+    // plan having succeeded with the package unchanged throughout, the build keeps its identities.
     const first = await planIn();
     const artifact = first.plan.artifact as { lockFile: string; lockWithoutHashes?: boolean };
     expect(artifact.lockFile).toMatch(/h1:/);
-    expect(artifact.lockWithoutHashes).toBe(true);
+    expect(artifact.lockWithoutHashes).toBeUndefined();
+    const [record] = await records();
+    expect((JSON.parse(record!) as { providers: Array<{ dir: string }> }).providers.map((p) => p.dir)).toEqual([expect.stringContaining(own)]);
     const applied = await executor.apply(first.ctx, first.plan);
     expect(applied.outcome).toBe('succeeded');
     await executor.cleanup(first.ctx);
-    const [stack] = await readdir(join(bed.workRoot, '.warm'));
-    const current = JSON.parse(await readFile(join(bed.workRoot, '.warm', stack!, 'current.json'), 'utf8')) as { build: string };
-    const record = JSON.parse(await readFile(join(bed.workRoot, '.warm', stack!, current.build, 'providers.json'), 'utf8')) as { providers: Array<{ dir: string }> };
-    expect(record.providers.map((p) => p.dir)).toEqual([expect.stringContaining(own)]);
 
     // A second plan reuses the build and runs hash-less; its saved plan applies in another, fresh work
     // dir with the same hash-less lock.
