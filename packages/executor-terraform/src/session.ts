@@ -226,7 +226,12 @@ export class TerraformSession {
     if (!opts.lockFile && dataDir && this.preparedLock && this.trust && (await stillTrusted(dataDir, this.preparedLock, this.trust))) {
       await writeRunnerFile(join(this.layout.stackDir, LOCK_FILE), withoutHashes(this.preparedLock));
       this.hashless = true;
-    } else if (!opts.lockFile) this.freshFullLock = this.preparedLock;
+    } else if (!opts.lockFile) {
+      // Packages changed since they were pinned (a plugin cache filled again): Terraform checks them in
+      // this run, with the full lock file, and what it checks is pinned anew.
+      this.trust = null;
+      this.freshFullLock = this.preparedLock;
+    }
     this.preparedHere = true;
   }
 

@@ -226,6 +226,19 @@ describe.skipIf(!ok || (!mirror && !inCi))('runs without Terraform\'s provider r
     expect((await executor.apply(applyCtx, second.plan)).outcome).toBe('succeeded');
     await executor.cleanup(applyCtx);
 
+    // The package is replaced by an identical copy (new inodes, as when a plugin cache is filled again):
+    // the next run is not hash-less, Terraform checks the package, and what it checked is pinned anew.
+    const pkgDir = join(own, 'registry.terraform.io', 'hashicorp', 'aws', '5.100.0', 'linux_amd64');
+    await cp(pkgDir, `${pkgDir}.new`, { recursive: true });
+    await rm(pkgDir, { recursive: true });
+    await rename(`${pkgDir}.new`, pkgDir);
+    const repinned = await planIn(applied.state?.raw);
+    expect((repinned.plan.artifact as { lockWithoutHashes?: boolean }).lockWithoutHashes).toBeUndefined();
+    await executor.cleanup(repinned.ctx);
+    const again = await planIn(applied.state?.raw);
+    expect((again.plan.artifact as { lockWithoutHashes?: boolean }).lockWithoutHashes).toBe(true);
+    await executor.cleanup(again.ctx);
+
     // The package's licence file changes (same size, mtime set back): the next run is not hash-less, so
     // Terraform checks the package itself and refuses it; and a saved hash-less plan is refused too.
     const third = await planIn(applied.state?.raw);
