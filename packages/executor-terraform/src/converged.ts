@@ -10,8 +10,8 @@ function stateIdentity(raw: unknown): string | null {
 
 /**
  * Stacks known to have converged (the orchestrator's `ctx.sameAsLastApply`, from its store), else those
- * this process last saw converge (an executor used on its own): an apply of some code and variables that succeeded, leaving a
- * state nobody has written since. Deploying exactly that again is most likely a plan with no changes,
+ * this process last saw converge (an executor used on its own): an apply of some code and variables
+ * that succeeded, leaving a state nobody has written since. Deploying exactly that again is most likely a plan with no changes,
  * and for such a plan `terraform plan` alone is cheaper than `apply -auto-approve` (which, even with
  * nothing to change, walks the empty apply and starts the providers once more). The executor plans
  * first for those and applies the saved plan only if the plan found drift to correct.

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
-import { constants, type BigIntStats } from "node:fs";
-import { lstat, open, readdir, realpath } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from 'node:crypto';
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * Terraform checks every provider package against the lock file's hashes on every command, not only at
@@ -26,15 +26,7 @@ export interface LockedProvider {
 }
 
 /** The identity of one file or directory of a package: what any change to it would change. */
-type Identity = [
-  rel: string,
-  dev: string,
-  ino: string,
-  mode: string,
-  size: string,
-  mtimeNs: string,
-  ctimeNs: string
-];
+type Identity = [rel: string, dev: string, ino: string, mode: string, size: string, mtimeNs: string, ctimeNs: string];
 
 /** A provider package as it was when hashed: its real dir and every entry's identity. */
 export interface TrustedPackage {
@@ -63,30 +55,21 @@ export function parseLock(text: string): LockedProvider[] | null {
   const providers: LockedProvider[] = [];
   let cur: LockedProvider | null = null;
   let inHashes = false;
-  for (const line of text.split("\n")) {
-    if (line === "" || (!cur && line.startsWith("#"))) continue;
+  for (const line of text.split('\n')) {
+    if (line === '' || (!cur && line.startsWith('#'))) continue;
     let m: RegExpExecArray | null;
     if (!cur) {
-      if (
-        !(m =
-          /^provider "([a-z0-9.-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+)" \{$/.exec(
-            line
-          ))
-      )
-        return null;
-      cur = { address: m[1]!, version: "", hashes: [] };
+      if (!(m = /^provider "([a-z0-9.-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+)" \{$/.exec(line))) return null;
+      cur = { address: m[1]!, version: '', hashes: [] };
     } else if (inHashes) {
-      if ((m = /^ {4}"((?:h1|zh):[A-Za-z0-9+/=]+)",$/.exec(line)))
-        cur.hashes.push(m[1]!);
-      else if (line === "  ]") inHashes = false;
+      if ((m = /^ {4}"((?:h1|zh):[A-Za-z0-9+/=]+)",$/.exec(line))) cur.hashes.push(m[1]!);
+      else if (line === '  ]') inHashes = false;
       else return null;
-    } else if ((m = /^ {2}version {1,}= "([0-9A-Za-z.+-]+)"$/.exec(line)))
-      cur.version = m[1]!;
+    } else if ((m = /^ {2}version {1,}= "([0-9A-Za-z.+-]+)"$/.exec(line))) cur.version = m[1]!;
     // Version constraints only: no `${`, `%{` or comment that HCL would read differently from this parser.
-    else if (/^ {2}constraints {1,}= "[0-9A-Za-z.,<>=~!^+ -]*"$/.test(line))
-      continue;
-    else if (line === "  hashes = [") inHashes = true;
-    else if (line === "}") {
+    else if (/^ {2}constraints {1,}= "[0-9A-Za-z.,<>=~!^+ -]*"$/.test(line)) continue;
+    else if (line === '  hashes = [') inHashes = true;
+    else if (line === '}') {
       if (!cur.version) return null;
       providers.push(cur);
       cur = null;
@@ -97,53 +80,31 @@ export function parseLock(text: string): LockedProvider[] | null {
 
 /** The lock file with every provider's hashes left out (the same file otherwise): see the module doc. */
 export function withoutHashes(text: string): string {
-  return text.replace(/^ {2}hashes = \[\n(?: {4}"[^"\n]*",\n)* {2}\]\n/gm, "");
+  return text.replace(/^ {2}hashes = \[\n(?: {4}"[^"\n]*",\n)* {2}\]\n/gm, '');
 }
 
 /** Terraform's directory name for this machine's platform (`linux_amd64`). */
 function platformDir(): string {
-  const arch =
-    (
-      { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm" } as Record<
-        string,
-        string
-      >
-    )[process.arch] ?? process.arch;
+  const arch = ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[process.arch] ?? process.arch;
   return `${process.platform}_${arch}`;
 }
 
 /** Where Terraform finds a locked provider in a data dir (`TF_DATA_DIR`). */
 function packageLink(dataDir: string, p: LockedProvider): string {
-  return join(
-    dataDir,
-    "providers",
-    ...p.address.split("/"),
-    p.version,
-    platformDir()
-  );
+  return join(dataDir, 'providers', ...p.address.split('/'), p.version, platformDir());
 }
 
-const identityOf = (rel: string, st: BigIntStats): Identity => [
-  rel,
-  `${st.dev}`,
-  `${st.ino}`,
-  `${st.mode}`,
-  `${st.size}`,
-  `${st.mtimeNs}`,
-  `${st.ctimeNs}`,
-];
+const identityOf = (rel: string, st: BigIntStats): Identity => [rel, `${st.dev}`, `${st.ino}`, `${st.mode}`, `${st.size}`, `${st.mtimeNs}`, `${st.ctimeNs}`];
 
 /** Every entry of a package dir (itself first), by relative path; null when it holds links, special
  * files, or more entries or bytes than a provider package has. */
-async function walkPackage(
-  dir: string
-): Promise<{ entries: Identity[]; files: string[] } | null> {
+async function walkPackage(dir: string): Promise<{ entries: Identity[]; files: string[] } | null> {
   const entries: Identity[] = [];
   const files: string[] = [];
   let bytes = 0n;
   const walk = async (rel: string): Promise<boolean> => {
     const st = await lstat(rel ? join(dir, rel) : dir, { bigint: true });
-    entries.push(identityOf(rel || ".", st));
+    entries.push(identityOf(rel || '.', st));
     if (entries.length > MAX_PACKAGE_ENTRIES) return false;
     if (st.isFile()) {
       files.push(rel);
@@ -152,13 +113,12 @@ async function walkPackage(
     }
     if (!st.isDirectory()) return false;
     for (const name of (await readdir(rel ? join(dir, rel) : dir)).sort()) {
-      if (name.includes("\n") || !(await walk(rel ? `${rel}/${name}` : name)))
-        return false;
+      if (name.includes('\n') || !(await walk(rel ? `${rel}/${name}` : name))) return false;
     }
     return true;
   };
   try {
-    return (await walk("")) ? { entries, files } : null;
+    return (await walk('')) ? { entries, files } : null;
   } catch {
     return null;
   }
@@ -166,20 +126,12 @@ async function walkPackage(
 
 /** sha256 of one regular file, read without following a link. */
 async function fileSha256(path: string): Promise<string> {
-  const fh = await open(
-    path,
-    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
-  );
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    if (!(await fh.stat()).isFile())
-      throw new Error(`${path} is not a regular file`);
-    const h = createHash("sha256");
-    for await (const chunk of fh.createReadStream({
-      highWaterMark: 1 << 20,
-      autoClose: false,
-    }))
-      h.update(chunk as Buffer);
-    return h.digest("hex");
+    if (!(await fh.stat()).isFile()) throw new Error(`${path} is not a regular file`);
+    const h = createHash('sha256');
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) h.update(chunk as Buffer);
+    return h.digest('hex');
   } finally {
     await fh.close();
   }
@@ -187,40 +139,28 @@ async function fileSha256(path: string): Promise<string> {
 
 /** Terraform's `h1:` package hash (Go's dirhash Hash1): sha256 over the sorted "<file sha256>  <path>" lines. */
 async function packageHashV1(dir: string, files: string[]): Promise<string> {
-  const h = createHash("sha256");
-  for (const f of [...files].sort())
-    h.update(`${await fileSha256(join(dir, f))}  ${f}\n`);
-  return `h1:${h.digest("base64")}`;
+  const h = createHash('sha256');
+  for (const f of [...files].sort()) h.update(`${await fileSha256(join(dir, f))}  ${f}\n`);
+  return `h1:${h.digest('base64')}`;
 }
 
-const sameEntries = (a: Identity[], b: Identity[]): boolean =>
-  a.length === b.length &&
-  a.every(
-    (e, i) => e.length === b[i]!.length && e.every((x, j) => x === b[i]![j])
-  );
+const sameEntries = (a: Identity[], b: Identity[]): boolean => a.length === b.length && a.every((e, i) => e.length === b[i]!.length && e.every((x, j) => x === b[i]![j]));
 
 /**
- * The identities of every provider package the lock file names in `dataDir`, as they are now; null when
- * one is missing or not a plain package (links, special files, too big).
+ * Every provider package the lock file names in `dataDir`, walked; `check` may refuse one (null). Null
+ * when the lock is not Terraform's, or a package is missing or not a plain package (links, special
+ * files, too big).
  */
-export async function snapshotPackages(
-  dataDir: string,
-  lockText: string
-): Promise<TrustRecord | null> {
+async function recordPackages(dataDir: string, lockText: string, check?: (p: LockedProvider, dir: string, walked: { entries: Identity[]; files: string[] }) => Promise<boolean>): Promise<TrustRecord | null> {
   const locked = parseLock(lockText);
   if (!locked || locked.length === 0) return null;
   const providers: TrustedPackage[] = [];
   try {
     for (const p of locked) {
       const dir = await realpath(packageLink(dataDir, p));
-      const now = await walkPackage(dir);
-      if (!now || now.files.length === 0) return null;
-      providers.push({
-        address: p.address,
-        version: p.version,
-        dir,
-        entries: now.entries,
-      });
+      const walked = await walkPackage(dir);
+      if (!walked || walked.files.length === 0 || (check && !(await check(p, dir, walked)))) return null;
+      providers.push({ address: p.address, version: p.version, dir, entries: walked.entries });
     }
   } catch {
     return null;
@@ -228,87 +168,33 @@ export async function snapshotPackages(
   return { v: 1, providers };
 }
 
+/** The identities of every provider package the lock file names in `dataDir`, as they are now. */
+export function snapshotPackages(dataDir: string, lockText: string): Promise<TrustRecord | null> {
+  return recordPackages(dataDir, lockText);
+}
+
 /** Whether two records name the same packages, at the same real dirs, every entry unchanged. */
 export function sameRecord(a: TrustRecord, b: TrustRecord): boolean {
-  return (
-    a.providers.length === b.providers.length &&
-    a.providers.every((p, i) => {
-      const q = b.providers[i]!;
-      return (
-        p.address === q.address &&
-        p.version === q.version &&
-        p.dir === q.dir &&
-        sameEntries(p.entries, q.entries)
-      );
-    })
-  );
+  return a.providers.length === b.providers.length && a.providers.every((p, i) => p.address === b.providers[i]!.address && p.version === b.providers[i]!.version && p.dir === b.providers[i]!.dir && sameEntries(p.entries, b.providers[i]!.entries));
 }
 
 /**
  * Hashes every provider package the lock file names in `dataDir` and records their identities; null
  * unless every one of them matches one of its `h1:` hashes and did not change while being hashed.
  */
-export async function verifyPackages(
-  dataDir: string,
-  lockText: string
-): Promise<TrustRecord | null> {
-  const locked = parseLock(lockText);
-  if (!locked || locked.length === 0) return null;
-  const providers: TrustedPackage[] = [];
-  try {
-    for (const p of locked) {
-      const dir = await realpath(packageLink(dataDir, p));
-      const before = await walkPackage(dir);
-      if (!before || before.files.length === 0) return null;
-      const hash = await packageHashV1(dir, before.files);
-      const after = await walkPackage(dir);
-      if (
-        !after ||
-        !sameEntries(before.entries, after.entries) ||
-        !p.hashes.includes(hash)
-      )
-        return null;
-      providers.push({
-        address: p.address,
-        version: p.version,
-        dir,
-        entries: before.entries,
-      });
-    }
-  } catch {
-    return null;
-  }
-  return { v: 1, providers };
+export function verifyPackages(dataDir: string, lockText: string): Promise<TrustRecord | null> {
+  return recordPackages(dataDir, lockText, async (p, dir, before) => {
+    const hash = await packageHashV1(dir, before.files);
+    const after = await walkPackage(dir);
+    return after !== null && sameEntries(before.entries, after.entries) && p.hashes.includes(hash);
+  });
 }
 
 /**
  * Whether the packages `dataDir` gives Terraform for the lock file are still, file by file, those the
- * record hashed: the same providers and versions, reached at the same real dir, every entry unchanged.
+ * record names: the same providers and versions, reached at the same real dirs, every entry unchanged.
  */
-export async function stillTrusted(
-  dataDir: string,
-  lockText: string,
-  record: TrustRecord
-): Promise<boolean> {
-  const locked = parseLock(lockText);
-  if (
-    !locked ||
-    locked.length === 0 ||
-    locked.length !== record.providers.length
-  )
-    return false;
-  try {
-    for (const p of locked) {
-      const t = record.providers.find(
-        (r) => r.address === p.address && r.version === p.version
-      );
-      if (!t || (await realpath(packageLink(dataDir, p))) !== t.dir)
-        return false;
-      const now = await walkPackage(t.dir);
-      if (!now || !sameEntries(now.entries, t.entries)) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  }
+export async function stillTrusted(dataDir: string, lockText: string, record: TrustRecord): Promise<boolean> {
+  const now = await snapshotPackages(dataDir, lockText);
+  return now !== null && sameRecord(now, record);
 }

@@ -30,8 +30,8 @@ export interface WarmInputs {
   backend: boolean;
 }
 
-/** A usable build: its data dir, the dir to bind read-only, the lock file init produced, and what it
- * recorded of its provider packages when it hashed them (null: they were not all verified). */
+/** A usable build: its data dir, the dir to bind read-only, the lock file init produced, and the record
+ * of its provider packages as Terraform verified them (null until a run pinned them). */
 export interface WarmBuild {
   buildDir: string;
   dataDir: string;
@@ -143,14 +143,20 @@ export async function findWarm(stackDir: string, key: string, lockFile: string |
 
 /** A build dir checked as `findWarm` does: complete, made for `key`, untouched since, links resolving. */
 async function checkBuild(buildDir: string, key: string): Promise<WarmBuild | null> {
+  return (await sealedBuild(buildDir, key))?.build ?? null;
+}
+
+/** {@link checkBuild}, with the digest of its data dir (what a new seal of the build is made from). */
+async function sealedBuild(buildDir: string, key: string): Promise<{ build: WarmBuild; dataDigest: string } | null> {
   try {
     const done = JSON.parse(await readFile(join(buildDir, 'complete.json'), 'utf8')) as Complete;
     if (done.key !== key) return null;
     const dataDir = join(buildDir, 'data');
     const lockFile = await readFile(join(buildDir, 'lock.hcl'), 'utf8');
     const trust = await readFile(join(buildDir, TRUST_FILE), 'utf8').catch(() => '');
-    if (done.digest !== buildDigest(await digestDir(dataDir), lockFile, trust)) return null;
-    return { buildDir, dataDir, lockFile, trust: trust ? (JSON.parse(trust) as TrustRecord) : null };
+    const dataDigest = await digestDir(dataDir);
+    if (!dataDigest || done.digest !== buildDigest(dataDigest, lockFile, trust)) return null;
+    return { build: { buildDir, dataDir, lockFile, trust: trust ? (JSON.parse(trust) as TrustRecord) : null }, dataDigest };
   } catch {
     return null;
   }
@@ -165,7 +171,7 @@ export async function newBuild(stackDir: string): Promise<{ buildDir: string; da
 }
 
 /** What a build's completeness marker seals: its data dir, lock file and provider record. */
-function buildDigest(dataDigest: string | null, lockFile: string, trust: string): string {
+function buildDigest(dataDigest: string, lockFile: string, trust: string): string {
   return sha256(`${dataDigest}\n${sha256(lockFile)}${trust ? `\n${sha256(trust)}` : ''}`);
 }
 
@@ -191,12 +197,12 @@ export async function promoteBuild(stackDir: string, buildDir: string, key: stri
  * changed since it was checked is left as it is.
  */
 export async function recordTrust(build: WarmBuild, key: string, record: TrustRecord): Promise<boolean> {
-  const digest = await digestDir(build.dataDir);
-  if (!digest || !(await checkBuild(build.buildDir, key))) return false;
+  const sealed = await sealedBuild(build.buildDir, key);
+  if (!sealed) return false;
   const trust = JSON.stringify(record);
   await writeFile(join(build.buildDir, TRUST_FILE), trust, { mode: 0o600 });
   const tmp = join(build.buildDir, `complete.json.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(tmp, JSON.stringify({ key, digest: buildDigest(digest, build.lockFile, trust) } satisfies Complete), { mode: 0o600 });
+  await writeFile(tmp, JSON.stringify({ key, digest: buildDigest(sealed.dataDigest, sealed.build.lockFile, trust) } satisfies Complete), { mode: 0o600 });
   await rename(tmp, join(build.buildDir, 'complete.json'));
   return true;
 }

@@ -4,6 +4,7 @@ import { ExecutorError } from '../errors.js';
 import type { JobRun } from './job-run.js';
 import { completeWithoutChanges, finishApply } from './apply-job.js';
 import { markOneRun } from './one-run-marker.js';
+import { sameAsLastApply } from './last-apply.js';
 import { errorMessage } from './util.js';
 
 export { appliesInOneRun } from './one-run-marker.js';
@@ -29,6 +30,8 @@ export async function planAndApplyInOneRun(run: JobRun, ctx: ExecutorContext, ba
   const { host } = run;
   const id = run.record.id;
   await markOneRun(host, id, baseVersion);
+  // Only this path's executors choose by it (plan first when nothing is likely to change).
+  if (run.record.operation === 'apply' && current) ctx.sameAsLastApply = await sameAsLastApply(host, run.record, baseVersion, ctx.variables);
   await run.lease?.renew();
   if (run.abort.signal.aborted) throw run.abort.signal.reason;
 

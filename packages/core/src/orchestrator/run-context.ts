@@ -6,8 +6,7 @@ import { defaultCredentialEnv, regionEnv, stateIdOf } from '../stack.js';
 import { NotFoundError } from '../errors.js';
 import type { RunHost } from './host.js';
 import { stackRefOf } from './records.js';
-import { loadSealedSecrets, loadSecretVariables } from './secret-variables.js';
-import { canonicalJson } from '../canonical-json.js';
+import { loadSealedSecrets } from './secret-variables.js';
 import { NOTIFY_URLS_KEY } from '../notifications/sealed-urls.js';
 import { intermediateStateWriter, type RunStateHandle } from './state-stream.js';
 
@@ -59,7 +58,6 @@ export async function buildExecutorContext(
     workDir,
     bundle,
     priorState: prior?.raw ?? null,
-    ...(d.operation === 'apply' && prior ? { sameAsLastApply: await sameAsLastApply(host, d, baseVersion, secrets) } : {}),
     variables,
     env,
     parallelism: d.options.parallelism,
@@ -70,27 +68,6 @@ export async function buildExecutorContext(
     sandbox: await host.sandbox(),
     ...(run ? { persistState: intermediateStateWriter(host, d, run) } : {}),
   };
-}
-
-/** Statuses of a deployment that ran to its end (a dry run's `planned` is not one: it changes nothing). */
-const ENDED = new Set(['completed', 'failed', 'cancelled', 'rolled_back']);
-
-/**
- * Whether the stack's last deployment that ran to its end (drift checks and dry runs aside, which change
- * no state) was a completed apply of the same code, variables (secret ones too) and executor options as
- * `d`, that left the stack at `baseVersion` (see `ExecutorContext.sameAsLastApply`).
- */
-async function sameAsLastApply(host: RunHost, d: Deployment, baseVersion: number, secrets: Record<string, unknown>): Promise<boolean> {
-  try {
-    const recent = await host.store.listDeployments({ stackKey: d.stackKey, limit: 20 });
-    const last = recent.items.find((x) => x.id !== d.id && x.operation !== 'drift' && !x.options.dryRun && ENDED.has(x.status));
-    if (!last || last.operation !== 'apply' || last.status !== 'completed' || last.stateVersion !== baseVersion || last.bundleDigest !== d.bundleDigest) return false;
-    const inputs = (x: Deployment, sealed: Record<string, unknown>) => canonicalJson({ variables: x.options.variables ?? {}, sealed, executor: x.options.executor ?? {} });
-    return inputs(last, await loadSecretVariables(host.store, last.id)) === inputs(d, secrets);
-  } catch {
-    // Only a hint: a store that cannot tell costs the cheaper path, nothing else.
-    return false;
-  }
 }
 
 function filterDefined(r: Record<string, string | undefined>): Record<string, string> {

@@ -50,7 +50,8 @@ export interface ExecutorContext {
    * `priorState` is the state it left: a redeploy of an unchanged stack, whose plan most likely finds
    * nothing to change. Known to every runner of a fleet
    * (it comes from the store). Only a hint for choosing the cheaper way to run: never a reason to skip
-   * the plan. Absent when the orchestrator did not work it out.
+   * the plan. Set for a `planAndApply()` call (the path where the executor chooses how to run); absent
+   * elsewhere.
    */
   sameAsLastApply?: boolean;
   /** Input variables / template parameters (already validated as JSON values). */

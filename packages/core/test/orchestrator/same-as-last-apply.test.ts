@@ -1,14 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStateStore, type ExecutorContext, type PlanResult } from '../../src/index.js';
+import { MemoryStateStore, type ExecutorContext, type PlanAndApplyProgress, type PlanAndApplyResult } from '../../src/index.js';
 import { ScriptedExecutor } from '../../src/testing/index.js';
 import { deployInput, harness, res, waitFor, type Harness } from './helpers.js';
 
-/** Records what each plan was told about the stack's last apply. */
+/** Plans and applies in one call (the path that is told), recording what each run was told about the stack's last apply. */
 class HintedExecutor extends ScriptedExecutor {
   readonly hints: Array<boolean | undefined> = [];
-  override async plan(ctx: ExecutorContext): Promise<PlanResult> {
+  async planAndApply(ctx: ExecutorContext, progress: PlanAndApplyProgress): Promise<PlanAndApplyResult> {
     this.hints.push(ctx.sameAsLastApply);
-    return super.plan(ctx);
+    const plan = await this.plan(ctx);
+    progress.planned(plan.summary);
+    if (!plan.summary.hasChanges) return { outcome: 'succeeded', state: null, plan: plan.summary, changesBegan: false };
+    progress.applying();
+    return { ...(await this.apply(ctx, plan)), plan: plan.summary, changesBegan: true };
   }
 }
 
